@@ -1,0 +1,96 @@
+// One error type for the whole gateway: a stable code, an HTTP status and a
+// message safe to show to the caller. Anything else that escapes is masked.
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'VALIDATION_ERROR'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'UNKNOWN_PROVIDER'
+  | 'PROVIDER_UNCONFIGURED'
+  | 'PROVIDER_AUTH_FAILED'
+  | 'PROVIDER_RATE_LIMITED'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_ERROR'
+  | 'PROVIDER_BAD_REQUEST'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'STREAMING_DISABLED'
+  | 'STREAM_LIMIT'
+  | 'SESSION_NOT_FOUND'
+  | 'CONFLICT'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+const defaultStatus: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  VALIDATION_ERROR: 400,
+  MALFORMED_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  RATE_LIMITED: 429,
+  UNKNOWN_PROVIDER: 404,
+  PROVIDER_UNCONFIGURED: 503,
+  PROVIDER_AUTH_FAILED: 502,
+  PROVIDER_RATE_LIMITED: 429,
+  PROVIDER_TIMEOUT: 504,
+  PROVIDER_ERROR: 502,
+  PROVIDER_BAD_REQUEST: 400,
+  PROVIDER_UNAVAILABLE: 503,
+  STREAMING_DISABLED: 503,
+  STREAM_LIMIT: 429,
+  SESSION_NOT_FOUND: 404,
+  CONFLICT: 409,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface GatewayErrorOptions {
+  status?: number;
+  /** Seconds the caller should wait before retrying (429/503). */
+  retryAfter?: number;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfter?: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? defaultStatus[code];
+    this.retryAfter = options.retryAfter;
+    this.details = options.details;
+  }
+
+  toJSON() {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.retryAfter !== undefined ? { retry_after: this.retryAfter } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isGatewayError(e: unknown): e is GatewayError {
+  return e instanceof GatewayError;
+}
+
+/** The caller-facing form of any error: GatewayErrors as they are, the rest masked. */
+export function toGatewayError(e: unknown): GatewayError {
+  if (isGatewayError(e)) return e;
+  return new GatewayError('INTERNAL', 'Unexpected error', { cause: e });
+}
