@@ -1,0 +1,259 @@
+// The environment, parsed and validated once at start. Nothing else in the
+// gateway reads process.env: it receives this typed object.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+
+export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
+export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
+const REMOTE_PROVIDERS = ['openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+  /** As written, e.g. "100/minute". */
+  text: string;
+}
+
+export interface ProviderConfig {
+  apiKey?: string;
+  baseUrl?: string;
+  defaultModel?: string;
+  rateLimit?: RateLimit;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  databaseUrl?: string;
+  /** Where the embedded database lives when DATABASE_URL is unset; "memory://" for a throwaway one. */
+  dataDir: string;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  cacheTtlSeconds: number;
+  cacheMaxEntries: number;
+  enableCaching: boolean;
+  enableOptimization: boolean;
+  aggressiveOptimization: boolean;
+  enableStreaming: boolean;
+  analyticsEnabled: boolean;
+  alertEmail?: string;
+  smtpUrl?: string;
+  dailyBudgetUsd?: number;
+  jwtSecret: string;
+  jwtExpiresIn: string;
+  adminUsername: string;
+  adminPassword: string;
+  /** True when the admin password is the guide's development default. */
+  adminPasswordIsDefault: boolean;
+  jwtSecretIsGenerated: boolean;
+  providers: Record<ConfiguredProviderName, ProviderConfig>;
+  /** Provider used when a request names none. */
+  defaultProvider: ConfiguredProviderName;
+  fallbackProviders: ConfiguredProviderName[];
+  userRateLimit?: RateLimit;
+  pricingFile?: string;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  localLatencyMs: number;
+  localTokensPerSecond: number;
+  maxBodyBytes: number;
+  maxConcurrentStreams: number;
+  maxStreamsPerUser: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads `.env` (if present) under the real environment: variables already set win.
+ */
+export function environmentWithDotenv(env: Env = process.env, file = '.env'): Env {
+  if (!existsSync(file)) return env;
+  const fromFile = parseDotenv(readFileSync(file));
+  return { ...fromFile, ...env };
+}
+
+const DEFAULT_ADMIN_PASSWORD = 'admin123';
+
+/** Parses and validates; collects every problem and throws them all at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const v = env[name];
+    if (v === undefined) return undefined;
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    const l = v.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(l)) return true;
+    if (['false', '0', 'no', 'off'].includes(l)) return false;
+    problems.push(`${name}=${v} is invalid: expected true or false`);
+    return fallback;
+  };
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || n < min || n > max) {
+      problems.push(`${name}=${v} is invalid: expected an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const num = (name: string, min: number): number | undefined => {
+    const v = read(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) {
+      problems.push(`${name}=${v} is invalid: expected a number >= ${min}`);
+      return undefined;
+    }
+    return n;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const v = read(name);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return v.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} is invalid: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name}=${v} is invalid: expected one of ${allowed.join(', ')}`);
+    return fallback;
+  };
+  const rateLimit = (name: string): RateLimit | undefined => {
+    const v = read(name);
+    if (v === undefined) return undefined;
+    const parsed = parseRateLimit(v);
+    if (!parsed) problems.push(`${name}=${v} is invalid: expected N/second, N/minute, N/hour or N/day (e.g. 100/minute)`);
+    return parsed;
+  };
+  const providerList = (name: string): ConfiguredProviderName[] => {
+    const v = read(name);
+    if (v === undefined) return [];
+    const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = names.filter((n) => !(PROVIDER_NAMES as readonly string[]).includes(n));
+    if (bad.length) problems.push(`${name}=${v} is invalid: unknown provider ${bad.join(', ')}; expected ${PROVIDER_NAMES.join(', ')}`);
+    return names.filter((n): n is ConfiguredProviderName => (PROVIDER_NAMES as readonly string[]).includes(n));
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const providers = {} as Record<ConfiguredProviderName, ProviderConfig>;
+  providers.local = { defaultModel: read('LOCAL_MODEL'), rateLimit: rateLimit('LOCAL_RATE_LIMIT') };
+  for (const p of REMOTE_PROVIDERS) {
+    const upper = p.toUpperCase();
+    providers[p] = {
+      apiKey: read(`${upper}_API_KEY`),
+      baseUrl: url(`${upper}_BASE_URL`, ['http:', 'https:']),
+      defaultModel: read(`${upper}_MODEL`),
+      rateLimit: rateLimit(`${upper}_RATE_LIMIT`),
+    };
+  }
+
+  const jwtSecretRaw = read('JWT_SECRET');
+  const adminPasswordRaw = read('ADMIN_PASSWORD');
+  const adminPassword = adminPasswordRaw ?? DEFAULT_ADMIN_PASSWORD;
+  if (nodeEnv === 'production') {
+    if (!jwtSecretRaw || Buffer.byteLength(jwtSecretRaw) < 32) {
+      problems.push('JWT_SECRET is invalid: in production it must be set to at least 32 bytes');
+    }
+    if (adminPassword === DEFAULT_ADMIN_PASSWORD) {
+      problems.push('ADMIN_PASSWORD is invalid: in production the admin account cannot use the default password admin123');
+    }
+  }
+
+  const alertEmail = read('ALERT_EMAIL');
+  if (alertEmail && !/^[^\s@]+@[^\s@]+$/.test(alertEmail)) problems.push(`ALERT_EMAIL=${alertEmail} is invalid: expected an e-mail address`);
+
+  const defaultProviderRaw = read('DEFAULT_PROVIDER');
+  let defaultProvider: ConfiguredProviderName = 'local';
+  if (defaultProviderRaw !== undefined) {
+    if ((PROVIDER_NAMES as readonly string[]).includes(defaultProviderRaw)) defaultProvider = defaultProviderRaw as ConfiguredProviderName;
+    else problems.push(`DEFAULT_PROVIDER=${defaultProviderRaw} is invalid: expected one of ${PROVIDER_NAMES.join(', ')}`);
+  } else {
+    // The first provider with a key, else the built-in local one.
+    defaultProvider = REMOTE_PROVIDERS.find((p) => p !== 'ollama' && providers[p].apiKey) ?? 'local';
+  }
+
+  const pricingFile = read('PRICING_FILE');
+  if (pricingFile && !existsSync(pricingFile)) problems.push(`PRICING_FILE=${pricingFile} is invalid: the file does not exist`);
+
+  const config: Config = {
+    nodeEnv,
+    host: read('HOST') ?? '0.0.0.0',
+    port: int('PORT', 8000, 0, 65535),
+    logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: read('DATA_DIR') ?? './data',
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'aigw:',
+    redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
+    cacheTtlSeconds: int('REDIS_CACHE_TTL', 86_400, 1),
+    cacheMaxEntries: int('CACHE_MAX_ENTRIES', 10_000, 1),
+    enableCaching: bool('ENABLE_CACHING', true),
+    enableOptimization: bool('ENABLE_OPTIMIZATION', false),
+    aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
+    enableStreaming: bool('ENABLE_STREAMING', true),
+    analyticsEnabled: bool('ANALYTICS_ENABLED', true),
+    alertEmail,
+    smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+    dailyBudgetUsd: num('DAILY_BUDGET_USD', 0),
+    jwtSecret: jwtSecretRaw ?? 'dev-only-insecure-secret-change-me-please-0001',
+    jwtSecretIsGenerated: jwtSecretRaw === undefined,
+    jwtExpiresIn: read('JWT_EXPIRES_IN') ?? '24h',
+    adminUsername: read('ADMIN_USERNAME') ?? 'admin',
+    adminPassword,
+    adminPasswordIsDefault: adminPassword === DEFAULT_ADMIN_PASSWORD,
+    providers,
+    defaultProvider,
+    fallbackProviders: providerList('FALLBACK_PROVIDERS'),
+    userRateLimit: rateLimit('USER_RATE_LIMIT'),
+    pricingFile,
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 1),
+    maxRetries: int('MAX_RETRIES', 2, 0, 10),
+    breakerFailureThreshold: int('BREAKER_FAILURE_THRESHOLD', 5, 1),
+    breakerCooldownMs: int('BREAKER_COOLDOWN_MS', 30_000, 1),
+    localLatencyMs: int('LOCAL_LATENCY_MS', 0, 0),
+    localTokensPerSecond: int('LOCAL_TOKENS_PER_SECOND', 0, 0),
+    maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024),
+    maxConcurrentStreams: int('MAX_CONCURRENT_STREAMS', 1000, 1),
+    maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 1),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+const WINDOWS: Record<string, number> = { second: 1, sec: 1, s: 1, minute: 60, min: 60, m: 60, hour: 3600, h: 3600, day: 86_400, d: 86_400 };
+
+export function parseRateLimit(text: string): RateLimit | undefined {
+  const m = /^\s*(\d+)\s*\/\s*([a-z]+)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const windowSeconds = WINDOWS[m[2]!.toLowerCase()];
+  const limit = Number(m[1]);
+  if (!windowSeconds || limit < 1) return undefined;
+  return { limit, windowSeconds, text: text.trim() };
+}

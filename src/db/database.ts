@@ -1,0 +1,100 @@
+// The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
+// when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
+// before the client is handed out.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { applyMigrations, type MigrationReport } from './migrate.js';
+import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Skip applying migrations (tests that build the schema themselves). */
+  migrate?: boolean;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  backend: 'postgresql' | 'pglite';
+  sql: SqlRunner;
+  migrations: MigrationReport;
+  /** Round-trip time of a trivial query, in ms; throws when unreachable. */
+  ping(timeoutMs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.migrate) : openPglite(options.dataDir, options.migrate);
+}
+
+async function openPostgres(url: string, migrate = true): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (database restarted) must not crash the process.
+  pool.on('error', () => {});
+  const sql = pgRunner(pool);
+  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return finish('postgresql', prisma, sql, migrations, async () => {
+    await prisma.$disconnect();
+    await pool.end();
+  });
+}
+
+async function openPglite(dataDir: string, migrate = true): Promise<Database> {
+  let db: PGlite;
+  if (dataDir.startsWith('memory://')) {
+    db = await PGlite.create();
+  } else {
+    const dir = resolve(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    db = await PGlite.create(dir);
+  }
+  const sql = pgliteRunner(db);
+  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return finish('pglite', prisma, sql, migrations, async () => {
+    await prisma.$disconnect();
+    await db.close();
+  });
+}
+
+function finish(
+  backend: Database['backend'],
+  prisma: PrismaClient,
+  sql: SqlRunner,
+  migrations: MigrationReport,
+  close: () => Promise<void>,
+): Database {
+  let closed = false;
+  return {
+    prisma,
+    backend,
+    sql,
+    migrations,
+    async ping(timeoutMs = 2_000) {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          sql.query('SELECT 1'),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return performance.now() - started;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+// Redis through ioredis, with short command timeouts, no offline queue (a
+// command while disconnected fails at once) and a circuit breaker so a dead
+// Redis costs callers nothing while it stays dead. ioredis keeps reconnecting
+// in the background; the first command that succeeds closes the breaker.
+import { Redis, type RedisOptions } from 'ioredis';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { KvUnavailableError, type KeyValueStore, type KvStatus, type PubSub } from './types.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+  /** Consecutive failures that open the breaker. */
+  breakerThreshold?: number;
+  breakerCooldownMs?: number;
+}
+
+export function redisClientOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2_000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    // Keep retrying forever, at most every 2 s: a Redis down at start comes back by itself.
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    lazyConnect: false,
+  };
+}
+
+const INCR_WITH_TTL = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return {v, redis.call('TTL', KEYS[1])}`;
+
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  readonly client: Redis;
+  private failures = 0;
+  private openedAt = 0;
+  private lastError?: string;
+  private readonly threshold: number;
+  private readonly cooldownMs: number;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.client = new Redis(options.url, redisClientOptions(options.commandTimeoutMs));
+    this.threshold = options.breakerThreshold ?? 3;
+    this.cooldownMs = options.breakerCooldownMs ?? 1_000;
+    this.client.on('error', (e: Error) => {
+      this.lastError = e.message;
+    });
+    this.client.on('ready', () => {
+      this.failures = 0;
+      this.openedAt = 0;
+    });
+  }
+
+  private k(key: string) {
+    return this.options.keyPrefix + key;
+  }
+
+  private breakerState(): KvStatus['breaker'] {
+    if (this.failures < this.threshold) return 'closed';
+    return Date.now() - this.openedAt >= this.cooldownMs ? 'half-open' : 'open';
+  }
+
+  /** Runs one command under the breaker. */
+  private async run<T>(fn: (c: Redis) => Promise<T>): Promise<T> {
+    const state = this.breakerState();
+    if (state === 'open') throw new KvUnavailableError(`redis unavailable (breaker open): ${this.lastError ?? 'unknown'}`);
+    if (this.client.status !== 'ready') {
+      this.fail(`redis not connected (${this.client.status})`);
+      throw new KvUnavailableError(this.lastError!);
+    }
+    if (state === 'half-open') this.openedAt = Date.now(); // one probe per cool-down
+    try {
+      const r = await fn(this.client);
+      this.failures = 0;
+      return r;
+    } catch (e) {
+      this.fail((e as Error).message);
+      throw new KvUnavailableError(`redis command failed: ${(e as Error).message}`);
+    }
+  }
+
+  private fail(message: string) {
+    this.lastError = message;
+    this.failures++;
+    if (this.failures === this.threshold) this.openedAt = Date.now();
+    else if (this.failures > this.threshold) this.openedAt = Date.now();
+  }
+
+  get(key: string) {
+    return this.run((c) => c.get(this.k(key)));
+  }
+  mget(keys: string[]) {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.run((c) => c.mget(keys.map((k) => this.k(k))));
+  }
+  async set(key: string, value: string, ttlSeconds?: number) {
+    await this.run((c) => (ttlSeconds ? c.set(this.k(key), value, 'EX', ttlSeconds) : c.set(this.k(key), value)));
+  }
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    return (await this.run((c) => c.set(this.k(key), value, 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+  async deleteIfEquals(key: string, value: string) {
+    return (await this.run((c) => c.eval(DELETE_IF_EQUALS, 1, this.k(key), value))) === 1;
+  }
+  del(keys: string[]) {
+    if (keys.length === 0) return Promise.resolve(0);
+    return this.run((c) => c.del(...keys.map((k) => this.k(k))));
+  }
+  async incr(key: string, by = 1, ttlSeconds = 0) {
+    const [value, ttl] = (await this.run((c) => c.eval(INCR_WITH_TTL, 1, this.k(key), by, ttlSeconds))) as [number, number];
+    return { value: Number(value), ttlSeconds: Number(ttl) };
+  }
+  async hincr(key: string, fields: Record<string, number>) {
+    await this.run((c) => {
+      const m = c.multi();
+      for (const [f, by] of Object.entries(fields)) m.hincrby(this.k(key), f, by);
+      return m.exec();
+    });
+  }
+  hgetall(key: string) {
+    return this.run((c) => c.hgetall(this.k(key)));
+  }
+  async sadd(key: string, members: string[]) {
+    if (members.length) await this.run((c) => c.sadd(this.k(key), ...members));
+  }
+  async srem(key: string, members: string[]) {
+    if (members.length) await this.run((c) => c.srem(this.k(key), ...members));
+  }
+  smembers(key: string) {
+    return this.run((c) => c.smembers(this.k(key)));
+  }
+  async *scan(pattern: string, batch = 500) {
+    let cursor = '0';
+    const strip = this.options.keyPrefix.length;
+    do {
+      const [next, keys] = await this.run((c) => c.scan(cursor, 'MATCH', this.k(pattern), 'COUNT', batch));
+      cursor = next;
+      if (keys.length) yield keys.map((k) => k.slice(strip));
+    } while (cursor !== '0');
+  }
+  async ping() {
+    const started = performance.now();
+    await this.run((c) => c.ping());
+    return performance.now() - started;
+  }
+  status(): KvStatus {
+    return {
+      kind: 'redis',
+      connected: this.client.status === 'ready',
+      breaker: this.breakerState(),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+  async close() {
+    this.client.disconnect();
+  }
+}
+
+/** Pub/sub through graphql-redis-subscriptions, on its own pair of connections. */
+export class RedisPubSubAdapter implements PubSub {
+  private readonly engine: RedisPubSub;
+
+  constructor(url: string, private readonly prefix: string, commandTimeoutMs: number) {
+    const options = { ...redisClientOptions(commandTimeoutMs), enableOfflineQueue: true, commandTimeout: Math.max(commandTimeoutMs, 1_000) };
+    const publisher = new Redis(url, options);
+    const subscriber = new Redis(url, options);
+    publisher.on('error', () => {});
+    subscriber.on('error', () => {});
+    this.engine = new RedisPubSub({ publisher, subscriber });
+  }
+  async publish(channel: string, payload: unknown) {
+    await this.engine.publish(this.prefix + channel, payload);
+  }
+  async subscribe(channel: string, handler: (payload: unknown) => void) {
+    const id = await this.engine.subscribe(this.prefix + channel, handler);
+    return () => this.engine.unsubscribe(id);
+  }
+  async close() {
+    this.engine.getPublisher().disconnect();
+    this.engine.getSubscriber().disconnect();
+  }
+}

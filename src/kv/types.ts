@@ -1,0 +1,51 @@
+// What several gateway instances must share (cache entries, counters, locks,
+// stream events) goes through this interface: Redis in production, memory when
+// REDIS_URL is unset. Callers treat every method as fallible (Redis may be down).
+
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets only when absent (a lock); ttl in milliseconds. True when this caller set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes key only while it still holds value (releasing one's own lock). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  del(keys: string[]): Promise<number>;
+  /** Atomic increment; the ttl is set when the counter is created. Returns the new value and the ttl left (seconds). */
+  incr(key: string, by?: number, ttlSeconds?: number): Promise<{ value: number; ttlSeconds: number }>;
+  /** Atomic increments of several fields of one hash (shared statistics). */
+  hincr(key: string, fields: Record<string, number>): Promise<void>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  sadd(key: string, members: string[]): Promise<void>;
+  srem(key: string, members: string[]): Promise<void>;
+  smembers(key: string): Promise<string[]>;
+  /** Lists keys matching a glob pattern in batches (SCAN, never KEYS). */
+  scan(pattern: string, batch?: number): AsyncIterable<string[]>;
+  ping(): Promise<number>;
+  status(): KvStatus;
+  close(): Promise<void>;
+}
+
+export interface KvStatus {
+  kind: 'redis' | 'memory';
+  connected: boolean;
+  /** Redis circuit breaker state; memory is always closed. */
+  breaker: 'closed' | 'open' | 'half-open';
+  lastError?: string;
+}
+
+export interface PubSub {
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Resolves once the subscription is active; the returned function unsubscribes. */
+  subscribe(channel: string, handler: (payload: unknown) => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by the Redis store while it is unreachable or its breaker is open. */
+export class KvUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KvUnavailableError';
+  }
+}

@@ -1,0 +1,43 @@
+// `npm start`: parse the environment, build the app, listen, shut down gracefully.
+import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { buildApp } from './server.js';
+
+let config;
+try {
+  config = loadConfig(environmentWithDotenv());
+} catch (e) {
+  if (e instanceof ConfigError) {
+    for (const p of e.problems) console.error(`Invalid configuration: ${p}`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const logger = createLogger(config.logLevel);
+const startedAt = performance.now();
+const app = await buildApp(config, logger);
+const port = await app.start();
+logger.info('gateway listening', {
+  url: `http://localhost:${port}`,
+  database: app.services.db.backend,
+  kv: app.services.kv.kind,
+  startup_ms: Math.round(performance.now() - startedAt),
+});
+if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: using a development secret; set it in production');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    app.stop().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error('shutdown failed', { error: e });
+        process.exit(1);
+      },
+    );
+  });
+}

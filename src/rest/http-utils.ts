@@ -1,0 +1,49 @@
+// Small helpers for the node:http side of the server: JSON bodies with a size
+// bound, JSON answers, and the REST error shape.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) {
+    req.resume();
+    throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError('MALFORMED_JSON', 'Request body is not valid JSON');
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+/** The REST error shape: {status: "error", error: {code, message}}; unexpected errors are masked and logged. */
+export function sendError(res: ServerResponse, e: unknown, logger: Logger, extraHeaders: Record<string, string> = {}) {
+  const err = toGatewayError(e);
+  if (err.code === 'INTERNAL') logger.error('unexpected error', { error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfter));
+  sendJson(res, err.status, { status: 'error', error: err.toJSON() }, headers);
+}

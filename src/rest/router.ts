@@ -1,0 +1,119 @@
+// The REST shim's router: a table of {method, path pattern, access, handler}.
+// Handlers are thin: they translate the guide's snake_case JSON to service calls.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { credentialFromHeaders, requireAdmin, requireViewer, type Viewer } from '../auth/auth-service.js';
+import { GatewayError } from '../errors.js';
+import type { Services } from '../services.js';
+import { readJsonBody, sendError, sendJson } from './http-utils.js';
+
+export type Access = 'public' | 'user' | 'admin';
+
+export interface RestRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  viewer: Viewer | null;
+  services: Services;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+}
+
+export interface RestResult {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  path: string;
+  access: Access;
+  /** Reads a credential from ?token= or the aigw_token cookie too (EventSource cannot send headers). */
+  allowQueryToken?: boolean;
+  /** Returns a JSON result, or undefined when it wrote the response itself (SSE, HTML). */
+  handler: (r: RestRequest) => Promise<RestResult | undefined> | RestResult | undefined;
+}
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  keys: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const keys: string[] = [];
+  const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, k: string) => {
+    keys.push(k);
+    return '([^/]+)';
+  });
+  return { ...route, regex: new RegExp(`^${pattern}/?$`), keys };
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+export function createRouter(routes: Route[]) {
+  const compiled = routes.map(compile);
+  // Literal segments first so /api/ai/providers never matches /api/ai/:provider.
+  compiled.sort((a, b) => b.path.split('/').filter((s) => !s.startsWith(':')).length - a.path.split('/').filter((s) => !s.startsWith(':')).length);
+
+  function match(method: string, path: string) {
+    let allowed: string[] = [];
+    for (const r of compiled) {
+      const m = r.regex.exec(path);
+      if (!m) continue;
+      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
+        allowed.push(r.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      return { route: r, params };
+    }
+    allowed = [...new Set(allowed)];
+    return { allowed };
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const found = match(method, url.pathname);
+    try {
+      if (!('route' in found) || !found.route) {
+        const allowed = (found as { allowed: string[] }).allowed;
+        if (allowed.length) {
+          res.setHeader('allow', allowed.join(', '));
+          throw new GatewayError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
+        }
+        throw new GatewayError('NOT_FOUND', `No route for ${method} ${url.pathname}`);
+      }
+      const { route, params } = found;
+      let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
+      if (!credential && route.allowQueryToken) credential = url.searchParams.get('token') ?? cookie(req, 'aigw_token') ?? null;
+      const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);
+      if (route.access === 'user') requireViewer(viewer);
+      if (route.access === 'admin') requireAdmin(viewer);
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(req, services.config.maxBodyBytes);
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      const result = await route.handler({
+        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, signal: controller.signal,
+      });
+      if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
+    } catch (e) {
+      sendError(res, e, services.logger);
+    }
+  };
+}

@@ -1,0 +1,6 @@
+// Every REST route of the shim, by domain. Each handler calls the same service
+// the GraphQL resolver calls.
+import type { Route } from './router.js';
+import { authRoutes } from './routes/auth.js';
+
+export const restRoutes: Route[] = [...authRoutes];

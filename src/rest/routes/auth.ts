@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { parseBody } from '../validate.js';
+import type { Route } from '../router.js';
+
+const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
+const ApiKeyBody = z.object({ name: z.string().min(1).max(100), user_id: z.string().uuid().optional() });
+const UserBody = z.object({ username: z.string(), password: z.string(), role: z.enum(['admin', 'user']).default('user') });
+
+export const authRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    access: 'public',
+    async handler({ body, services }) {
+      const { username, password } = parseBody(LoginBody, body);
+      const r = await services.auth.login(username, password);
+      return { body: { access_token: r.accessToken, token_type: r.tokenType, expires_in: r.expiresIn } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/me',
+    access: 'user',
+    handler: ({ viewer }) => ({ body: { user_id: viewer!.userId, username: viewer!.username, role: viewer!.role, via: viewer!.via } }),
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/users',
+    access: 'admin',
+    async handler({ body, services }) {
+      const b = parseBody(UserBody, body);
+      const u = await services.auth.createUser(b.username, b.password, b.role);
+      return { status: 201, body: { id: u.id, username: u.username, role: u.role, created_at: u.createdAt.toISOString() } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/api-keys',
+    access: 'admin',
+    async handler({ body, services, viewer }) {
+      const b = parseBody(ApiKeyBody, body);
+      const k = await services.auth.createApiKey(viewer!, b.name, b.user_id);
+      return { status: 201, body: { id: k.id, name: k.name, prefix: k.prefix, api_key: k.key, created_at: k.createdAt.toISOString() } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/api-keys',
+    access: 'admin',
+    async handler({ services }) {
+      const keys = await services.auth.listApiKeys();
+      return {
+        body: {
+          api_keys: keys.map((k) => ({
+            id: k.id, name: k.name, prefix: k.prefix, username: k.user.username,
+            created_at: k.createdAt.toISOString(), last_used_at: k.lastUsedAt?.toISOString() ?? null, revoked_at: k.revokedAt?.toISOString() ?? null,
+          })),
+        },
+      };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/auth/api-keys/:id',
+    access: 'admin',
+    async handler({ params, services }) {
+      const k = await services.auth.revokeApiKey(params.id!);
+      return { body: { status: 'success', id: k.id, revoked_at: k.revokedAt!.toISOString() } };
+    },
+  },
+];

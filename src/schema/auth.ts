@@ -1,0 +1,114 @@
+import { requireAdmin, requireViewer, type LoginResult } from '../auth/auth-service.js';
+import { builder } from './builder.js';
+
+const Role = builder.enumType('Role', { values: ['admin', 'user'] as const });
+
+builder.prismaObject('User', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    username: t.exposeString('username'),
+    role: t.expose('role', { type: Role }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('ApiKey', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'First characters of the key, to recognise it' }),
+    user: t.relation('user'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const LoginPayload = builder.objectRef<LoginResult>('LoginPayload').implement({
+  fields: (t) => ({
+    accessToken: t.exposeString('accessToken'),
+    tokenType: t.exposeString('tokenType'),
+    expiresIn: t.exposeString('expiresIn'),
+  }),
+});
+
+const CreatedApiKey = builder
+  .objectRef<{ id: string; name: string; prefix: string; key: string; createdAt: Date }>('CreatedApiKey')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      name: t.exposeString('name'),
+      prefix: t.exposeString('prefix'),
+      key: t.exposeString('key', { description: 'The key itself. Shown only once; store it now.' }),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    }),
+  });
+
+const Viewer = builder.objectRef<{ userId: string; username: string; role: 'admin' | 'user'; via: string }>('Viewer').implement({
+  fields: (t) => ({
+    userId: t.exposeID('userId'),
+    username: t.exposeString('username'),
+    role: t.expose('role', { type: Role }),
+    via: t.exposeString('via', { description: 'jwt or api_key' }),
+  }),
+});
+
+builder.mutationField('login', (t) =>
+  t.field({
+    type: LoginPayload,
+    description: 'Exchanges a username and password for a bearer token (no token needed).',
+    args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => ctx.services.auth.login(args.username, args.password),
+  }),
+);
+
+builder.queryField('me', (t) =>
+  t.field({ type: Viewer, resolve: (_, __, ctx) => requireViewer(ctx.viewer) }),
+);
+
+builder.queryField('apiKeys', (t) =>
+  t.prismaField({
+    type: ['ApiKey'],
+    description: 'Every API key (admins only).',
+    resolve: (query, _, __, ctx) => {
+      requireAdmin(ctx.viewer);
+      return ctx.services.db.prisma.apiKey.findMany({ ...query, orderBy: { createdAt: 'desc' } });
+    },
+  }),
+);
+
+builder.mutationField('createApiKey', (t) =>
+  t.field({
+    type: CreatedApiKey,
+    description: 'Creates a long-lived API key for a service (admins only).',
+    args: { name: t.arg.string({ required: true }), userId: t.arg.id({ required: false }) },
+    resolve: (_, args, ctx) => ctx.services.auth.createApiKey(requireAdmin(ctx.viewer), args.name, args.userId ? String(args.userId) : undefined),
+  }),
+);
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.prismaField({
+    type: 'ApiKey',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_query, _, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return ctx.services.auth.revokeApiKey(String(args.id));
+    },
+  }),
+);
+
+builder.mutationField('createUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    description: 'Creates a user (admins only).',
+    args: {
+      username: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+      role: t.arg({ type: Role, required: false }),
+    },
+    resolve: async (_query, _, args, ctx) => {
+      requireAdmin(ctx.viewer);
+      return ctx.services.auth.createUser(args.username, args.password, args.role ?? 'user');
+    },
+  }),
+);

@@ -1,0 +1,204 @@
+// The HTTP server: GraphQL (Yoga) at /graphql over HTTP and SSE, graphql-ws on
+// the same path and port, the REST shim under /api, health and readiness.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { Kind, type DocumentNode, type GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { credentialFromHeaders } from './auth/auth-service.js';
+import type { Config } from './config.js';
+import type { GraphQLContext } from './context.js';
+import { GatewayError } from './errors.js';
+import type { Logger } from './logger.js';
+import { createRouter } from './rest/router.js';
+import { restRoutes } from './rest/routes.js';
+import { sendJson } from './rest/http-utils.js';
+import { PUBLIC_ROOT_FIELDS, schema } from './schema/index.js';
+import { createServices, type Services } from './services.js';
+
+export interface App {
+  server: Server;
+  services: Services;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  /** Listens; resolves with the bound port. */
+  start(port?: number, host?: string): Promise<number>;
+  /** Graceful: stop accepting, let in-flight requests and streams finish (bounded), then close everything. */
+  stop(): Promise<void>;
+}
+
+function rootFields(document: DocumentNode, operationName?: string | null): string[] {
+  const fields: string[] = [];
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName && def.name?.value !== operationName) continue;
+    for (const sel of def.selectionSet.selections) fields.push(sel.kind === Kind.FIELD ? sel.name.value : '*');
+  }
+  return fields;
+}
+
+/** Every operation but login and health needs a viewer. */
+function useAuthGuard(): Plugin<GraphQLContext> {
+  const check = (args: { document: DocumentNode; operationName?: string | null; contextValue: GraphQLContext }) => {
+    if (args.contextValue.viewer) return null;
+    const fields = rootFields(args.document, args.operationName);
+    if (fields.every((f) => PUBLIC_ROOT_FIELDS.has(f))) return null;
+    return createGraphQLError('A valid Bearer token or API key is required', {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = check(args as never);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = check(args as never);
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
+export function maskGraphQLError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const graphQLError = error as GraphQLError;
+    const original = graphQLError?.originalError ?? error;
+    if (original instanceof GatewayError) {
+      return createGraphQLError(original.message, {
+        nodes: graphQLError.nodes,
+        path: graphQLError.path,
+        extensions: {
+          code: original.code,
+          http: { status: original.status },
+          ...(original.retryAfter !== undefined ? { retryAfter: original.retryAfter } : {}),
+          ...(original.details ? { details: original.details } : {}),
+        },
+      });
+    }
+    if (graphQLError?.extensions?.code && !graphQLError.originalError) return graphQLError; // validation/parse errors
+    logger.error('unexpected GraphQL error', { error: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) });
+    return createGraphQLError(message, { nodes: graphQLError?.nodes, path: graphQLError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  };
+}
+
+export async function buildApp(config: Config, logger: Logger, prebuilt?: Services): Promise<App> {
+  const services = prebuilt ?? (await createServices(config, logger));
+  const router = createRouter(restRoutes);
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.nodeEnv !== 'production' ? { title: 'AI Gateway' } : false,
+    logging: false,
+    maskedErrors: { maskError: maskGraphQLError(logger) },
+    plugins: [useAuthGuard()],
+    context: async (initial): Promise<GraphQLContext> => {
+      const request = initial.request as Request | undefined;
+      const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
+      let credential: string | null = null;
+      if (connectionParams) {
+        const raw = connectionParams.authorization ?? connectionParams.Authorization ?? connectionParams.token;
+        if (typeof raw === 'string') credential = raw.replace(/^Bearer\s+/i, '').trim();
+        if (!credential && typeof connectionParams['x-api-key'] === 'string') credential = connectionParams['x-api-key'] as string;
+      } else if (request) {
+        credential = credentialFromHeaders((n) => request.headers.get(n));
+      }
+      const viewer = await services.auth.authenticate(credential);
+      const signal = (initial as { signal?: AbortSignal }).signal ?? request?.signal;
+      return { viewer, services, signal };
+    },
+  });
+
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+    if (stopping) res.setHeader('connection', 'close');
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/graphql' || path.startsWith('/graphql/')) {
+      void yoga(req, res);
+      return;
+    }
+    if (path === '/health') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/ready') {
+      void services.readiness().then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }));
+      return;
+    }
+    void router(req, res, services);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>>(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        const abort = new AbortController();
+        ctx.extra.socket.once('close', () => abort.abort(new Error('socket closed')));
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams: ctx.connectionParams ?? {},
+          signal: abort.signal,
+        });
+        const args = {
+          schema: s,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    server,
+    services,
+    yoga,
+    start(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
+      server.closeIdleConnections();
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await Promise.resolve(wsCleanup.dispose()).catch(() => {});
+      wsServer.close();
+      for (const s of sockets) s.destroy();
+      await closed;
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Builds every service once at start and tears them down in order at stop.
+import { AuthService } from './auth/auth-service.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import type { Logger } from './logger.js';
+import { createSharedState } from './kv/create.js';
+import type { KeyValueStore, PubSub } from './kv/types.js';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  kv: KeyValueStore;
+  pubsub: PubSub;
+  auth: AuthService;
+  /** Readiness of each dependency, for GET /ready. */
+  readiness(): Promise<Readiness>;
+  close(): Promise<void>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  database: { ok: boolean; backend: string; latency_ms?: number; error?: string };
+  redis: { ok: boolean; backend: string; latency_ms?: number; error?: string; breaker?: string };
+}
+
+export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
+  const { kv, pubsub } = createSharedState({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    memoryMaxKeys: config.cacheMaxEntries * 2 + 10_000,
+  });
+  const auth = new AuthService(db.prisma, config, logger);
+  await auth.ensureAdmin();
+
+  const services: Services = {
+    config,
+    logger,
+    db,
+    kv,
+    pubsub,
+    auth,
+    async readiness() {
+      const database: Readiness['database'] = { ok: false, backend: db.backend };
+      try {
+        database.latency_ms = round(await db.ping());
+        database.ok = true;
+      } catch (e) {
+        database.error = (e as Error).message;
+      }
+      const redis: Readiness['redis'] = { ok: false, backend: kv.kind };
+      try {
+        redis.latency_ms = round(await kv.ping());
+        redis.ok = true;
+      } catch (e) {
+        redis.error = (e as Error).message;
+      }
+      const status = kv.status();
+      if (status.kind === 'redis') redis.breaker = status.breaker;
+      return { ready: database.ok && redis.ok, database, redis };
+    },
+    async close() {
+      await pubsub.close().catch(() => {});
+      await kv.close().catch(() => {});
+      await db.close();
+    },
+  };
+  return services;
+}
+
+function round(ms: number) {
+  return Math.round(ms * 100) / 100;
+}
