@@ -5,6 +5,15 @@ import { openDatabase, type Database } from './db/database.js';
 import type { Logger } from './logger.js';
 import { createSharedState } from './kv/create.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
+import { UsageRecorder } from './analytics/recorder.js';
+import { ResponseCache } from './cache/response-cache.js';
+import { Gateway } from './gateway/gateway.js';
+import { ProviderHealthChecker } from './gateway/provider-health.js';
+import { ProviderRouter } from './gateway/provider-router.js';
+import { RateLimiter } from './gateway/rate-limiter.js';
+import { loadPriceTable, Pricing } from './pricing/pricing.js';
+import { providerFactories } from './providers/registry.js';
+import type { ProviderAdapter } from './providers/types.js';
 
 export interface Services {
   config: Config;
@@ -13,6 +22,13 @@ export interface Services {
   kv: KeyValueStore;
   pubsub: PubSub;
   auth: AuthService;
+  limiter: RateLimiter;
+  router: ProviderRouter;
+  providerHealth: ProviderHealthChecker;
+  cache: ResponseCache;
+  pricing: Pricing;
+  recorder: UsageRecorder;
+  gateway: Gateway;
   /** Readiness of each dependency, for GET /ready. */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -36,6 +52,27 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const auth = new AuthService(db.prisma, config, logger);
   await auth.ensureAdmin();
 
+  const providers = new Map<string, ProviderAdapter>();
+  for (const [name, factory] of Object.entries(providerFactories)) {
+    const p = config.providers[name as keyof Config['providers']] ?? {};
+    providers.set(name, factory({
+      apiKey: p.apiKey,
+      baseUrl: p.baseUrl,
+      defaultModel: p.defaultModel,
+      ...(name === 'local' ? { latencyMs: config.localLatencyMs, tokensPerSecond: config.localTokensPerSecond } : {}),
+    }));
+  }
+  const limiter = new RateLimiter(kv);
+  const router = new ProviderRouter(providers, config, limiter, logger);
+  const cache = new ResponseCache(kv, pubsub, {
+    enabled: config.enableCaching,
+    ttlSeconds: config.cacheTtlSeconds,
+    coalesceWaitMs: Math.min(config.requestTimeoutMs, 30_000),
+  }, logger);
+  const pricing = new Pricing(loadPriceTable(config.pricingFile));
+  const recorder = new UsageRecorder(db.prisma, { enabled: config.analyticsEnabled }, logger);
+  const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
+
   const services: Services = {
     config,
     logger,
@@ -43,6 +80,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     kv,
     pubsub,
     auth,
+    limiter,
+    router,
+    providerHealth: new ProviderHealthChecker(router),
+    cache,
+    pricing,
+    recorder,
+    gateway,
     async readiness() {
       const database: Readiness['database'] = { ok: false, backend: db.backend };
       try {
@@ -63,6 +107,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       return { ready: database.ok && redis.ok, database, redis };
     },
     async close() {
+      await recorder.close(config.shutdownTimeoutMs);
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});
       await db.close();

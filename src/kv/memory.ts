@@ -1,6 +1,7 @@
 // In-memory implementations for a single instance: a bounded LRU map with TTLs
 // and an in-process pub/sub.
 import { EventEmitter } from 'node:events';
+import { getHeapStatistics } from 'node:v8';
 import type { KeyValueStore, KvStatus, PubSub } from './types.js';
 
 interface Entry {
@@ -125,6 +126,11 @@ export class MemoryStore implements KeyValueStore {
   }
   async ping() {
     return 0;
+  }
+  async memoryUsage() {
+    let usedBytes = 0;
+    for (const [k, e] of this.map) usedBytes += k.length + (typeof e.value === 'string' ? e.value.length : 64);
+    return { usedBytes, totalBytes: getHeapStatistics().heap_size_limit };
   }
   status(): KvStatus {
     return { kind: 'memory', connected: true, breaker: 'closed' };

@@ -149,6 +149,12 @@ export class RedisStore implements KeyValueStore {
     await this.run((c) => c.ping());
     return performance.now() - started;
   }
+  async memoryUsage() {
+    const info = await this.run((c) => c.info('memory'));
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    const max = field('maxmemory');
+    return { usedBytes: field('used_memory'), totalBytes: max > 0 ? max : field('total_system_memory') };
+  }
   status(): KvStatus {
     return {
       kind: 'redis',

@@ -23,6 +23,8 @@ export interface KeyValueStore {
   /** Lists keys matching a glob pattern in batches (SCAN, never KEYS). */
   scan(pattern: string, batch?: number): AsyncIterable<string[]>;
   ping(): Promise<number>;
+  /** Memory the store uses and may use (Redis INFO memory; the heap limit for memory). */
+  memoryUsage(): Promise<{ usedBytes: number; totalBytes: number }>;
   status(): KvStatus;
   close(): Promise<void>;
 }

@@ -45,9 +45,10 @@ interface CompiledRoute extends Route {
 
 function compile(route: Route): CompiledRoute {
   const keys: string[] = [];
-  const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, k: string) => {
+  // ":name" matches one segment; ":name+" the rest of the path (model names may contain "/").
+  const pattern = route.path.replace(/[.*?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)(\+?)/g, (_, k: string, rest: string) => {
     keys.push(k);
-    return '([^/]+)';
+    return rest ? '(.+?)' : '([^/]+)';
   });
   return { ...route, regex: new RegExp(`^${pattern}/?$`), keys };
 }

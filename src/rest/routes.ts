@@ -2,5 +2,7 @@
 // the GraphQL resolver calls.
 import type { Route } from './router.js';
 import { authRoutes } from './routes/auth.js';
+import { cacheRoutes } from './routes/cache.js';
+import { providerRoutes } from './routes/providers.js';
 
-export const restRoutes: Route[] = [...authRoutes];
+export const restRoutes: Route[] = [...authRoutes, ...cacheRoutes, ...providerRoutes];

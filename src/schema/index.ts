@@ -2,6 +2,9 @@
 import { builder } from './builder.js';
 import './health.js';
 import './auth.js';
+import './completion.js';
+import './providers.js';
+import './cache.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

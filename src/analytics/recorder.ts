@@ -1,0 +1,147 @@
+// Records every completion off the request path: calls are queued in memory and
+// written in batches. While the database is unavailable the queue holds them
+// (bounded; what is dropped past the bound is counted and reported) and the
+// writer retries with backoff. close() flushes what is left.
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+
+export interface CallRecord {
+  userId: string | null;
+  provider: string;
+  model: string;
+  source: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  listCostUsd: number | null;
+  costEstimated: boolean;
+  latencyMs: number;
+  cached: boolean;
+  optimized: boolean;
+  tokensSaved: number;
+  streamed: boolean;
+  status: 'success' | 'error';
+  errorCode: string | null;
+}
+
+export interface RecorderStats {
+  enabled: boolean;
+  queued: number;
+  written: number;
+  dropped: number;
+  failedFlushes: number;
+  lastError: string | null;
+}
+
+export interface RecorderOptions {
+  enabled: boolean;
+  batchSize?: number;
+  flushIntervalMs?: number;
+  maxQueue?: number;
+}
+
+type Row = CallRecord & { id: string; createdAt: Date };
+
+export class UsageRecorder {
+  private queue: Row[] = [];
+  private written = 0;
+  private dropped = 0;
+  private failedFlushes = 0;
+  private lastError: string | null = null;
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private retryDelayMs = 0;
+  private readonly listeners = new Set<(rows: CallRecord[]) => void>();
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxQueue: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: RecorderOptions,
+    private readonly logger: Logger,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.maxQueue = options.maxQueue ?? 100_000;
+  }
+
+  /** Queues one call; never throws, never waits. */
+  record(call: CallRecord): void {
+    if (!this.options.enabled) return;
+    if (this.queue.length >= this.maxQueue) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.queue.push({ ...call, id: randomUUID(), createdAt: new Date() });
+    this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushIntervalMs);
+  }
+
+  /** Called after each batch is stored (live dashboards, budget checks). */
+  onWritten(listener: (rows: CallRecord[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): RecorderStats {
+    return {
+      enabled: this.options.enabled, queued: this.queue.length, written: this.written, dropped: this.dropped,
+      failedFlushes: this.failedFlushes, lastError: this.lastError,
+    };
+  }
+
+  private schedule(delayMs: number) {
+    if (this.timer || this.flushing) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, Math.max(delayMs, this.retryDelayMs));
+    this.timer.unref?.();
+  }
+
+  /** Writes everything queued now (in batches); resolves when done or when a batch failed. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      try {
+        while (this.queue.length) {
+          const batch = this.queue.slice(0, this.batchSize);
+          await this.prisma.apiCall.createMany({ data: batch });
+          this.queue.splice(0, batch.length);
+          this.written += batch.length;
+          this.retryDelayMs = 0;
+          for (const l of this.listeners) {
+            try {
+              l(batch);
+            } catch {
+              // a listener's failure is not the recorder's
+            }
+          }
+        }
+      } catch (e) {
+        this.failedFlushes++;
+        this.lastError = (e as Error).message.slice(0, 300);
+        this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 200), 5_000);
+        this.logger.warn('analytics write failed; will retry', { queued: this.queue.length, retryInMs: this.retryDelayMs, error: this.lastError });
+      } finally {
+        this.flushing = null;
+      }
+      if (this.queue.length) this.schedule(this.retryDelayMs);
+    })();
+    return this.flushing;
+  }
+
+  /** Flushes on shutdown, retrying until `timeoutMs` has passed. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length && Date.now() < deadline) {
+      await this.flush();
+      if (this.queue.length) await new Promise((r) => setTimeout(r, Math.min(this.retryDelayMs || 100, 500)));
+    }
+    if (this.timer) clearTimeout(this.timer);
+    if (this.queue.length) this.logger.error('analytics records lost at shutdown', { count: this.queue.length });
+  }
+}

@@ -1,0 +1,49 @@
+// The cache key: a hash of the canonical form of everything that shapes the
+// answer. Object key order never changes it; any differing parameter does.
+import { createHash } from 'node:crypto';
+import type { ChatRequest } from '../providers/types.js';
+
+/** JSON with object keys sorted at every depth and undefined values dropped. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+function sha256(text: string) {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Short, glob-safe tag of a model name (names may contain / : * ?). */
+export function modelTag(model: string) {
+  return sha256(model).slice(0, 16);
+}
+
+/**
+ * `c:<provider>:<model tag>:<request hash>`; the prefix lets the cache clear one
+ * provider or one model with SCAN in batches.
+ */
+export function completionCacheKey(provider: string, request: ChatRequest): string {
+  const canonical = canonicalJson({
+    provider,
+    model: request.model,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    max_tokens: request.maxTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop,
+    extra: request.extra && Object.keys(request.extra).length ? request.extra : undefined,
+  });
+  return `c:${provider}:${modelTag(request.model)}:${sha256(canonical)}`;
+}
+
+export function providerKeyPattern(provider: string) {
+  return `c:${provider}:*`;
+}
+
+export function modelKeyPattern(provider: string, model: string) {
+  return `c:${provider}:${modelTag(model)}:*`;
+}

@@ -1,0 +1,288 @@
+// The exact-match response cache: entries, shared statistics, invalidation by
+// provider or model (SCAN in batches, never KEYS), request coalescing across
+// instances (a lock plus a notification), and fail-open behaviour: any kv
+// failure turns into a miss, a skipped write or an uncoordinated call, never an
+// error for the caller.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { KeyValueStore, PubSub } from '../kv/types.js';
+import { modelKeyPattern, providerKeyPattern } from './completion-key.js';
+
+export interface CachedCompletion {
+  provider: string;
+  model: string;
+  text: string;
+  finishReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  /** What the original call cost (kept for analytics; the caller of a hit pays 0). */
+  costUsd: number | null;
+  costEstimated: boolean;
+  /** Chunk boundaries of a streamed answer, replayed as they were. */
+  chunks?: string[];
+  createdAt: string;
+}
+
+export interface CachePolicy {
+  /** Look the request up (default true). */
+  read?: boolean;
+  /** Store the answer (default true). */
+  write?: boolean;
+  /** Overrides REDIS_CACHE_TTL for this entry. */
+  ttlSeconds?: number;
+}
+
+export interface CacheOptions {
+  enabled: boolean;
+  ttlSeconds: number;
+  /** How long followers wait for a leader computing the same entry. */
+  coalesceWaitMs: number;
+}
+
+export interface CacheStats {
+  enabled: boolean;
+  backend: 'redis' | 'memory';
+  hits: number;
+  misses: number;
+  writes: number;
+  coalesced: number;
+  errors: number;
+  hitRatePercent: number;
+  entries: number;
+  bytes: number;
+}
+
+export interface CacheHealth {
+  status: 'healthy' | 'degraded' | 'disabled';
+  backend: 'redis' | 'memory';
+  redisConnected: boolean;
+  responseTimeMs: number | null;
+  breaker: string;
+  error?: string;
+}
+
+export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' };
+
+const STATS_KEY = 'cache:stats';
+const ENTRY_PATTERN = 'c:*';
+
+export class ResponseCache {
+  private readonly inflight = new Map<string, Promise<CachedCompletion | null>>();
+
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly pubsub: PubSub,
+    readonly options: CacheOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get enabled() {
+    return this.options.enabled;
+  }
+
+  private count(fields: Record<string, number>) {
+    this.kv.hincr(STATS_KEY, fields).catch(() => {});
+  }
+
+  /** A hit or null; a kv failure is a miss. Counts hits and misses. */
+  async get(key: string, policy: CachePolicy = {}): Promise<CachedCompletion | null> {
+    if (!this.enabled || policy.read === false) return null;
+    try {
+      const raw = await this.kv.get(key);
+      if (raw) {
+        this.count({ hits: 1 });
+        return JSON.parse(raw) as CachedCompletion;
+      }
+      this.count({ misses: 1 });
+      return null;
+    } catch (e) {
+      this.count({ misses: 1, errors: 1 });
+      this.logger.debug('cache read failed; treating as miss', { error: (e as Error).message });
+      return null;
+    }
+  }
+
+  async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
+    if (!this.enabled || policy.write === false) return;
+    try {
+      await this.kv.set(key, JSON.stringify(entry), policy.ttlSeconds ?? this.options.ttlSeconds);
+      this.count({ writes: 1 });
+    } catch (e) {
+      this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
+    }
+  }
+
+  /**
+   * Runs `compute` once for concurrent identical requests: in this process
+   * through a shared promise, across instances through a kv lock and a
+   * notification. Followers get the leader's cached entry. A follower whose
+   * leader failed, vanished or took longer than coalesceWaitMs computes itself.
+   */
+  async coalesce<T>(
+    key: string,
+    policy: CachePolicy,
+    compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
+  ): Promise<Coalesced<T>> {
+    if (!this.enabled || policy.read === false) return { value: (await compute()).value, role: 'leader' };
+
+    const local = this.inflight.get(key);
+    if (local) {
+      const entry = await local.catch(() => null);
+      if (entry) {
+        this.count({ coalesced: 1 });
+        return { value: entry, role: 'follower' };
+      }
+      return { value: (await this.runAsLeader(key, policy, compute, false)).value, role: 'leader' };
+    }
+
+    const token = randomUUID();
+    const lockKey = `lock:${key}`;
+    let locked = true;
+    try {
+      locked = await this.kv.setIfAbsent(lockKey, token, this.options.coalesceWaitMs);
+    } catch {
+      locked = true; // kv down: no coordination, just call
+    }
+    if (!locked) {
+      const entry = await this.waitForLeader(key);
+      if (entry) {
+        this.count({ coalesced: 1 });
+        return { value: entry, role: 'follower' };
+      }
+    }
+    try {
+      return { value: (await this.runAsLeader(key, policy, compute, true)).value, role: 'leader' };
+    } finally {
+      if (locked) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
+    }
+  }
+
+  private async runAsLeader<T>(
+    key: string,
+    policy: CachePolicy,
+    compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
+    notify: boolean,
+  ): Promise<{ value: T }> {
+    let settle!: (e: CachedCompletion | null) => void;
+    const shared = new Promise<CachedCompletion | null>((r) => (settle = r));
+    this.inflight.set(key, shared);
+    try {
+      const { value, entry } = await compute();
+      if (entry) await this.set(key, entry, policy);
+      settle(entry);
+      if (notify) this.pubsub.publish(`fill:${key}`, { ok: !!entry }).catch(() => {});
+      return { value };
+    } catch (e) {
+      settle(null);
+      if (notify) this.pubsub.publish(`fill:${key}`, { ok: false }).catch(() => {});
+      throw e;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  /** Waits for another instance's leader: its notification, or the entry appearing, or the timeout. */
+  private async waitForLeader(key: string): Promise<CachedCompletion | null> {
+    const deadline = Date.now() + this.options.coalesceWaitMs;
+    let notified: (() => void) | undefined;
+    const notification = new Promise<void>((r) => (notified = r));
+    let unsubscribe: (() => void) | undefined;
+    try {
+      unsubscribe = await this.pubsub.subscribe(`fill:${key}`, () => notified?.());
+    } catch {
+      // no notifications: polling alone
+    }
+    try {
+      while (Date.now() < deadline) {
+        const raw = await this.kv.get(key).catch(() => null);
+        if (raw) return JSON.parse(raw) as CachedCompletion;
+        const lockHeld = await this.kv.get(`lock:${key}`).catch(() => null);
+        if (!lockHeld) return null; // leader gone without an entry
+        await Promise.race([notification, new Promise((r) => setTimeout(r, 50))]);
+      }
+      return null;
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  async stats(): Promise<CacheStats> {
+    let counters: Record<string, string> = {};
+    let entries = 0;
+    let bytes = 0;
+    try {
+      counters = await this.kv.hgetall(STATS_KEY);
+      for await (const keys of this.kv.scan(ENTRY_PATTERN, 500)) {
+        const values = await this.kv.mget(keys);
+        for (const v of values) {
+          if (v === null) continue;
+          entries++;
+          bytes += Buffer.byteLength(v);
+        }
+      }
+    } catch {
+      // kv unreachable: report what could be read
+    }
+    const n = (f: string) => Number(counters[f] ?? 0);
+    const hits = n('hits');
+    const misses = n('misses');
+    return {
+      enabled: this.enabled,
+      backend: this.kv.kind,
+      hits,
+      misses,
+      writes: n('writes'),
+      coalesced: n('coalesced'),
+      errors: n('errors'),
+      hitRatePercent: hits + misses ? Math.round((hits / (hits + misses)) * 1000) / 10 : 0,
+      entries,
+      bytes,
+    };
+  }
+
+  async memory() {
+    const stats = await this.stats();
+    let usage = { usedBytes: 0, totalBytes: 0 };
+    try {
+      usage = await this.kv.memoryUsage();
+    } catch {
+      // unreachable
+    }
+    return {
+      totalMemoryBytes: usage.totalBytes,
+      usedMemoryBytes: usage.usedBytes,
+      memoryUsagePercent: usage.totalBytes ? Math.round((usage.usedBytes / usage.totalBytes) * 1000) / 10 : 0,
+      keysCount: stats.entries,
+      cacheBytes: stats.bytes,
+    };
+  }
+
+  async health(): Promise<CacheHealth> {
+    const status = this.kv.status();
+    const base = { backend: this.kv.kind, breaker: status.breaker };
+    if (!this.enabled) return { status: 'disabled', redisConnected: status.kind === 'redis' && status.connected, responseTimeMs: null, ...base };
+    try {
+      const ms = await this.kv.ping();
+      return { status: 'healthy', redisConnected: status.kind === 'redis', responseTimeMs: Math.round(ms * 100) / 100, ...base };
+    } catch (e) {
+      return { status: 'degraded', redisConnected: false, responseTimeMs: null, ...base, breaker: this.kv.status().breaker, error: (e as Error).message };
+    }
+  }
+
+  private async clearPattern(pattern: string): Promise<number> {
+    let cleared = 0;
+    for await (const keys of this.kv.scan(pattern, 500)) cleared += await this.kv.del(keys);
+    return cleared;
+  }
+
+  /** Deletes every entry (statistics are kept). */
+  clearAll() {
+    return this.clearPattern(ENTRY_PATTERN);
+  }
+  clearProvider(provider: string) {
+    return this.clearPattern(providerKeyPattern(provider));
+  }
+  clearModel(provider: string, model: string) {
+    return this.clearPattern(modelKeyPattern(provider, model));
+  }
+}

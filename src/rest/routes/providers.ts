@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { GatewayError } from '../../errors.js';
+import { multiProvider } from '../../gateway/multi-provider.js';
+import type { ProviderHealth } from '../../gateway/provider-health.js';
+import { CompletionBody, CompletionFields, completionJson, toCompletionInput } from '../completion-body.js';
+import type { Route } from '../router.js';
+import { parseBody } from '../validate.js';
+
+const MultiBody = z.object({
+  ...CompletionFields,
+  providers: z.array(z.string().min(1)).min(1).max(10),
+  models: z.record(z.string(), z.string()).optional(),
+});
+
+export function providerHealthJson(h: ProviderHealth) {
+  return {
+    status: h.status,
+    api_key_configured: h.apiKeyConfigured,
+    circuit_breaker: h.breaker,
+    latency_ms: h.latencyMs,
+    ...(h.error ? { error: h.error } : {}),
+    available_models: h.availableModels,
+    checked_at: h.checkedAt,
+  };
+}
+
+export const providerRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/ai/providers',
+    access: 'user',
+    handler({ services }) {
+      const details: Record<string, unknown> = {};
+      for (const [name, a] of services.router.providers) {
+        details[name] = {
+          models: a.models,
+          default_model: services.gateway.defaultModel(name),
+          max_tokens: a.maxTokens,
+          configured: a.isConfigured(),
+          label: a.label,
+        };
+      }
+      return {
+        body: {
+          available_providers: [...services.router.providers.keys()],
+          provider_details: details,
+          total_providers: services.router.providers.size,
+          default_provider: services.config.defaultProvider,
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/ai/providers/health',
+    access: 'user',
+    async handler({ services }) {
+      const all = await services.providerHealth.all();
+      return { body: Object.fromEntries(all.map((h) => [h.provider, providerHealthJson(h)])) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/ai/health',
+    access: 'user',
+    async handler({ services, viewer }) {
+      const providers: Record<string, unknown> = {};
+      for (const name of services.router.providers.keys()) {
+        const rule = services.config.providers[name as keyof typeof services.config.providers]?.rateLimit;
+        providers[name] = rule ? await services.limiter.state(`provider:${name}`, rule) : { limit: null };
+      }
+      const userRule = services.config.userRateLimit;
+      return {
+        body: {
+          status: 'ok',
+          rate_limits: {
+            user: userRule ? await services.limiter.state(`user:${viewer!.userId}`, userRule) : { limit: null },
+            providers,
+          },
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/multi-provider',
+    access: 'user',
+    async handler({ body, services, viewer, signal }) {
+      const b = parseBody(MultiBody, body);
+      const { providers, models, ...rest } = b;
+      const r = await multiProvider(services.gateway, { ...toCompletionInput(undefined, rest), providers, models }, { viewer, source: 'multi', signal });
+      const responses: Record<string, unknown> = {};
+      for (const [p, o] of Object.entries(r.responses)) {
+        responses[p] = o.status === 'success' ? completionJson(o.result) : { status: 'error', error: o.error };
+      }
+      return {
+        body: {
+          prompt: r.prompt,
+          responses,
+          success_count: r.successCount,
+          error_count: r.errorCount,
+          total_estimated_cost: r.totalEstimatedCost,
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/:provider',
+    access: 'user',
+    async handler({ params, body, services, viewer, signal }) {
+      const provider = params.provider!;
+      services.router.adapter(provider); // 404 for an unknown provider before reading anything else
+      const b = parseBody(CompletionBody, body);
+      if (b.base_url !== undefined) {
+        const configured = services.config.providers[provider as keyof typeof services.config.providers]?.baseUrl
+          ?? (provider === 'ollama' ? 'http://localhost:11434' : undefined);
+        if (b.base_url.replace(/\/+$/, '') !== configured) {
+          throw new GatewayError('VALIDATION_ERROR', `base_url cannot be chosen per request; set ${provider.toUpperCase()}_BASE_URL`, { details: { field: 'base_url' } });
+        }
+      }
+      const result = await services.gateway.complete(toCompletionInput(provider, b), { viewer, source: 'rest', signal });
+      return { body: completionJson(result) };
+    },
+  },
+];

@@ -1,0 +1,109 @@
+// The foundation through real sockets: health, readiness, auth (JWT and API
+// keys), REST and GraphQL error shapes, on both storage backends.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../helpers/env.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+describe.each(BACKENDS)('server on %s', (backend) => {
+  let t: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ backend, env: { MAX_BODY_BYTES: '2048' } });
+    admin = await t.adminToken();
+  });
+  afterAll(() => t?.stop());
+
+  it('answers /health and /ready with details', async () => {
+    expect((await t.request('GET', '/health')).body).toEqual({ status: 'ok' });
+    const ready = await t.request('GET', '/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.database).toMatchObject({ ok: true, backend: backend === 'embedded' ? 'pglite' : 'postgresql' });
+    expect(ready.body.redis).toMatchObject({ ok: true, backend: backend === 'embedded' ? 'memory' : 'redis' });
+  });
+
+  it('logs in as the guide shows and rejects bad credentials', async () => {
+    const ok = await t.request('POST', '/api/auth/login', { body: { username: 'admin', password: 'admin-password-for-tests' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.token_type).toBe('bearer');
+    expect(ok.body.access_token.split('.')).toHaveLength(3);
+    const bad = await t.request('POST', '/api/auth/login', { body: { username: 'admin', password: 'wrong' } });
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({ status: 'error', error: { code: 'UNAUTHENTICATED', message: 'Invalid username or password' } });
+    const missing = await t.request('POST', '/api/auth/login', { body: { username: 'admin' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('logs in through the GraphQL login mutation without a token', async () => {
+    const r = await t.gql('mutation { login(username: "admin", password: "admin-password-for-tests") { accessToken tokenType } }');
+    expect(r.body.data.login.tokenType).toBe('bearer');
+    const me = await t.gql('{ me { username role } }', undefined, r.body.data.login.accessToken);
+    expect(me.body.data.me).toEqual({ username: 'admin', role: 'admin' });
+  });
+
+  it('requires a token on /api/ai and on GraphQL operations but login and health', async () => {
+    const rest = await t.request('GET', '/api/ai/providers');
+    expect(rest.status).toBe(401);
+    expect(rest.body.status).toBe('error');
+    expect(rest.body.error.code).toBe('UNAUTHENTICATED');
+    const forged = await t.request('GET', '/api/ai/providers', { token: admin.slice(0, -3) + 'abc' });
+    expect(forged.status).toBe(401);
+    const gql = await t.gql('{ providers { name } }');
+    expect(gql.status).toBe(401);
+    expect(gql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await t.gql('{ health }')).body.data.health).toBe('ok');
+  });
+
+  it('answers malformed JSON 400, oversize 413, unknown route 404, wrong method 405', async () => {
+    const malformed = await t.request('POST', '/api/auth/login', { body: '{"username": ' });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'MALFORMED_JSON']);
+    const big = await t.request('POST', '/api/auth/login', { body: { username: 'x'.repeat(5000), password: 'y' } });
+    expect([big.status, big.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const unknown = await t.request('GET', '/api/nothing-here', { token: admin });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    const method = await t.request('GET', '/api/auth/login');
+    expect([method.status, method.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    expect(method.headers.get('allow')).toBe('POST');
+  });
+
+  it('lets admins create, use, list and revoke API keys', async () => {
+    const created = await t.request('POST', '/api/auth/api-keys', { token: admin, body: { name: 'batch-service' } });
+    expect(created.status).toBe(201);
+    const key: string = created.body.api_key;
+    expect(key).toMatch(/^aigw_/);
+    expect((await t.request('GET', '/api/auth/me', { token: key })).body).toMatchObject({ username: 'admin', via: 'api_key' });
+    expect((await t.request('GET', '/api/auth/me', { headers: { 'x-api-key': key } })).status).toBe(200);
+    const list = await t.request('GET', '/api/auth/api-keys', { token: admin });
+    const listed = list.body.api_keys.find((k: { id: string }) => k.id === created.body.id);
+    expect(listed).toMatchObject({ name: 'batch-service', revoked_at: null });
+    expect(JSON.stringify(list.body)).not.toContain(key); // shown once only
+    const revoked = await t.request('DELETE', `/api/auth/api-keys/${created.body.id}`, { token: admin });
+    expect(revoked.status).toBe(200);
+    expect((await t.request('GET', '/api/auth/me', { token: key })).status).toBe(401);
+  });
+
+  it('keeps admin-only operations from users', async () => {
+    const u = await t.request('POST', '/api/auth/users', { token: admin, body: { username: `bob-${backend.length}`, password: 'bob-password' } });
+    expect(u.status).toBe(201);
+    const login = await t.request('POST', '/api/auth/login', { body: { username: `bob-${backend.length}`, password: 'bob-password' } });
+    const bob = login.body.access_token;
+    const r = await t.request('POST', '/api/auth/api-keys', { token: bob, body: { name: 'x' } });
+    expect([r.status, r.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const g = await t.gql('mutation { createApiKey(name: "x") { key } }', undefined, bob);
+    expect(g.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const clear = await t.request('DELETE', '/api/ai/cache', { token: bob });
+    expect(clear.status).toBe(403);
+  });
+
+  it('serves GraphQL over SSE', async () => {
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    expect(text).toContain('"username":"admin"');
+  });
+});

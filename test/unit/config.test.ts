@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseRateLimit, PROVIDER_NAMES } from '../../src/config.js';
+import { providerFactories } from '../../src/providers/registry.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+describe('config', () => {
+  it('has working defaults with nothing set', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8000);
+    expect(c.dataDir).toBe('./data');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.cacheTtlSeconds).toBe(86400);
+    expect(c.enableCaching).toBe(true);
+    expect(c.enableStreaming).toBe(true);
+    expect(c.analyticsEnabled).toBe(true);
+    expect(c.defaultProvider).toBe('local');
+    expect(c.adminUsername).toBe('admin');
+    expect(c.adminPassword).toBe('admin123');
+    expect(c.providers.ollama.baseUrl).toBeUndefined();
+  });
+
+  it('reads the guide variables', () => {
+    const c = loadConfig({
+      PORT: '9000', REDIS_URL: 'redis://localhost:6379', REDIS_CACHE_TTL: '60', ENABLE_OPTIMIZATION: 'true', ENABLE_CACHING: 'false',
+      ENABLE_STREAMING: 'false', AGGRESSIVE_OPTIMIZATION: 'true', ANALYTICS_ENABLED: 'false', ALERT_EMAIL: 'ops@example.com',
+      GEMINI_API_KEY: 'g', OPENAI_API_KEY: 'o', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/', GEMINI_RATE_LIMIT: '100/minute',
+    });
+    expect(c.port).toBe(9000);
+    expect(c.redisUrl).toBe('redis://localhost:6379');
+    expect(c.cacheTtlSeconds).toBe(60);
+    expect([c.enableOptimization, c.enableCaching, c.enableStreaming, c.aggressiveOptimization, c.analyticsEnabled]).toEqual([true, false, false, true, false]);
+    expect(c.alertEmail).toBe('ops@example.com');
+    expect(c.providers.gemini.apiKey).toBe('g');
+    expect(c.providers.openai.baseUrl).toBe('http://127.0.0.1:9/v1');
+    expect(c.providers.gemini.rateLimit).toEqual({ limit: 100, windowSeconds: 60, text: '100/minute' });
+    expect(c.defaultProvider).toBe('openai');
+  });
+
+  it('names each bad variable and what it expects, all at once', () => {
+    const p = problems({ PORT: 'abc', REDIS_CACHE_TTL: '-5', ENABLE_CACHING: 'maybe', REDIS_URL: 'http://x', GEMINI_RATE_LIMIT: 'lots', ALERT_EMAIL: 'nope' });
+    expect(p).toHaveLength(6);
+    expect(p.find((l) => l.startsWith('PORT='))).toMatch(/expected an integer/);
+    expect(p.find((l) => l.startsWith('REDIS_CACHE_TTL='))).toMatch(/expected an integer from 1/);
+    expect(p.find((l) => l.startsWith('ENABLE_CACHING='))).toMatch(/expected true or false/);
+    expect(p.find((l) => l.startsWith('REDIS_URL'))).toMatch(/redis:\/\//);
+    expect(p.find((l) => l.startsWith('GEMINI_RATE_LIMIT'))).toMatch(/100\/minute/);
+    expect(p.find((l) => l.startsWith('ALERT_EMAIL'))).toMatch(/e-mail/);
+  });
+
+  it('refuses production with a weak JWT secret or the default admin password', () => {
+    const p = problems({ NODE_ENV: 'production' });
+    expect(p.some((l) => l.startsWith('JWT_SECRET'))).toBe(true);
+    expect(p.some((l) => l.startsWith('ADMIN_PASSWORD'))).toBe(true);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31), ADMIN_PASSWORD: 'a-strong-one' })).toHaveLength(1);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-strong-one' })).toEqual([]);
+  });
+
+  it('parses rate limits', () => {
+    expect(parseRateLimit('10/second')).toMatchObject({ limit: 10, windowSeconds: 1 });
+    expect(parseRateLimit('5 / hour')).toMatchObject({ limit: 5, windowSeconds: 3600 });
+    expect(parseRateLimit('0/minute')).toBeUndefined();
+    expect(parseRateLimit('10/fortnight')).toBeUndefined();
+  });
+
+  it('knows the same providers as the registry', () => {
+    expect([...PROVIDER_NAMES].sort()).toEqual(Object.keys(providerFactories).sort());
+  });
+});
