@@ -107,3 +107,39 @@ describe.each(BACKENDS)('server on %s', (backend) => {
     expect(text).toContain('"username":"admin"');
   });
 });
+
+describe('graphql-ws and graceful shutdown', () => {
+  it('runs operations over graphql-ws on /graphql with the token in connectionParams', async () => {
+    const { wsClient, collect } = await import('../helpers/ws.js');
+    const { MeDocument } = await import('../generated/graphql.js');
+    const { print } = await import('graphql');
+    const t = await startTestApp({ backend: 'embedded' });
+    try {
+      const token = await t.adminToken();
+      const authed = wsClient(t.url, token);
+      const r = await collect(authed, { query: print(MeDocument) });
+      expect(r.results[0].data.me).toMatchObject({ username: 'admin', via: 'jwt' });
+      await authed.dispose();
+      const anonymous = wsClient(t.url);
+      const denied = await collect(anonymous, { query: print(MeDocument) });
+      const errors = denied.results[0]?.errors ?? (denied.error as { message: string }[]);
+      expect(JSON.stringify(errors)).toContain('UNAUTHENTICATED');
+      await anonymous.dispose();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('lets an in-flight request finish when stopping, then refuses new connections', async () => {
+    const t = await startTestApp({ backend: 'embedded', env: { LOCAL_LATENCY_MS: '400', ENABLE_CACHING: 'false' } });
+    const token = await t.adminToken();
+    const inFlight = t.request('POST', '/api/ai/local', { token, body: { prompt: 'slow one' } });
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = t.stop();
+    const r = await inFlight;
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe('success');
+    await stopped;
+    await expect(fetch(`${t.url}/health`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,124 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type CachePolicyInput = {
+  /** Look the request up in the cache (default true) */
+  read?: boolean | null | undefined;
+  /** Overrides REDIS_CACHE_TTL for this entry */
+  ttlSeconds?: number | null | undefined;
+  /** Store the answer (default true) */
+  write?: boolean | null | undefined;
+};
+
+export type ChatMessageInput = {
+  content: string;
+  role: ChatRole;
+};
+
+export type ChatRole =
+  | 'assistant'
+  | 'system'
+  | 'user';
+
+export type CompletionInput = {
+  aggressive?: boolean | null | undefined;
+  cache?: CachePolicyInput | null | undefined;
+  /** Provider-specific parameters passed through */
+  extra?: unknown;
+  /** Providers to try in order when this one fails */
+  fallback?: Array<string> | null | undefined;
+  maxTokens?: number | null | undefined;
+  messages?: Array<ChatMessageInput> | null | undefined;
+  model?: string | null | undefined;
+  /** Prompt optimization for this request (default from ENABLE_OPTIMIZATION) */
+  optimize?: boolean | null | undefined;
+  prompt?: string | null | undefined;
+  /** Default: the configured default provider */
+  provider?: string | null | undefined;
+  stop?: Array<string> | null | undefined;
+  systemMessage?: string | null | undefined;
+  temperature?: number | null | undefined;
+  timeoutMs?: number | null | undefined;
+  topP?: number | null | undefined;
+};
+
+export type MultiProviderInput = {
+  aggressive?: boolean | null | undefined;
+  cache?: CachePolicyInput | null | undefined;
+  /** Provider-specific parameters passed through */
+  extra?: unknown;
+  maxTokens?: number | null | undefined;
+  messages?: Array<ChatMessageInput> | null | undefined;
+  /** Model per provider, e.g. {"openai": "gpt-4o"} */
+  models?: unknown;
+  /** Prompt optimization for this request (default from ENABLE_OPTIMIZATION) */
+  optimize?: boolean | null | undefined;
+  prompt?: string | null | undefined;
+  providers: Array<string>;
+  stop?: Array<string> | null | undefined;
+  systemMessage?: string | null | undefined;
+  temperature?: number | null | undefined;
+  timeoutMs?: number | null | undefined;
+  topP?: number | null | undefined;
+};
+
+export type Role =
+  | 'admin'
+  | 'user';
+
+export type LoginMutationVariables = Exact<{
+  username: string;
+  password: string;
+}>;
+
+
+export type LoginMutation = { login: { accessToken: string, tokenType: string, expiresIn: string } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { userId: string, username: string, role: Role, via: string } };
+
+export type CacheOverviewQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CacheOverviewQuery = { cacheStats: { enabled: boolean, backend: string, hits: number, misses: number, writes: number, coalesced: number, hitRatePercent: number, entries: number, bytes: number }, cacheMemory: { totalMemoryBytes: number, usedMemoryBytes: number, memoryUsagePercent: number, keysCount: number }, cacheHealth: { status: string, backend: string, redisConnected: boolean, responseTimeMs: number | null, circuitBreaker: string, error: string | null } };
+
+export type ClearCacheMutationVariables = Exact<{
+  provider?: string | null | undefined;
+  model?: string | null | undefined;
+}>;
+
+
+export type ClearCacheMutation = { clearCache: number };
+
+export type CompletionMutationVariables = Exact<{
+  input: CompletionInput;
+}>;
+
+
+export type CompletionMutation = { completion: { status: string, provider: string, model: string, providerLabel: string, response: string, finishReason: string | null, tokensUsed: number, inputTokens: number, outputTokens: number, estimatedCost: number | null, costEstimated: boolean, latencyMs: number, cached: boolean, optimized: boolean, tokensSaved: number, failedOver: Array<string>, warnings: Array<string> } };
+
+export type MultiProviderMutationVariables = Exact<{
+  input: MultiProviderInput;
+}>;
+
+
+export type MultiProviderMutation = { multiProvider: { prompt: string | null, successCount: number, errorCount: number, totalEstimatedCost: number | null, responses: Array<{ provider: string, status: string, result: { response: string, model: string, estimatedCost: number | null, tokensUsed: number } | null, error: { code: string, message: string } | null }> } };
+
+export type ProvidersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ProvidersQuery = { providers: Array<{ name: string, label: string, models: Array<string>, defaultModel: string, maxTokens: number, configured: boolean }>, providerHealth: Array<{ provider: string, status: string, apiKeyConfigured: boolean, circuitBreaker: string, availableModels: Array<string> }> };
+
+
+export const LoginDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Login"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"username"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"username"},"value":{"kind":"Variable","name":{"kind":"Name","value":"username"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"tokenType"}},{"kind":"Field","name":{"kind":"Name","value":"expiresIn"}}]}}]}}]} as unknown as DocumentNode<LoginMutation, LoginMutationVariables>;
+export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userId"}},{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"via"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
+export const CacheOverviewDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CacheOverview"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cacheStats"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"backend"}},{"kind":"Field","name":{"kind":"Name","value":"hits"}},{"kind":"Field","name":{"kind":"Name","value":"misses"}},{"kind":"Field","name":{"kind":"Name","value":"writes"}},{"kind":"Field","name":{"kind":"Name","value":"coalesced"}},{"kind":"Field","name":{"kind":"Name","value":"hitRatePercent"}},{"kind":"Field","name":{"kind":"Name","value":"entries"}},{"kind":"Field","name":{"kind":"Name","value":"bytes"}}]}},{"kind":"Field","name":{"kind":"Name","value":"cacheMemory"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalMemoryBytes"}},{"kind":"Field","name":{"kind":"Name","value":"usedMemoryBytes"}},{"kind":"Field","name":{"kind":"Name","value":"memoryUsagePercent"}},{"kind":"Field","name":{"kind":"Name","value":"keysCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"cacheHealth"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"backend"}},{"kind":"Field","name":{"kind":"Name","value":"redisConnected"}},{"kind":"Field","name":{"kind":"Name","value":"responseTimeMs"}},{"kind":"Field","name":{"kind":"Name","value":"circuitBreaker"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]}}]} as unknown as DocumentNode<CacheOverviewQuery, CacheOverviewQueryVariables>;
+export const ClearCacheDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ClearCache"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"provider"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"model"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clearCache"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"provider"},"value":{"kind":"Variable","name":{"kind":"Name","value":"provider"}}},{"kind":"Argument","name":{"kind":"Name","value":"model"},"value":{"kind":"Variable","name":{"kind":"Name","value":"model"}}}]}]}}]} as unknown as DocumentNode<ClearCacheMutation, ClearCacheMutationVariables>;
+export const CompletionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Completion"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CompletionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completion"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"providerLabel"}},{"kind":"Field","name":{"kind":"Name","value":"response"}},{"kind":"Field","name":{"kind":"Name","value":"finishReason"}},{"kind":"Field","name":{"kind":"Name","value":"tokensUsed"}},{"kind":"Field","name":{"kind":"Name","value":"inputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"outputTokens"}},{"kind":"Field","name":{"kind":"Name","value":"estimatedCost"}},{"kind":"Field","name":{"kind":"Name","value":"costEstimated"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"cached"}},{"kind":"Field","name":{"kind":"Name","value":"optimized"}},{"kind":"Field","name":{"kind":"Name","value":"tokensSaved"}},{"kind":"Field","name":{"kind":"Name","value":"failedOver"}},{"kind":"Field","name":{"kind":"Name","value":"warnings"}}]}}]}}]} as unknown as DocumentNode<CompletionMutation, CompletionMutationVariables>;
+export const MultiProviderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"MultiProvider"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MultiProviderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"multiProvider"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"prompt"}},{"kind":"Field","name":{"kind":"Name","value":"successCount"}},{"kind":"Field","name":{"kind":"Name","value":"errorCount"}},{"kind":"Field","name":{"kind":"Name","value":"totalEstimatedCost"}},{"kind":"Field","name":{"kind":"Name","value":"responses"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"response"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"estimatedCost"}},{"kind":"Field","name":{"kind":"Name","value":"tokensUsed"}}]}},{"kind":"Field","name":{"kind":"Name","value":"error"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]}}]} as unknown as DocumentNode<MultiProviderMutation, MultiProviderMutationVariables>;
+export const ProvidersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Providers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"providers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"label"}},{"kind":"Field","name":{"kind":"Name","value":"models"}},{"kind":"Field","name":{"kind":"Name","value":"defaultModel"}},{"kind":"Field","name":{"kind":"Name","value":"maxTokens"}},{"kind":"Field","name":{"kind":"Name","value":"configured"}}]}},{"kind":"Field","name":{"kind":"Name","value":"providerHealth"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"apiKeyConfigured"}},{"kind":"Field","name":{"kind":"Name","value":"circuitBreaker"}},{"kind":"Field","name":{"kind":"Name","value":"availableModels"}}]}}]}}]} as unknown as DocumentNode<ProvidersQuery, ProvidersQueryVariables>;
