@@ -16,8 +16,8 @@ type HeaderSource =
 /** What an adapter knows about an HTTP error response from its SDK's error object. */
 export interface HttpFailure {
   status: number;
-  /** The upstream's own error message, when the SDK exposes it. */
-  message?: string;
+  /** The upstream's own error message, when the SDK exposes it (non-strings are JSON-encoded). */
+  message?: unknown;
   headers?: HeaderSource;
   /** Seconds, when the provider reports it in the body rather than a header (Gemini RetryInfo). */
   retryAfter?: number;

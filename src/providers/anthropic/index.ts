@@ -121,6 +121,7 @@ export const createAnthropicProvider: ProviderFactory = (settings) => {
         }
         if (signal.aborted) throw abortedError(NAME, signal);
         finished = true;
+        link.dispose();
         yield { type: 'done', finishReason, inputTokens, outputTokens, model };
       } catch (err) {
         throw fail(err, signal);

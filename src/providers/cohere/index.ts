@@ -111,6 +111,7 @@ export const createCohereProvider: ProviderFactory = (settings) => {
         }
         if (signal.aborted) throw abortedError(NAME, signal);
         finished = true;
+        link.dispose();
         yield { type: 'done', finishReason, ...usage, model: modelOf(request, defaultModel) };
       } catch (err) {
         throw fail(err, signal);

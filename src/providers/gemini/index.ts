@@ -51,7 +51,9 @@ export const createGeminiProvider: ProviderFactory = (settings) => {
     let http: HttpFailure | null = null;
     if (err instanceof GoogleGenerativeAIFetchError && err.status) {
       // "[GoogleGenerativeAI Error]: Error fetching from <url>: [429 Too Many Requests] <message>"
-      const upstream = /\[\d{3}[^\]]*\]\s*(.*)$/s.exec(err.message)?.[1];
+      // (the SDK appends the JSON error details to the message: drop them)
+      let upstream = /\[\d{3}[^\]]*\]\s*(.*)$/s.exec(err.message)?.[1];
+      if (upstream && err.errorDetails) upstream = upstream.replace(` ${JSON.stringify(err.errorDetails)}`, '');
       http = { status: err.status, message: upstream || err.statusText, retryAfter: retryDelay(err.errorDetails) };
     }
     return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
@@ -135,6 +137,7 @@ export const createGeminiProvider: ProviderFactory = (settings) => {
         }
         if (signal.aborted) throw abortedError(NAME, signal);
         finished = true;
+        link.dispose();
         yield { type: 'done', finishReason, inputTokens, outputTokens, model: reported };
       } catch (err) {
         throw fail(err, signal);
@@ -149,19 +152,18 @@ export const createGeminiProvider: ProviderFactory = (settings) => {
       try {
         if (!apiKey) throw new UpstreamError('http', `${NAME} is not configured: missing API key`, 401);
         const res = await fetch(`${root}/v1beta/models?pageSize=1`, { headers: { 'x-goog-api-key': apiKey }, signal });
+        const json: unknown = await res.json().catch(() => undefined);
         if (!res.ok) {
-          const json: unknown = await res.json().catch(() => undefined);
           const error = isRecord(json) && isRecord(json.error) ? json.error : {};
-          throw new UpstreamFailure({
+          throw toUpstreamError({ provider: NAME, signal, apiKey }, null, {
             status: res.status,
             message: typeof error.message === 'string' ? error.message : res.statusText,
             headers: res.headers,
             retryAfter: retryDelay(error.details),
           });
         }
-        await res.arrayBuffer();
       } catch (err) {
-        throw toUpstreamError({ provider: NAME, signal, apiKey }, err, err instanceof UpstreamFailure ? err.http : null);
+        throw toUpstreamError({ provider: NAME, signal, apiKey }, err);
       }
     },
 
@@ -180,10 +182,3 @@ export const createGeminiProvider: ProviderFactory = (settings) => {
   };
   return adapter;
 };
-
-/** Carries an HTTP failure from the hand-made health request to toUpstreamError. */
-class UpstreamFailure extends Error {
-  constructor(readonly http: HttpFailure) {
-    super(http.message);
-  }
-}

@@ -105,6 +105,7 @@ export const createOpenAIProvider: ProviderFactory = (settings) => {
         // The SDK ends the iteration quietly when the signal fires: that is still an abort.
         if (signal.aborted) throw abortedError(NAME, signal);
         finished = true;
+        link.dispose();
         yield { type: 'done', finishReason, inputTokens, outputTokens, model };
       } catch (err) {
         throw fail(err, signal);
