@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Logger } from './logger.js';
 import { createSharedState } from './kv/create.js';
+import { RedisStore } from './kv/redis.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
 import { UsageRecorder } from './analytics/recorder.js';
 import { ResponseCache } from './cache/response-cache.js';
@@ -49,6 +50,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     commandTimeoutMs: config.redisCommandTimeoutMs,
     memoryMaxKeys: config.cacheMaxEntries * 2 + 10_000,
   });
+  if (kv instanceof RedisStore && !(await kv.waitUntilReady(2_000))) {
+    logger.warn('Redis is not reachable; starting without it (cache and shared limits fail open) and retrying in the background');
+  }
   const auth = new AuthService(db.prisma, config, logger);
   await auth.ensureAdmin();
 

@@ -57,6 +57,21 @@ export class RedisStore implements KeyValueStore {
     });
   }
 
+  /** Resolves when connected or after timeoutMs, whichever is first; never rejects. */
+  waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.once('ready', onReady);
+    });
+  }
+
   private k(key: string) {
     return this.options.keyPrefix + key;
   }
