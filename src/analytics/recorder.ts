@@ -52,7 +52,11 @@ export class UsageRecorder {
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retryDelayMs = 0;
+  /** How many records at the head of the queue the current write holds. */
+  private inFlight = 0;
   private readonly listeners = new Set<(rows: CallRecord[]) => void>();
+  private readonly recordListeners = new Set<(call: CallRecord) => void>();
+  private lastDropWarning = 0;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
@@ -69,10 +73,23 @@ export class UsageRecorder {
 
   /** Queues one call; never throws, never waits. */
   record(call: CallRecord): void {
+    for (const l of this.recordListeners) {
+      try {
+        l(call);
+      } catch {
+        // a listener's failure is not the recorder's
+      }
+    }
     if (!this.options.enabled) return;
     if (this.queue.length >= this.maxQueue) {
-      this.queue.shift();
       this.dropped++;
+      if (Date.now() - this.lastDropWarning > 10_000) {
+        this.lastDropWarning = Date.now();
+        this.logger.warn('analytics queue full; dropping the oldest records', { maxQueue: this.maxQueue, dropped: this.dropped });
+      }
+      // The oldest record not being written right now goes; when all are, this one does.
+      if (this.queue.length <= this.inFlight) return;
+      this.queue.splice(this.inFlight, 1);
     }
     this.queue.push({ ...call, id: randomUUID(), createdAt: new Date() });
     this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushIntervalMs);
@@ -82,6 +99,12 @@ export class UsageRecorder {
   onWritten(listener: (rows: CallRecord[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called synchronously for every call passed to record(), stored or not (metrics). */
+  onRecord(listener: (call: CallRecord) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
   }
 
   stats(): RecorderStats {
@@ -103,33 +126,42 @@ export class UsageRecorder {
   /** Writes everything queued now (in batches); resolves when done or when a batch failed. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
-      try {
-        while (this.queue.length) {
-          const batch = this.queue.slice(0, this.batchSize);
-          await this.prisma.apiCall.createMany({ data: batch });
-          this.queue.splice(0, batch.length);
-          this.written += batch.length;
-          this.retryDelayMs = 0;
-          for (const l of this.listeners) {
-            try {
-              l(batch);
-            } catch {
-              // a listener's failure is not the recorder's
-            }
+    if (this.queue.length === 0) return Promise.resolve();
+    // Assigned before the first await can settle it, and cleared only after it has:
+    // a flush that found nothing to do must not leave a stale promise behind.
+    this.flushing = this.writeQueued().finally(() => {
+      this.flushing = null;
+      if (this.queue.length) this.schedule(this.retryDelayMs);
+    });
+    return this.flushing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.slice(0, this.batchSize);
+        this.inFlight = batch.length;
+        // Idempotent: a batch stored whose acknowledgement was lost is retried without error.
+        await this.prisma.apiCall.createMany({ data: batch, skipDuplicates: true });
+        this.queue.splice(0, batch.length);
+        this.inFlight = 0;
+        this.written += batch.length;
+        this.retryDelayMs = 0;
+        for (const l of this.listeners) {
+          try {
+            l(batch);
+          } catch {
+            // a listener's failure is not the recorder's
           }
         }
-      } catch (e) {
-        this.failedFlushes++;
-        this.lastError = (e as Error).message.slice(0, 300);
-        this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 200), 5_000);
-        this.logger.warn('analytics write failed; will retry', { queued: this.queue.length, retryInMs: this.retryDelayMs, error: this.lastError });
-      } finally {
-        this.flushing = null;
       }
-      if (this.queue.length) this.schedule(this.retryDelayMs);
-    })();
-    return this.flushing;
+    } catch (e) {
+      this.inFlight = 0;
+      this.failedFlushes++;
+      this.lastError = (e as Error).message.slice(0, 300);
+      this.retryDelayMs = Math.min(Math.max(this.retryDelayMs * 2, 200), 5_000);
+      this.logger.warn('analytics write failed; will retry', { queued: this.queue.length, retryInMs: this.retryDelayMs, error: this.lastError });
+    }
   }
 
   /** Flushes on shutdown, retrying until `timeoutMs` has passed. */

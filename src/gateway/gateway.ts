@@ -314,6 +314,31 @@ export class Gateway {
     });
   }
 
+  /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
+  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, started: number) {
+    const partial = this.resultFromUpstream(p, provider, {
+      text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
+    }, []);
+    this.recorder.record({
+      userId: caller.viewer?.userId ?? null,
+      provider,
+      model: partial.model,
+      source: caller.source,
+      inputTokens: partial.inputTokens,
+      outputTokens: partial.outputTokens,
+      costUsd: partial.estimatedCost,
+      listCostUsd: partial.estimatedCost,
+      costEstimated: true,
+      latencyMs: partial.latencyMs,
+      cached: false,
+      optimized: p.optimized,
+      tokensSaved: p.tokensSaved,
+      streamed: true,
+      status: 'error',
+      errorCode: 'CLIENT_DISCONNECTED',
+    });
+  }
+
   recordError(caller: Caller, p: PreparedRequest | undefined, input: CompletionInput, err: GatewayError, started: number, streamed: boolean) {
     // Requests rejected before reaching a provider (validation, auth, limits) are not provider calls.
     if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR') return;

@@ -63,6 +63,9 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
+/** The route pattern each request matched (the metrics label, bounded unlike raw paths). */
+export const matchedRoute = new WeakMap<IncomingMessage, string>();
+
 export function createRouter(routes: Route[]) {
   const compiled = routes.map(compile);
   // Literal segments first so /api/ai/providers never matches /api/ai/:provider.
@@ -99,6 +102,7 @@ export function createRouter(routes: Route[]) {
         throw new GatewayError('NOT_FOUND', `No route for ${method} ${url.pathname}`);
       }
       const { route, params } = found;
+      matchedRoute.set(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       if (!credential && route.allowQueryToken) credential = url.searchParams.get('token') ?? cookie(req, 'aigw_token') ?? null;
       const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);

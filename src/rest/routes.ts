@@ -1,8 +1,10 @@
 // Every REST route of the shim, by domain. Each handler calls the same service
 // the GraphQL resolver calls.
 import type { Route } from './router.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheRoutes } from './routes/cache.js';
 import { providerRoutes } from './routes/providers.js';
+import { streamRoutes } from './routes/stream.js';
 
-export const restRoutes: Route[] = [...authRoutes, ...cacheRoutes, ...providerRoutes];
+export const restRoutes: Route[] = [...authRoutes, ...analyticsRoutes, ...cacheRoutes, ...streamRoutes, ...providerRoutes];

@@ -74,3 +74,4 @@ builder.addScalarType(
 builder.queryType({});
 builder.mutationType({});
 
+builder.subscriptionType({});

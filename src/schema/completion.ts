@@ -35,7 +35,7 @@ const commonFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fie
   timeoutMs: t.int(),
 });
 
-const CompletionInputType = builder.inputType('CompletionInput', {
+export const CompletionInputType = builder.inputType('CompletionInput', {
   fields: (t) => ({
     provider: t.string({ description: 'Default: the configured default provider' }),
     model: t.string(),

@@ -5,6 +5,8 @@ import './auth.js';
 import './completion.js';
 import './providers.js';
 import './cache.js';
+import './analytics.js';
+import './stream.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

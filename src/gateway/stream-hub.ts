@@ -1,0 +1,193 @@
+// Shares one upstream stream among identical concurrent streaming requests.
+// In one instance a follower reads the leader's buffered chunks, then follows
+// live. Across instances the leader publishes its events on the shared pub/sub
+// (Redis through graphql-redis-subscriptions when configured); a follower on
+// another instance asks for a snapshot of what it missed and follows from there.
+import { randomUUID } from 'node:crypto';
+import type { CachedCompletion } from '../cache/response-cache.js';
+import type { KeyValueStore, PubSub } from '../kv/types.js';
+
+export type HubEvent =
+  | { type: 'chunk'; seq: number; text: string }
+  | { type: 'done'; entry: CachedCompletion }
+  | { type: 'failed'; message: string };
+
+type WireEvent = HubEvent | { type: 'snapshot'; chunks: string[]; done?: CachedCompletion; failed?: string };
+
+class Broadcast {
+  readonly chunks: string[] = [];
+  done?: CachedCompletion;
+  failed?: string;
+  private readonly listeners = new Set<() => void>();
+
+  push(text: string) {
+    this.chunks.push(text);
+    this.wake();
+  }
+  finish(entry: CachedCompletion) {
+    this.done = entry;
+    this.wake();
+  }
+  fail(message: string) {
+    this.failed = message;
+    this.wake();
+  }
+  get settled() {
+    return this.done !== undefined || this.failed !== undefined;
+  }
+  private wake() {
+    for (const l of this.listeners) l();
+  }
+  /** Every event from the first chunk on, live. */
+  async *events(): AsyncGenerator<HubEvent> {
+    let i = 0;
+    while (true) {
+      while (i < this.chunks.length) {
+        yield { type: 'chunk', seq: i, text: this.chunks[i]! };
+        i++;
+      }
+      if (this.done) return yield { type: 'done', entry: this.done };
+      if (this.failed) return yield { type: 'failed', message: this.failed };
+      await new Promise<void>((resolve) => {
+        const l = () => {
+          this.listeners.delete(l);
+          resolve();
+        };
+        this.listeners.add(l);
+      });
+    }
+  }
+}
+
+export interface Leadership {
+  push(text: string): void;
+  finish(entry: CachedCompletion): void;
+  fail(message: string): void;
+}
+
+export class StreamHub {
+  private readonly local = new Map<string, Broadcast>();
+
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly pubsub: PubSub,
+    private readonly options: { lockTtlMs: number; idleTimeoutMs: number },
+  ) {}
+
+  /**
+   * Becomes the leader for `key`, or returns the events of the stream already
+   * running for it (here or on another instance).
+   */
+  async join(key: string): Promise<{ role: 'leader'; lead: Leadership } | { role: 'follower'; events: AsyncIterable<HubEvent> }> {
+    const running = this.local.get(key);
+    if (running) return { role: 'follower', events: running.events() };
+    const lockKey = `slock:${key}`;
+    const token = randomUUID();
+    let locked = true;
+    try {
+      locked = await this.kv.setIfAbsent(lockKey, token, this.options.lockTtlMs);
+    } catch {
+      locked = true; // no shared state: stream on our own
+    }
+    // Another request of this instance may have become leader while we waited on the kv.
+    const raced = this.local.get(key);
+    if (raced) {
+      if (locked) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
+      return { role: 'follower', events: raced.events() };
+    }
+    if (!locked) return { role: 'follower', events: this.remoteEvents(key) };
+    return { role: 'leader', lead: await this.lead(key, lockKey, token) };
+  }
+
+  private async lead(key: string, lockKey: string, token: string): Promise<Leadership> {
+    const b = new Broadcast();
+    this.local.set(key, b);
+    const channel = `stream:${key}`;
+    const publish = (e: WireEvent) => this.pubsub.publish(channel, e).catch(() => {});
+    let unsubscribe: (() => void) | undefined;
+    try {
+      // Late joiners on other instances ask for what they missed.
+      unsubscribe = await this.pubsub.subscribe(`stream-join:${key}`, () =>
+        publish({ type: 'snapshot', chunks: [...b.chunks], done: b.done, failed: b.failed }),
+      );
+    } catch {
+      // pub/sub down: local followers still work
+    }
+    const end = () => {
+      this.local.delete(key);
+      unsubscribe?.();
+      this.kv.deleteIfEquals(lockKey, token).catch(() => {});
+    };
+    return {
+      push: (text) => {
+        publish({ type: 'chunk', seq: b.chunks.length, text });
+        b.push(text);
+      },
+      finish: (entry) => {
+        b.finish(entry);
+        publish({ type: 'done', entry });
+        end();
+      },
+      fail: (message) => {
+        if (b.settled) return;
+        b.fail(message);
+        publish({ type: 'failed', message });
+        end();
+      },
+    };
+  }
+
+  /** Follows a leader on another instance: snapshot first, then live events in order. */
+  private async *remoteEvents(key: string): AsyncGenerator<HubEvent> {
+    const queue: WireEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = await this.pubsub.subscribe(`stream:${key}`, (e) => {
+      queue.push(e as WireEvent);
+      wake?.();
+    });
+    try {
+      await this.pubsub.publish(`stream-join:${key}`, { at: Date.now() });
+      let next = 0; // next chunk seq to yield
+      let synced = false; // a snapshot has told us where the stream stands
+      const pending = new Map<number, string>();
+      while (true) {
+        while (queue.length) {
+          const e = queue.shift()!;
+          if (e.type === 'snapshot') {
+            for (let i = next; i < e.chunks.length; i++) yield { type: 'chunk', seq: i, text: e.chunks[i]! };
+            next = Math.max(next, e.chunks.length);
+            synced = true;
+            if (e.done) return yield { type: 'done', entry: e.done };
+            if (e.failed) return yield { type: 'failed', message: e.failed };
+          } else if (e.type === 'chunk') {
+            pending.set(e.seq, e.text);
+          } else if (e.type === 'done') {
+            // The final entry carries every chunk: nothing can be missing.
+            const chunks = e.entry.chunks ?? [e.entry.text];
+            for (let i = next; i < chunks.length; i++) yield { type: 'chunk', seq: i, text: chunks[i]! };
+            return yield e;
+          } else {
+            return yield e;
+          }
+          if (synced) {
+            while (pending.has(next)) {
+              yield { type: 'chunk', seq: next, text: pending.get(next)! };
+              pending.delete(next++);
+            }
+          }
+        }
+        const idle = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), this.options.idleTimeoutMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        wake = undefined;
+        if (idle) return yield { type: 'failed', message: 'the shared stream went silent' };
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}

@@ -1,0 +1,174 @@
+// Streaming through the same pipeline as completions: validate, optimize,
+// cache (a finished stream is stored with its chunk boundaries and replayed
+// chunk by chunk), share identical concurrent streams, route with retries and
+// fallback until the first chunk, record real usage. Stopping the iteration
+// (client gone) aborts the upstream request.
+import type { Config } from '../config.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { ChatResult, StreamEvent } from '../providers/types.js';
+import { toProviderError } from './provider-router.js';
+import type { Caller, CompletionInput, CompletionResult, Gateway, PreparedRequest } from './gateway.js';
+import type { StreamHub } from './stream-hub.js';
+import type { StreamSlots } from './stream-slots.js';
+
+export type StreamPiece = { type: 'chunk'; text: string } | { type: 'done'; result: CompletionResult };
+
+type Started = { iterator: AsyncIterator<StreamEvent>; first: IteratorResult<StreamEvent> };
+
+export class StreamingService {
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly hub: StreamHub,
+    readonly slots: StreamSlots,
+    private readonly config: Pick<Config, 'enableStreaming'>,
+  ) {}
+
+  get enabled() {
+    return this.config.enableStreaming;
+  }
+
+  /**
+   * Validates, takes a stream slot and returns the stream. Errors that happen
+   * before the first chunk (validation, limits, provider down) throw here, so
+   * callers can still answer them with a status code.
+   */
+  async open(input: CompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
+    if (!this.enabled) throw new GatewayError('STREAMING_DISABLED', 'Streaming is disabled on this gateway (ENABLE_STREAMING=false)');
+    const p = this.gateway.prepare(input);
+    await this.gateway.admit(caller);
+    const release = this.slots.acquire(caller.viewer?.userId ?? null);
+    try {
+      const source = await this.source(p, caller);
+      return this.guarded(source, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async *guarded(source: AsyncGenerator<StreamPiece>, release: () => void): AsyncGenerator<StreamPiece> {
+    try {
+      yield* source;
+    } finally {
+      release();
+    }
+  }
+
+  private async source(p: PreparedRequest, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
+    const started = performance.now();
+    const hit = await this.gateway.cache.get(p.cacheKey, p.policy);
+    if (hit) return this.replay(hit.chunks ?? [hit.text], () => this.gateway.finishFromCache(p, hit, caller, started, true));
+
+    const sharing = this.gateway.cache.enabled && p.policy.read !== false;
+    if (sharing) {
+      const joined = await this.hub.join(p.cacheKey);
+      if (joined.role === 'follower') return this.follow(p, caller, started, joined.events);
+      return this.lead(p, caller, started, joined.lead);
+    }
+    return this.lead(p, caller, started, undefined);
+  }
+
+  private async *replay(chunks: string[], finish: () => CompletionResult): AsyncGenerator<StreamPiece> {
+    for (const text of chunks) yield { type: 'chunk', text };
+    yield { type: 'done', result: finish() };
+  }
+
+  private async *follow(
+    p: PreparedRequest,
+    caller: Caller,
+    started: number,
+    events: AsyncIterable<import('./stream-hub.js').HubEvent>,
+  ): AsyncGenerator<StreamPiece> {
+    for await (const e of events) {
+      if (e.type === 'chunk') yield { type: 'chunk', text: e.text };
+      else if (e.type === 'done') yield { type: 'done', result: this.gateway.finishFromCache(p, e.entry, caller, started, true) };
+      else throw new GatewayError('PROVIDER_ERROR', `The shared upstream stream failed: ${e.message}`);
+    }
+  }
+
+  private async lead(
+    p: PreparedRequest,
+    caller: Caller,
+    started: number,
+    lead: import('./stream-hub.js').Leadership | undefined,
+  ): Promise<AsyncGenerator<StreamPiece>> {
+    let routed;
+    try {
+      routed = await this.gateway.router.run<Started>(
+        p.chain,
+        async (adapter, model, signal) => {
+          const iterator = adapter.stream({ ...p.request, model }, { signal })[Symbol.asyncIterator]();
+          // Retries and fallback apply until the first event: after that the caller has output.
+          const first = await iterator.next();
+          return { iterator, first };
+        },
+        { signal: caller.signal, timeoutMs: p.timeoutMs },
+      );
+    } catch (e) {
+      const err = toGatewayError(e);
+      lead?.fail(err.message);
+      this.gateway.recordError(caller, p, {}, err, started, true);
+      throw err;
+    }
+    return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
+  }
+
+  private async *pump(
+    p: PreparedRequest,
+    caller: Caller,
+    started: number,
+    lead: import('./stream-hub.js').Leadership | undefined,
+    provider: string,
+    failedOver: string[],
+    { iterator, first }: Started,
+  ): AsyncGenerator<StreamPiece> {
+    const chunks: string[] = [];
+    let finished = false;
+    let errored = false;
+    try {
+      let next = first;
+      while (!next.done) {
+        const e = next.value;
+        if (e.type === 'delta') {
+          chunks.push(e.text);
+          lead?.push(e.text);
+          yield { type: 'chunk', text: e.text };
+        } else {
+          const upstream: ChatResult = {
+            text: chunks.join(''),
+            finishReason: e.finishReason,
+            inputTokens: e.inputTokens,
+            outputTokens: e.outputTokens,
+            model: e.model,
+            latencyMs: Math.round(performance.now() - started),
+          };
+          const result = this.gateway.resultFromUpstream(p, provider, upstream, failedOver);
+          const entry = this.gateway.entryFrom(result, chunks);
+          // Only a stream that ran to its end is cached, and a fallback's answer is not what the key asked for.
+          if (provider === p.provider) await this.gateway.cache.set(p.cacheKey, entry, p.policy);
+          finished = true;
+          lead?.finish(entry);
+          this.gateway.record(caller, p, result, true);
+          yield { type: 'done', result };
+          return;
+        }
+        next = await iterator.next();
+      }
+      throw new GatewayError('PROVIDER_ERROR', `${provider} ended the stream without completing it`);
+    } catch (e) {
+      if (caller.signal?.aborted) throw new GatewayError('BAD_REQUEST', 'Stream aborted by the client', { status: 499 });
+      errored = true;
+      const err = toProviderError(provider, e);
+      this.gateway.recordError(caller, p, {}, err, started, true);
+      throw err;
+    } finally {
+      if (!finished) {
+        // The consumer left mid-stream: the provider still bills what it generated.
+        if (!errored) this.gateway.recordInterrupted(caller, p, provider, chunks.join(''), started);
+        lead?.fail('stream interrupted');
+        // Consumer gone or stream failed: tear the upstream request down.
+        await iterator.return?.().catch(() => {});
+      }
+    }
+  }
+}

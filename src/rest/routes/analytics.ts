@@ -1,0 +1,252 @@
+// The guide's analytics endpoints (FASE 6), snake_case, plus budget alerts and
+// the dashboard page. Reads take optional ?provider=, ?days= (1..365) and
+// ?user_id= filters; the figures' definitions are in src/analytics/queries.ts.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { BudgetStatus } from '../../analytics/budget.js';
+import {
+  EXPORT_MAX_ROWS,
+  MAX_DAYS,
+  type AdoptionRates,
+  type AnalyticsFilters,
+  type Dashboard,
+  type ExportRow,
+  type OptimizationImpact,
+  type PerformanceReport,
+  type ProviderStats,
+  type Summary,
+  type Trends,
+} from '../../analytics/queries.js';
+import { GatewayError } from '../../errors.js';
+import { dashboardRoutes } from '../../web/routes.js';
+import type { Route } from '../router.js';
+import { parseBody } from '../validate.js';
+
+export const summaryJson = (s: Summary) => ({
+  total_api_calls: s.totalApiCalls,
+  total_tokens_used: s.totalTokensUsed,
+  total_cost_usd: s.totalCostUsd,
+  average_cost_per_call: s.averageCostPerCall,
+  error_calls: s.errorCalls,
+  unknown_cost_calls: s.unknownCostCalls,
+});
+
+export const providersJson = (list: ProviderStats[]) =>
+  Object.fromEntries(
+    list.map((p) => [
+      p.provider,
+      {
+        total_calls: p.totalCalls,
+        total_tokens: p.totalTokens,
+        total_cost: p.totalCost,
+        cached_calls: p.cachedCalls,
+        error_calls: p.errorCalls,
+        avg_latency_ms: p.avgLatencyMs,
+      },
+    ]),
+  );
+
+const trendsJson = (t: Trends) => ({
+  period_days: t.periodDays,
+  daily_breakdown: t.dailyBreakdown,
+  total_period_cost: t.totalPeriodCost,
+  average_daily_cost: t.averageDailyCost,
+  cost_trend: t.costTrend,
+});
+
+export const optimizationJson = (o: OptimizationImpact) => ({
+  total_requests: o.totalRequests,
+  optimized_requests: o.optimizedRequests,
+  optimization_rate_percent: o.optimizationRatePercent,
+  cached_requests: o.cachedRequests,
+  cache_hit_rate_percent: o.cacheHitRatePercent,
+  tokens_saved: o.tokensSaved,
+  estimated_savings: o.estimatedSavings,
+  cache_savings_usd: o.cacheSavingsUsd,
+  optimization_savings_usd: o.optimizationSavingsUsd,
+  combined_impact: o.combinedImpact,
+});
+
+const adoptionJson = (a: AdoptionRates) => ({
+  cache_hit_rate_percent: a.cacheHitRatePercent,
+  optimization_adoption_percent: a.optimizationAdoptionPercent,
+  streaming_adoption_percent: a.streamingAdoptionPercent,
+});
+
+const performanceJson = (p: PerformanceReport) => ({
+  report_type: p.reportType,
+  generated_at: p.generatedAt.toISOString(),
+  summary: summaryJson(p.summary),
+  metrics: {
+    cache_efficiency: p.metrics.cacheEfficiency,
+    optimization_impact: p.metrics.optimizationImpact,
+    streaming_adoption: p.metrics.streamingAdoption,
+    avg_latency_ms: p.metrics.avgLatencyMs,
+    p50_latency_ms: p.metrics.p50LatencyMs,
+    p95_latency_ms: p.metrics.p95LatencyMs,
+    error_rate_percent: p.metrics.errorRatePercent,
+  },
+  providers: p.providers,
+});
+
+const dashboardJson = (d: Dashboard) => ({
+  summary: summaryJson(d.summary),
+  performance: adoptionJson(d.performance),
+  provider_breakdown: providersJson(d.providerBreakdown),
+  cost_trends: trendsJson(d.costTrends),
+  optimization_impact: optimizationJson(d.optimizationImpact),
+  timestamp: d.timestamp.toISOString(),
+});
+
+const budgetJson = (b: BudgetStatus) => ({
+  daily_budget_usd: b.dailyBudgetUsd,
+  today_cost_usd: b.todayCostUsd,
+  alerts: b.alerts.map((a) => ({
+    day: a.day,
+    budget_usd: a.budgetUsd,
+    cost_usd: a.costUsd,
+    email: a.email,
+    delivered: a.delivered,
+    error: a.error,
+    created_at: a.createdAt.toISOString(),
+  })),
+});
+
+function daysParam(query: URLSearchParams, fallback?: number): number | undefined {
+  const raw = query.get('days');
+  if (raw === null) return fallback;
+  if (!/^\d{1,4}$/.test(raw)) throw new GatewayError('VALIDATION_ERROR', `days must be an integer between 1 and ${MAX_DAYS}`, { details: { field: 'days' } });
+  return Number(raw); // the range is checked by the queries
+}
+
+function filtersFrom(query: URLSearchParams): AnalyticsFilters {
+  return {
+    provider: query.get('provider') ?? undefined,
+    days: daysParam(query),
+    userId: query.get('user_id') ?? undefined,
+  };
+}
+
+/** A GET route answering the figures for the query's filters. */
+function read(path: string, handler: (r: Parameters<Route['handler']>[0], filters: AnalyticsFilters) => Promise<unknown>): Route {
+  return {
+    method: 'GET',
+    path: `/api/ai/analytics/${path}`,
+    access: 'user',
+    async handler(r) {
+      return { body: await handler(r, filtersFrom(r.query)) };
+    },
+  };
+}
+
+// Export columns, in order: the snake_case name and the row field.
+const EXPORT_FIELDS: [string, keyof ExportRow][] = [
+  ['id', 'id'], ['created_at', 'createdAt'], ['provider', 'provider'], ['model', 'model'], ['source', 'source'], ['user_id', 'userId'],
+  ['input_tokens', 'inputTokens'], ['output_tokens', 'outputTokens'], ['tokens_used', 'tokensUsed'], ['latency_ms', 'latencyMs'],
+  ['cached', 'cached'], ['optimized', 'optimized'], ['tokens_saved', 'tokensSaved'], ['streamed', 'streamed'],
+  ['status', 'status'], ['error_code', 'errorCode'],
+];
+const COST_FIELDS: [string, keyof ExportRow][] = [['cost_usd', 'costUsd'], ['list_cost_usd', 'listCostUsd'], ['cost_estimated', 'costEstimated']];
+
+/**
+ * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break;
+ * text a spreadsheet would run as a formula (= + - @ first) gets a leading '.
+ */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const ExportBody = z.object({
+  provider: z.string().min(1).max(100).optional(),
+  days: z.number().int().min(1).max(MAX_DAYS).optional(),
+  user_id: z.uuid().optional(),
+  include_costs: z.boolean().default(true),
+  format: z.enum(['json', 'csv']).default('json'),
+  limit: z.number().int().min(1).max(EXPORT_MAX_ROWS).optional(),
+});
+
+async function write(res: ServerResponse, chunk: string, signal: AbortSignal): Promise<void> {
+  if (!res.write(chunk)) await once(res, 'drain', { signal });
+}
+
+/**
+ * Writes an export as it is read, page by page: CSV (header row, CRLF lines) or
+ * one JSON object whose records array streams. The first page is read before
+ * the status line, so a failing query still answers a JSON error.
+ */
+async function streamExport(
+  res: ServerResponse,
+  signal: AbortSignal,
+  rows: AsyncGenerator<ExportRow[]>,
+  fields: [string, keyof ExportRow][],
+  format: 'json' | 'csv',
+  truncated: boolean,
+  filters: Record<string, unknown>,
+): Promise<void> {
+  let batch = await rows.next();
+  const csv = format === 'csv';
+  res.writeHead(200, {
+    'content-type': csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+    ...(csv ? { 'content-disposition': `attachment; filename="analytics-export-${new Date().toISOString().slice(0, 10)}.csv"` } : {}),
+    'x-export-truncated': String(truncated),
+  });
+  const line = csv
+    ? (r: ExportRow) => fields.map(([, f]) => csvCell(r[f])).join(',') + '\r\n'
+    : (r: ExportRow) => JSON.stringify(Object.fromEntries(fields.map(([k, f]) => [k, r[f] ?? null])));
+  if (csv) await write(res, fields.map(([k]) => k).join(',') + '\r\n', signal);
+  else await write(res, `{"status":"success","exported_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(filters)},"records":[`, signal);
+  let count = 0;
+  while (!batch.done && !signal.aborted) {
+    const lines = batch.value.map(line);
+    await write(res, csv ? lines.join('') : (count ? ',' : '') + lines.join(','), signal);
+    count += lines.length;
+    batch = await rows.next();
+  }
+  if (!csv) await write(res, `],"total_records":${count},"truncated":${truncated}}`, signal);
+  res.end();
+}
+
+export const analyticsRoutes: Route[] = [
+  read('dashboard', async ({ services }, f) => dashboardJson(await services.analytics.queries.dashboard(f))),
+  read('summary', async ({ services }, f) => summaryJson(await services.analytics.queries.summary(f))),
+  read('providers', async ({ services }, f) => providersJson(await services.analytics.queries.providerBreakdown(f))),
+  read('trends', async ({ services, query }, f) => trendsJson(await services.analytics.queries.trends(daysParam(query, 30)!, { provider: f.provider, userId: f.userId }))),
+  read('optimization', async ({ services }, f) => optimizationJson(await services.analytics.queries.optimization(f))),
+  read('performance', async ({ services }, f) => performanceJson(await services.analytics.queries.performance(f))),
+  read('alerts', async ({ services }) => budgetJson(await services.analytics.budget.status())),
+  {
+    method: 'POST',
+    path: '/api/ai/analytics/export',
+    access: 'user',
+    async handler({ body, services, res, signal }) {
+      const b = parseBody(ExportBody, body);
+      const filters: AnalyticsFilters = { provider: b.provider, days: b.days, userId: b.user_id };
+      const limit = b.limit ?? EXPORT_MAX_ROWS;
+      const queries = services.analytics.queries;
+      // Counted (at most limit + 1) up front so that CSV can say in a header whether it was cut.
+      const truncated = (await queries.countCalls(filters, limit + 1)) > limit;
+      const rows = queries.exportCalls({ ...filters, includeCosts: b.include_costs, limit });
+      const fields = b.include_costs ? [...EXPORT_FIELDS, ...COST_FIELDS] : EXPORT_FIELDS;
+      try {
+        await streamExport(res, signal, rows, fields, b.format, truncated, { provider: b.provider ?? null, days: b.days ?? null, user_id: b.user_id ?? null, include_costs: b.include_costs });
+      } finally {
+        await rows.return(undefined);
+      }
+      return undefined;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/ai/analytics/reset',
+    access: 'admin',
+    async handler({ services }) {
+      const deleted = await services.analytics.reset();
+      return { body: { status: 'success', message: 'All analytics data reset', deleted_records: deleted } };
+    },
+  },
+  ...dashboardRoutes,
+];

@@ -1,0 +1,42 @@
+// The recorder's scheduling, with a stand-in for the table (the database paths
+// are covered by the integration suites).
+import { describe, expect, it } from 'vitest';
+import { UsageRecorder, type CallRecord } from '../../src/analytics/recorder.js';
+import { createLogger } from '../../src/logger.js';
+
+const call = (n: number): CallRecord => ({
+  userId: null, provider: 'local', model: 'local-sim', source: 'rest', inputTokens: n, outputTokens: n, costUsd: 0, listCostUsd: 0,
+  costEstimated: false, latencyMs: 1, cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null,
+});
+
+function table() {
+  const rows: unknown[] = [];
+  return { rows, prisma: { apiCall: { createMany: async ({ data }: { data: unknown[] }) => { rows.push(...data); return { count: data.length }; } } } };
+}
+
+describe('usage recorder flushing', () => {
+  it('keeps flushing after a flush that found nothing to write', async () => {
+    const t = table();
+    const r = new UsageRecorder(t.prisma as never, { enabled: true, flushIntervalMs: 10 }, createLogger('silent'));
+    await r.flush(); // empty queue
+    r.record(call(1));
+    await r.flush();
+    expect(t.rows).toHaveLength(1);
+    r.record(call(2));
+    await new Promise((res) => setTimeout(res, 50)); // the timer flushes it
+    expect(t.rows).toHaveLength(2);
+    await r.close();
+  });
+
+  it('writes records queued while a batch is being written', async () => {
+    const t = table();
+    const r = new UsageRecorder(t.prisma as never, { enabled: true, flushIntervalMs: 1000 }, createLogger('silent'));
+    r.record(call(1));
+    const first = r.flush();
+    r.record(call(2));
+    await first;
+    await r.flush();
+    expect(t.rows).toHaveLength(2);
+    await r.close();
+  });
+});
