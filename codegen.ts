@@ -4,6 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
+  // ESM output: relative imports with .js extensions.
+  emitLegacyCommonJSImports: false,
   documents: ['test/graphql/**/*.graphql'],
   generates: {
     'test/generated/': {

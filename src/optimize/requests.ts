@@ -1,0 +1,68 @@
+import type { Rule } from './rules.js';
+import { CLITIC, INFINITIVES, SUBJUNCTIVES, imperativeFromInfinitive, imperativeFromSubjunctive } from './spanish-verbs.js';
+import { CAP, WORD_END, WORD_START, phrase } from './text.js';
+
+/**
+ * Polite request wrappers rewritten as direct commands, in English and Spanish:
+ * "Could you please explain X?" -> "Explain X.", "I would like you to write X" -> "Write X",
+ * "¿Podrías explicarme X?" -> "Explícame X.", "Me gustaría que revises X" -> "Revisa X".
+ * Spanish needs the verb conjugated, so only verbs of spanish-verbs.ts are rewritten.
+ */
+
+const directCommand = (match: string): string => `Replace '${match.trim()}' with a direct command`;
+const firstWords = (text: string, count: number): string => text.trim().split(/\s+/).slice(0, count).join(' ');
+
+const COORDINATED = new RegExp(` y (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`, 'giu');
+const ES_QUESTION = `(?:(me|te|nos) )?(?:podrías|podría|puedes|puede|pudieras|serías tan amable de|te importaría)(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]*)\\?`;
+
+const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
+
+/** "¿Podrías explicarme X?" -> "explícame X." (left alone when the verb is not in the table). */
+const spanishQuestion = (m: RegExpExecArray): string => {
+  const verb = imperativeFromInfinitive(m[2]!, m[3] ?? m[1]);
+  return verb ? `${verb}${coordinatedCommands(m[4]!)}.` : m[0];
+};
+
+/** "... y decirme si X" -> "... y dime si X" (a second verb of the same request). */
+function coordinatedCommands(body: string): string {
+  return body.replace(COORDINATED, (match, infinitive: string, clitic?: string) => {
+    const verb = imperativeFromInfinitive(infinitive, clitic);
+    return verb ? ` y ${verb}` : match;
+  });
+}
+
+/** "..., and I would like you to ..." starts a new sentence: "... . Help me ...". */
+const JOINED = '(,? (?:and|so|y|así que) )?';
+const newSentenceIf = (joined: string | undefined, text: string): string => (joined ? `.${CAP} ${text}` : text);
+
+const ES_WISH = `(?:me gustaría|quisiera|necesito|quiero) que (?:(me|te|nos) )?(${SUBJUNCTIVES})${WORD_END}`;
+const wishAdvice = (m: string): string => directCommand(firstWords(m.replace(/^[\s,]*(?:y|así que)\s+/, ''), 3));
+
+/** "Me gustaría que me expliques X" -> "explícame X". */
+const spanishWish = (m: RegExpExecArray): string => {
+  const verb = imperativeFromSubjunctive(m[3]!, m[2]);
+  return verb ? newSentenceIf(m[1], verb) : m[0];
+};
+
+const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
+
+/** "Sería genial si pudieras incluir X" -> "incluye X". */
+const spanishWrapper = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!, m[2]) ?? m[0];
+
+const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
+const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
+
+/** The question forms also turn "?" into ".". */
+export const REQUEST_RULES: readonly Rule[] = [
+  { id: 'request-question', pattern: phrase(`(?:${EN_REQUEST}) ([^?.!\\n]+?)\\s*\\?`), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
+  // "I would like you to not use X" -> "Do not use X".
+  { id: 'request-wrapper', pattern: phrase(`${JOINED}(?:${EN_WRAPPER}) (not )?`, false), replace: (m) => newSentenceIf(m[1], m[2] ? 'do not ' : ''), advice: directCommand },
+  { id: 'request-prefix', pattern: phrase(EN_REQUEST), replace: '', position: 'sentence-start', advice: directCommand },
+  // "¿" opens a question anywhere ("Hola Ana, ¿me puedes...?"); without it, only a sentence start.
+  { id: 'es-question', pattern: phrase(`¿${ES_QUESTION}`), replace: spanishQuestion, advice: questionAdvice },
+  { id: 'es-question-unmarked', pattern: phrase(ES_QUESTION), replace: spanishQuestion, position: 'sentence-start', advice: questionAdvice },
+  { id: 'es-wrapper', pattern: phrase(ES_WRAPPER), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
+  // Mid-sentence, the command only reads well when it starts a new clause ("..., y ayúdame").
+  { id: 'es-wish', guard: 'previous', position: 'sentence-start', pattern: phrase(`()${ES_WISH}`), replace: spanishWish, advice: wishAdvice },
+  { id: 'es-wish-joined', guard: 'previous', pattern: phrase(`(,? (?:y|así que) )${WORD_START}${ES_WISH}`, false), replace: spanishWish, advice: wishAdvice },
+];

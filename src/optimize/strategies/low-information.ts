@@ -1,0 +1,84 @@
+import type { Rule } from '../rules.js';
+import { applyRules } from '../rules.js';
+import { imperativeFromInfinitive, INFINITIVES } from '../spanish-verbs.js';
+import { phrase } from '../text.js';
+import type { Strategy } from './types.js';
+
+/**
+ * Aggressive: intensifiers, hedges, asides and request scaffolding that do not change the
+ * instruction, for a terse, telegraphic prompt. Words right after a negation/constraint stay
+ * ("not really", "no muy"), and so do protected spans (masked before any rule runs).
+ */
+const longestFirst = (words: string[]): string => [...words].sort((a, b) => b.length - a.length).join('|');
+
+const FILLER_WORDS = [
+  // English
+  'really', 'very', 'basically', 'actually', 'quite', 'simply', 'literally', 'totally',
+  'truly', 'definitely', 'certainly', 'essentially', 'honestly', 'obviously', 'somewhat', 'fairly',
+  'pretty much', 'a little bit', 'a bit', 'of course', 'in fact', 'i think', 'i guess', 'i believe',
+  'i feel like', 'i suppose', 'kind of like', 'sort of like', 'maybe', 'perhaps', 'possibly',
+  'just(?! (?:a|an|the|one|\\d))',
+  'potentially', 'generally', 'overall', 'currently', 'also',
+  // Spanish
+  'realmente', 'muy', 'básicamente', 'simplemente', 'literalmente', 'totalmente', 'verdaderamente',
+  'sinceramente', 'obviamente', 'bastante', 'un poco', 'en realidad', 'de verdad', 'la verdad',
+  'la verdad es que', 'lo que pasa es que', 'o sea', 'creo que', 'supongo que', 'quizás', 'quizá',
+  'tal vez', 'posiblemente', 'en general', 'actualmente',
+];
+
+const OPENERS = 'so|well|ok|okay|anyway|anyways|now|bueno|pues|entonces|vale';
+const SO_I = '(?:so|anyway)(?= (?:i|we) )';
+
+// "Here is the code:" before a code block or quote adds nothing.
+const HERE_IS = "here(?:'s| is| are) (?:the|my) (?:code|function|query|snippet|script|text|notes?|error)(?: below)?:|aquí (?:está|tienes) (?:el|mi) (?:código|texto|error):";
+// Complementizer "that" after verbs of saying/knowing: "explains that X" -> "explains X".
+const THAT = "(?<=(?:say|says|said|mention|mentions|explain|explains|ensure|sure|know|think|believe|realize|hope|mean|means|show|shows) )that";
+
+// Relative "that is/are": "files that are older than 30 days" -> "files older than 30 days".
+const RELATIVE = '(?<=\\p{L} )(?:that|which|who) (?:is|are)(?= \\p{L})';
+// Possessives that the request makes obvious: "my resume" -> "resume" (not "my own").
+const POSSESSIVES = "(?:my|our|your)(?! own)";
+// Question scaffolding before a noun phrase: "What is the best way to X?" -> "Best way to X?".
+const WHAT_IS = "what(?:'s| is| are)(?= (?:the|a|an) )";
+
+// Hedges: "I'm kind of stuck" -> "I'm stuck" (but "this kind of error" stays).
+const KIND_OF = "(?<=(?:am|is|are|was|were|'m|'s|'re|seems?|sounds?|looks?|feels?|and|but) )(?:kind|sort) of";
+// Telegraphic subject: "I'm writing a cover letter" -> "Writing a cover letter", "We are using X" -> "Using X".
+const SUBJECT = "(?:i am|i'm|we are|we're)(?= \\p{Ll})";
+const ASIDES = "to be honest|if that makes sense|for what it's worth|para ser sincero|para ser sincera|si tiene sentido|por si te sirve|te escribo porque";
+// "Review this function for me." -> "Review this function." (only in a request, not "hard for me").
+const FOR_ME = '(?<=(?:^|\\n|[.!?:]\\s+)(?:write|rewrite|summarize|summarise|review|translate|create|draft|explain|fix|check|generate|make|do)\\b[^.!?\\n]*) for (?:me|us)(?=[.!?,])';
+// "Suggest some improvements" -> "Suggest improvements" ("some of" stays).
+const SOME = 'some(?= \\p{L})(?! of )';
+
+// Request scaffolding around the real verb: "Help me rewrite X" -> "Rewrite X",
+// "Give me the regex" -> "The regex", "Ayúdame a escribir X" -> "Escribe X".
+const HELP_ME = 'help me(?= (?:write|rewrite|improve|create|fix|prepare|plan|draft|find|choose|pick|make|build|design|translate|summarize|review|organize|debug|set up|figure out) )';
+const SCAFFOLD = 'give me(?= (?:the|a|an|some) )|note that';
+const AYUDAME = `ayúdame a (${INFINITIVES})(?![\\p{L}])`;
+const spanishHelp = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!) ?? m[0];
+
+export const LOW_INFORMATION_RULES: readonly Rule[] = [
+  { id: 'low-info:help-me', lang: 'en', pattern: phrase(HELP_ME), replace: '' },
+  { id: 'low-info:help-me-understand', lang: 'en', pattern: phrase('help me understand'), replace: 'explain' },
+  { id: 'low-info:ayudame', lang: 'es', pattern: phrase(AYUDAME), replace: spanishHelp },
+  { id: 'low-info:scaffold', pattern: phrase(SCAFFOLD), replace: '', position: 'sentence-start' },
+  { id: 'low-info:would', lang: 'en', pattern: phrase('would (?:like|love)(?= to )'), replace: 'want' },
+  { id: 'low-info:would-prefer', lang: 'en', pattern: phrase('would prefer(?= to )'), replace: 'prefer' },
+  { id: 'low-info:asides', pattern: phrase(`(?:${ASIDES}),?`), replace: '' },
+  { id: 'low-info:for-me', lang: 'en', pattern: phrase(FOR_ME, false), replace: '' },
+  { id: 'low-info:some', lang: 'en', pattern: phrase(SOME), replace: '', guard: 'neighbours' },
+  { id: 'low-info:right-now', lang: 'en', pattern: phrase('right(?= now)'), replace: '' },
+  { id: 'low-info:what-is', lang: 'en', pattern: phrase(WHAT_IS), replace: '', position: 'sentence-start' },
+  { id: 'low-info:so-that', lang: 'en', pattern: phrase('so that'), replace: 'so', guard: 'previous' },
+  { id: 'low-info:relative', lang: 'en', pattern: phrase(RELATIVE), replace: '', guard: 'previous' },
+  { id: 'low-info:possessive', lang: 'en', pattern: phrase(POSSESSIVES), replace: '', guard: 'neighbours', position: 'mid-sentence' },
+  { id: 'low-info:here-is', pattern: phrase(HERE_IS), replace: '', position: 'sentence-start' },
+  { id: 'low-info:that', lang: 'en', pattern: phrase(THAT), replace: '', guard: 'previous' },
+  { id: 'low-info:openers', pattern: phrase(`(?:${OPENERS}),|${SO_I}`), replace: '', position: 'sentence-start' },
+  { id: 'low-info:words', pattern: phrase(`(?:${longestFirst(FILLER_WORDS)}),?`), replace: '', guard: 'previous' },
+  { id: 'low-info:kind-of', lang: 'en', pattern: phrase(KIND_OF), replace: '', guard: 'previous' },
+  { id: 'low-info:subject', lang: 'en', pattern: phrase(SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
+];
+
+export const removeLowInformationWords: Strategy = (text, ctx) => applyRules(text, LOW_INFORMATION_RULES, ctx);

@@ -1,0 +1,77 @@
+import type { Rule } from '../rules.js';
+import { applyRules } from '../rules.js';
+import { REQUEST_RULES } from '../requests.js';
+import { WORD_END, WORD_START, phrase } from '../text.js';
+import type { Strategy } from './types.js';
+
+/**
+ * Politeness and filler: greetings, thanks, "please", and polite request wrappers that can be
+ * replaced by a direct command ("Could you please explain X?" -> "Explain X.", see requests.ts).
+ */
+
+/** A sentence that carries no instruction ("Thanks in advance!", "Espero que estés bien."). */
+const fillerSentence = (id: string, source: string): Rule => ({
+  id, pattern: phrase(source), replace: '', position: 'whole-sentence',
+});
+
+const FILLER_SENTENCES: Rule[] = [
+  fillerSentence('thanks', "(?:thank you|thanks?|many thanks|thx)(?: (?:so|very) much| a lot| a ton| again)?(?: in advance)?(?: for (?:your|the|any|all (?:your|the)) (?:help|time|assistance|patience|support))?(?: in advance)?(?:[,!.]? (?:i )?(?:really )?appreciate (?:it|your help))?[.!]*"),
+  fillerSentence('hope', "(?:i )?hope (?:you(?:'re| are) (?:doing )?(?:well|good|great|fine)(?: today)?|you(?:'re| are) having a (?:great|good|nice|wonderful) day|this (?:message |email )?finds you well|you can help(?: me)?(?: with this)?|(?:this|that|my question) makes sense|(?:this|my question) is clear)[.!]*"),
+  fillerSentence('help-me', '(?:please )?help(?: me)?(?: out| with (?:this|something|a problem|an issue))?(?: please)?[.!]*'),
+  fillerSentence('can-you-help', '(?:can|could|would) you (?:please )?help(?: me)?(?: out| with (?:this|something|a problem|an issue))?(?: please)?\\?+'),
+  fillerSentence('need-help', "i (?:need|could use|would (?:love|appreciate)|'d (?:love|appreciate)) (?:some |a little |your |a bit of )?help(?: with (?:this|something|a (?:problem|task|project)))?[.!]*"),
+  fillerSentence('have-question', "(?:i have|i've got|i got) (?:a )?(?:quick |small |simple |little )?(?:question|favou?r to ask)[.!:]*"),
+  fillerSentence('appreciated', '(?:any |your )?help (?:would be|is|will be) (?:greatly |much |really |very much |highly )?appreciated[.!]*|(?:i )?(?:really |truly )?appreciate (?:it|your help|any help|the help|your time)[.!]*'),
+  fillerSentence('let-me-know', "let me know if you (?:need|want) (?:any )?(?:more|additional|further|other) (?:info|information|details|context)[.!]*|let me know if (?:you have any questions|anything is unclear)[.!]*|(?:i'm )?looking forward to (?:your|the) (?:answer|reply|response)[.!]*"),
+  fillerSentence('es-closing', '(?:quedo atent[oa] a (?:tu|su) respuesta|espero (?:tu|su) respuesta|cualquier ayuda (?:es|será) (?:bienvenida|apreciada)|avísame si necesitas más (?:información|detalles|contexto))[.!]*'),
+  fillerSentence('closing', '(?:cheers|best regards|kind regards|regards|best wishes)[.!,]*'),
+  fillerSentence('sorry', '(?:sorry|apologies) (?:for the long (?:message|post|question)|for my (?:bad |poor )?english)[.!]*'),
+  fillerSentence('gracias', '¡?(?:muchas |mil )?gracias(?: de antemano| por adelantado)?(?: por (?:tu|su) (?:ayuda|tiempo|atención))?(?: de antemano)?[.!]*'),
+  fillerSentence('espero', '¡?espero que (?:estés|esté|estén|te encuentres|se encuentr(?:a|e|en)) (?:muy )?bien[.!]*|espero que (?:puedas|me puedas) ayudar(?:me)?[.!]*'),
+  fillerSentence('puedes-ayudar', '¿?(?:me )?(?:puedes|podrías|podría|puede) ayudar(?:me)?(?: con (?:esto|algo|una cosa|un problema))?(?: por favor)?\\?+'),
+  fillerSentence('ayudame', '(?:por favor,? )?ayúdame(?:,? por favor)?[.!]*|necesito (?:tu |su |un poco de |algo de )?ayuda(?: con (?:esto|algo|una cosa|un problema))?[.!]*'),
+  fillerSentence('pregunta', '(?:tengo|te hago) una (?:pequeña |rápida )?(?:pregunta|duda)(?: rápida)?[.!:]*'),
+  fillerSentence('agradeceria', '(?:te|le) agradecería (?:mucho )?(?:tu|su|cualquier) ayuda[.!]*|(?:agradezco|agradecería) (?:mucho )?(?:cualquier|tu|su) ayuda[.!]*'),
+  fillerSentence('saludos', '(?:un saludo|saludos(?: cordiales)?|un abrazo)[.!]*'),
+];
+
+const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal\\?|quick question:";
+
+/** One or more greetings opening a sentence ("Hola, buenos días."). */
+const GREETINGS: Rule = {
+  id: 'greeting',
+  pattern: phrase(`(?:${GREETING})(?:\\s*(?:${GREETING}))*`),
+  replace: '',
+  position: 'sentence-start',
+};
+
+/** "please" / "por favor" / "kindly", keeping one comma when they sat between two. */
+const keepOneComma = (m: RegExpExecArray): string => (m[1] && m[2] ? ',' : '');
+
+const PLEASE_LEADING: Rule = {
+  id: 'please-leading',
+  pattern: phrase('(?:please|kindly|por favor),?'),
+  replace: '',
+  position: 'sentence-start',
+  advice: (m) => `Remove '${m.replace(/,$/, '')}' at the beginning`,
+};
+
+const PLEASE: Rule[] = [
+  { id: 'please', pattern: phrase(`(,\\s*)?${WORD_START}(?:please|kindly|por favor)${WORD_END}(\\s*,)?`, false), replace: keepOneComma },
+  { id: 'thanks-in-advance', pattern: phrase(`(?:,\\s*|\\s+and\\s+|\\s+y\\s+)(?:thanks?|thank you|muchas gracias|gracias) (?:in advance|de antemano)(?: for (?:your|the|any) help)?${WORD_END}`, false), replace: '' },
+  { id: 'if-you-dont-mind', pattern: phrase("if you don't mind,?|si no es mucha molestia,?"), replace: '', allowProtected: true },
+  { id: 'sorry-dumb-question', pattern: phrase(`(?:,? so |,? así que )?${WORD_START}(?:(?:sorry|apologies) if this is a (?:dumb|stupid|silly|basic|newbie) question|(?:perdón|disculpa|lo siento) si es una pregunta (?:muy )?(?:básica|tonta))${WORD_END}`, false), replace: '' },
+  { id: 'when-you-can', pattern: phrase('when you (?:get|have) a (?:chance|moment|minute),?|if you have (?:the )?time,?|cuando puedas,?'), replace: '' },
+];
+
+/** The politeness rule table, in application order. */
+export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE];
+
+/**
+ * The strategy runs these tables in turn (recommendations read them too): filler sentences get a
+ * second pass because removing "Por favor," or a wrapper can leave one ("Help me with something.").
+ */
+export const POLITENESS_PASSES: readonly (readonly Rule[])[] = [POLITENESS_RULES, FILLER_SENTENCES];
+
+export const removePoliteness: Strategy = (text, ctx) =>
+  POLITENESS_PASSES.reduce((current, rules) => applyRules(current, rules, ctx), text);

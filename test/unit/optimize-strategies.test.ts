@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { MaskTable } from '../../src/optimize/protect.js';
+import { removeArticles } from '../../src/optimize/strategies/articles.js';
+import { removeLowInformationWords } from '../../src/optimize/strategies/low-information.js';
+import { normalizeWhitespace } from '../../src/optimize/strategies/normalize-whitespace.js';
+import { removePoliteness } from '../../src/optimize/strategies/politeness.js';
+import { removeRedundancies } from '../../src/optimize/strategies/redundancies.js';
+import { shortenSystemMessage } from '../../src/optimize/strategies/system-message.js';
+import type { Strategy, StrategyContext } from '../../src/optimize/strategies/types.js';
+import { condenseVerbosePhrases } from '../../src/optimize/strategies/verbose-phrases.js';
+import { detectLanguage, resolveMarkers } from '../../src/optimize/text.js';
+import { optimizePrompt } from '../../src/optimize/optimizer.js';
+
+/** Runs one strategy the way the optimizer does: on masked text, then restores. */
+function run(strategy: Strategy, text: string, overrides: Partial<StrategyContext> = {}): string {
+  const masks = new MaskTable();
+  const ctx: StrategyContext = { lang: detectLanguage(text), aggressive: false, role: 'prompt', ...overrides };
+  return masks.restore(resolveMarkers(strategy(masks.mask(text), ctx)));
+}
+
+const normal = (prompt: string) => optimizePrompt({ prompt }).optimizedPrompt;
+const aggressive = (prompt: string) => optimizePrompt({ prompt, aggressive: true }).optimizedPrompt;
+
+describe('normalize_whitespace', () => {
+  it('collapses runs of blanks, trailing spaces and extra blank lines', () => {
+    expect(run(normalizeWhitespace, '  Fix   this bug.  \n\n\n\nThen   test it.  ')).toBe('Fix this bug.\n\nThen test it.');
+  });
+
+  it('keeps the indentation inside code blocks', () => {
+    const code = '```py\ndef f():\n    return  1\n```';
+    expect(run(normalizeWhitespace, `Fix   it:\n\n${code}`)).toBe(`Fix it:\n\n${code}`);
+  });
+});
+
+describe('remove_politeness', () => {
+  it("handles the guide's example", () => {
+    expect(run(removePoliteness, 'Please help me. I would like you to write Python code for sorting data. Thanks in advance.'))
+      .toBe('Write Python code for sorting data.');
+  });
+
+  it('fixes capitalisation after removing a leading phrase', () => {
+    expect(run(removePoliteness, 'Please write a haiku.')).toBe('Write a haiku.');
+    expect(run(removePoliteness, 'Hi there! Can you please summarize this thread?')).toBe('Summarize this thread.');
+  });
+
+  it('turns polite questions into direct commands', () => {
+    expect(run(removePoliteness, 'Could you kindly explain how DNS works?')).toBe('Explain how DNS works.');
+    expect(run(removePoliteness, 'I was wondering if you could review my essay.')).toBe('Review my essay.');
+    expect(run(removePoliteness, 'I am moving to Go and I would like you to not use generics.')).toBe('I am moving to Go. Do not use generics.');
+  });
+
+  it('keeps a comma when "please" sat between two', () => {
+    expect(run(removePoliteness, 'Also, please, add tests.')).toBe('Also, add tests.');
+    expect(run(removePoliteness, 'Add tests, please.')).toBe('Add tests.');
+  });
+
+  it('removes greetings and closing thanks but not a thank-you note request', () => {
+    expect(run(removePoliteness, 'Hello! Write a limerick. Thank you so much!')).toBe('Write a limerick.');
+    expect(run(removePoliteness, 'Write a thank you note for my neighbour.')).toBe('Write a thank you note for my neighbour.');
+  });
+
+  it('works in Spanish, conjugating the request into a command', () => {
+    expect(run(removePoliteness, 'Hola, ¿podrías explicarme cómo funciona Git? Gracias de antemano.')).toBe('Explícame cómo funciona Git.');
+    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
+    expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
+    expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revísame este código y dime si hay errores.');
+    expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluye un ejemplo.');
+  });
+
+  it('never rewrites a negated wish ("no necesito que...")', () => {
+    const prompt = 'Solo quiero la idea, no necesito que me expliques el código.';
+    expect(run(removePoliteness, prompt)).toBe(prompt);
+  });
+});
+
+describe('remove_redundancies', () => {
+  it('drops a sentence that repeats an earlier one', () => {
+    expect(run(removeRedundancies, 'Use UTC dates. Return JSON. Again, use UTC dates.')).toBe('Use UTC dates. Return JSON.');
+  });
+
+  it('drops a sentence that repeats a clause of an earlier one', () => {
+    expect(run(removeRedundancies, 'Keep it under 100 words and use bullet points. Keep it under 100 words.'))
+      .toBe('Keep it under 100 words and use bullet points.');
+  });
+
+  it('keeps short repeated sentences and different ones', () => {
+    const prompt = 'Yes. No. Yes. Use tabs. Use spaces.';
+    expect(run(removeRedundancies, prompt)).toBe(prompt);
+  });
+});
+
+describe('condense_verbose_phrases', () => {
+  it('shortens English phrases', () => {
+    expect(run(condenseVerbosePhrases, 'In order to ship due to the fact that we are late, at this point in time we need a large number of testers in the event that it fails.'))
+      .toBe('To ship because we are late, now we need many testers if it fails.');
+  });
+
+  it('shortens Spanish phrases', () => {
+    expect(run(condenseVerbosePhrases, 'Lo hago con el fin de aprender, debido a que me gusta.')).toBe('Lo hago para aprender, porque me gusta.');
+  });
+});
+
+describe('aggressive strategies', () => {
+  it('remove articles (per language) and filler words', () => {
+    expect(run(removeArticles, 'The cat sat on a mat.', { aggressive: true })).toBe('Cat sat on mat.');
+    expect(run(removeArticles, 'Escribe la función para el servidor.', { aggressive: true })).toBe('Escribe función para servidor.');
+    expect(run(removeLowInformationWords, 'It is really just very simple.', { aggressive: true })).toBe('It is simple.');
+    expect(run(removeLowInformationWords, 'Es realmente muy fácil.', { aggressive: true })).toBe('Es fácil.');
+  });
+
+  it('keep "a few" and words right after a negation', () => {
+    expect(run(removeArticles, 'Give me a few ideas.', { aggressive: true })).toBe('Give me a few ideas.');
+    expect(run(removeLowInformationWords, 'It is not really required.', { aggressive: true })).toBe('It is not really required.');
+    expect(run(removeArticles, 'Devuelve un solo valor.', { aggressive: true })).toBe('Devuelve un solo valor.');
+  });
+
+  it('shorten the system message to its role', () => {
+    expect(run(shortenSystemMessage, 'You are a helpful programming assistant', { aggressive: true, role: 'system' })).toBe('Programming assistant');
+    expect(run(shortenSystemMessage, 'Eres un asistente útil de programación.', { aggressive: true, role: 'system', lang: 'es' })).toBe('Asistente de programación.');
+    expect(run(shortenSystemMessage, 'You are a helpful assistant.', { aggressive: true, role: 'prompt' })).toBe('You are a helpful assistant.');
+  });
+});
+
+describe('protections', () => {
+  const verbose = 'Please could you kindly just really help';
+
+  it('never touches fenced code blocks', () => {
+    const code = '```js\n// Please, in order to be very clear: the a an\nconst   x = 1;  \n```';
+    for (const optimize of [normal, aggressive]) expect(optimize(`Please fix this:\n\n${code}\n\nThanks!`)).toContain(code);
+  });
+
+  it('never touches inline code, URLs, e-mails and quotes', () => {
+    const prompt = 'Please check `the_very_value` at https://example.com/a/the/very/page?x=1 and mail the.very@example.org about "the really quick fix" and «la muy buena idea».';
+    for (const optimize of [normal, aggressive]) {
+      const out = optimize(prompt);
+      for (const kept of ['`the_very_value`', 'https://example.com/a/the/very/page?x=1', 'the.very@example.org', '"the really quick fix"', '«la muy buena idea»']) {
+        expect(out).toContain(kept);
+      }
+    }
+  });
+
+  it('keeps numbers with units, names and identifiers', () => {
+    const out = aggressive('Please make sure the cache is at most 3.5 GB, the timeout is 10ms, the price is $20 and the rate is 50%. Ask the team of Maria Lopez about parseConfig and user_id in settings.yaml.');
+    for (const kept of ['at most 3.5 GB', '10ms', '$20', '50%', 'Maria Lopez', 'parseConfig', 'user_id', 'settings.yaml']) expect(out).toContain(kept);
+  });
+
+  it('keeps negations and constraints in both languages', () => {
+    const english = 'Please do not use recursion, never log secrets, only return at least 2 and at most 5 items, without comments. You must not use the network.';
+    for (const optimize of [normal, aggressive]) {
+      const out = optimize(english);
+      for (const kept of ['not use recursion', 'never log secrets', 'only return at least 2 and at most 5 items', 'without comments', 'must not use']) expect(out).toContain(kept);
+    }
+    const spanish = 'Por favor, la respuesta nunca debe superar 3 frases, sin ejemplos, solo en español y como máximo 1 tabla. No uses listas.';
+    for (const optimize of [normal, aggressive]) {
+      const out = optimize(spanish);
+      for (const kept of ['nunca debe superar 3 frases', 'sin ejemplos', 'solo en español', 'como máximo 1 tabla', 'No uses listas']) expect(out).toContain(kept);
+    }
+  });
+
+  it('does not change the meaning of "don\'t just copy"', () => {
+    expect(aggressive("Don't just copy the code, explain it.")).toContain("Don't just copy");
+  });
+
+  it('leaves terse prompts unchanged in normal mode', () => {
+    for (const prompt of ['Explain closures in JavaScript.', 'Write a SQL query for the top 5 customers.', 'Resume este texto en 3 frases.']) {
+      expect(normal(prompt)).toBe(prompt);
+    }
+    expect(normal(verbose)).not.toBe(verbose);
+  });
+});
