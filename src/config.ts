@@ -53,6 +53,8 @@ export interface Config {
   /** Provider used when a request names none. */
   defaultProvider: ConfiguredProviderName;
   fallbackProviders: ConfiguredProviderName[];
+  /** Embeddings for batch similarity (openai, gemini, cohere, ollama); unset: the local similarity. */
+  embeddingsProvider?: 'openai' | 'gemini' | 'cohere' | 'ollama';
   userRateLimit?: RateLimit;
   pricingFile?: string;
   requestTimeoutMs: number;
@@ -230,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
     providers,
     defaultProvider,
     fallbackProviders: providerList('FALLBACK_PROVIDERS'),
+    embeddingsProvider: read('EMBEDDINGS_PROVIDER') === undefined ? undefined : oneOf('EMBEDDINGS_PROVIDER', ['openai', 'gemini', 'cohere', 'ollama'] as const, 'openai'),
     userRateLimit: rateLimit('USER_RATE_LIMIT'),
     pricingFile,
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 1),

@@ -2,6 +2,7 @@
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { buildApp } from './server.js';
+import { countTokens } from './optimize/tokenizer.js';
 
 let config;
 try {
@@ -24,6 +25,8 @@ logger.info('gateway listening', {
   kv: app.services.kv.kind,
   startup_ms: Math.round(performance.now() - startedAt),
 });
+// Load the BPE tables now rather than on the first request that counts tokens.
+setImmediate(() => countTokens('warm up'));
 if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: using a development secret; set it in production');
 
 let stopping = false;

@@ -1,0 +1,129 @@
+// Batch de-duplication: group a batch's prompts (exact duplicates after
+// normalisation, optionally near-duplicates), send only one prompt per group
+// upstream (through the cache), and hand every original prompt its answer.
+import type { Config } from '../config.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_SIMILARITY_THRESHOLD, groupPrompts, type GroupResult } from '../optimize/batch.js';
+import { similarityMatches, type EmbedFn, type SimilarityMatch } from '../optimize/similarity.js';
+import type { Caller, CompletionInput, CompletionResult, Gateway } from './gateway.js';
+
+export const MAX_BATCH_PROMPTS = 10_000;
+export const MAX_BATCH_COMPLETE_PROMPTS = 1_000;
+const UPSTREAM_CONCURRENCY = 4;
+const EMBED_TIMEOUT_MS = 15_000;
+
+export interface BatchCompleteInput extends Omit<CompletionInput, 'prompt' | 'messages'> {
+  prompts: string[];
+  detectSimilar?: boolean;
+  threshold?: number;
+}
+
+export type BatchItem =
+  | { index: number; groupId: string; status: 'success'; result: CompletionResult }
+  | { index: number; groupId: string; status: 'error'; error: { code: string; message: string } };
+
+export interface BatchCompleteResult {
+  results: BatchItem[];
+  grouping: GroupResult;
+  /** Upstream calls made: one per group the cache did not answer. */
+  apiCallsMade: number;
+  /** Original prompts minus upstream calls made (saved by grouping and by the cache). */
+  apiCallsSaved: number;
+  totalEstimatedCost: number | null;
+}
+
+export class BatchService {
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly config: Pick<Config, 'embeddingsProvider'>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Which similarity is in use: an embeddings provider when configured, else the local one. */
+  get similarityMethod(): string {
+    return this.config.embeddingsProvider ? `embeddings:${this.config.embeddingsProvider}` : 'local';
+  }
+
+  private embedder(): EmbedFn | undefined {
+    const name = this.config.embeddingsProvider;
+    if (!name) return undefined;
+    const adapter = this.gateway.router.adapter(name);
+    if (!adapter.embed || !adapter.isConfigured()) return undefined;
+    return (texts) => adapter.embed!(texts, { signal: AbortSignal.timeout(EMBED_TIMEOUT_MS) });
+  }
+
+  /** Runs with the embeddings provider; if it fails, says so in the log and uses the local similarity. */
+  private async withSimilarity<T>(run: (embed?: EmbedFn) => Promise<T>): Promise<T> {
+    const embed = this.embedder();
+    if (!embed) return run(undefined);
+    try {
+      return await run(embed);
+    } catch (e) {
+      this.logger.warn('embeddings failed; using the local similarity', { provider: this.config.embeddingsProvider, error: (e as Error).message });
+      return run(undefined);
+    }
+  }
+
+  group(prompts: string[], detectSimilar = false, threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<GroupResult> {
+    checkPrompts(prompts, MAX_BATCH_PROMPTS);
+    checkThreshold(threshold);
+    return this.withSimilarity((embed) => groupPrompts(prompts, { detectSimilar, threshold, embed }));
+  }
+
+  similarity(prompts: string[], threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<SimilarityMatch[]> {
+    checkPrompts(prompts, MAX_BATCH_PROMPTS);
+    checkThreshold(threshold);
+    return this.withSimilarity((embed) => similarityMatches(prompts, threshold, embed));
+  }
+
+  async complete(input: BatchCompleteInput, caller: Caller): Promise<BatchCompleteResult> {
+    const { prompts, detectSimilar, threshold, ...common } = input;
+    checkPrompts(prompts, MAX_BATCH_COMPLETE_PROMPTS);
+    const grouping = await this.group(prompts, detectSimilar ?? false, threshold);
+    const groups = Object.entries(grouping.representativePrompts);
+    const answers = new Map<string, { status: 'success'; result: CompletionResult } | { status: 'error'; error: { code: string; message: string } }>();
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const [id, prompt] = groups[next++]!;
+        try {
+          answers.set(id, { status: 'success', result: await this.gateway.complete({ ...common, prompt }, { ...caller, source: 'batch' }) });
+        } catch (e) {
+          const err = toGatewayError(e);
+          answers.set(id, { status: 'error', error: { code: err.code, message: err.message } });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(UPSTREAM_CONCURRENCY, groups.length) }, worker));
+
+    const results: BatchItem[] = prompts.map((_, index) => {
+      const groupId = grouping.optimizationMap[String(index)]!;
+      return { index, groupId, ...answers.get(groupId)! } as BatchItem;
+    });
+    const successes = [...answers.values()].filter((a) => a.status === 'success').map((a) => (a as { result: CompletionResult }).result);
+    // Every group is one call, unless the cache answered it (failed calls still count as made).
+    const apiCallsMade = groups.length - successes.filter((r) => r.cached).length;
+    return {
+      results,
+      grouping,
+      apiCallsMade,
+      apiCallsSaved: prompts.length - apiCallsMade,
+      totalEstimatedCost: successes.some((r) => r.estimatedCost === null)
+        ? null
+        : Math.round(successes.reduce((s, r) => s + (r.estimatedCost ?? 0), 0) * 1e10) / 1e10,
+    };
+  }
+}
+
+function checkPrompts(prompts: string[], max: number) {
+  if (!Array.isArray(prompts) || prompts.length === 0) throw new GatewayError('VALIDATION_ERROR', 'prompts must be a non-empty list', { details: { field: 'prompts' } });
+  if (prompts.length > max) throw new GatewayError('VALIDATION_ERROR', `prompts may hold at most ${max} prompts`, { details: { field: 'prompts' } });
+  if (prompts.some((p) => typeof p !== 'string' || p.trim() === '')) {
+    throw new GatewayError('VALIDATION_ERROR', 'every prompt must be a non-empty string', { details: { field: 'prompts' } });
+  }
+}
+
+function checkThreshold(threshold: number) {
+  if (!(threshold >= 0 && threshold <= 1)) throw new GatewayError('VALIDATION_ERROR', 'similarity_threshold must be between 0 and 1', { details: { field: 'similarity_threshold' } });
+}

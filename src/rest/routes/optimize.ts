@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { estimateBatch, type GroupResult } from '../../optimize/batch.js';
+import { estimateSavings } from '../../optimize/estimate.js';
+import { optimizePrompt } from '../../optimize/optimizer.js';
+import { recommendOptimizations } from '../../optimize/recommendations.js';
+import { CompletionFields, completionJson, toCompletionInput } from '../completion-body.js';
+import type { Route } from '../router.js';
+import { parseBody } from '../validate.js';
+
+const Prompts = z.array(z.string()).min(1);
+const OptimizeBody = z.object({ prompt: z.string().min(1), system_message: z.string().optional(), aggressive: z.boolean().optional(), model: z.string().optional() });
+const BatchOptimizeBody = z.object({ prompts: Prompts, detect_similar: z.boolean().optional(), similarity_threshold: z.number().optional() });
+const SimilarityBody = z.object({ prompts: Prompts, similarity_threshold: z.number().optional() });
+const { prompt: _p, messages: _m, ...completionFields } = CompletionFields;
+const BatchCompleteBody = z.object({
+  ...completionFields,
+  provider: z.string().min(1).optional(),
+  prompts: Prompts,
+  detect_similar: z.boolean().optional(),
+  similarity_threshold: z.number().optional(),
+});
+
+export function groupingJson(g: GroupResult) {
+  return {
+    optimization_map: g.optimizationMap,
+    grouped_prompts: g.groupedPrompts,
+    representative_prompts: g.representativePrompts,
+    stats: {
+      original_prompts: g.stats.originalPrompts,
+      grouped_prompts: g.stats.groupedPrompts,
+      duplicates_detected: g.stats.duplicatesDetected,
+      api_calls_saved: g.stats.apiCallsSaved,
+      cost_savings_percentage: g.stats.costSavingsPercentage,
+    },
+  };
+}
+
+export const optimizeRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/api/ai/optimize',
+    access: 'user',
+    handler({ body }) {
+      const b = parseBody(OptimizeBody, body);
+      const r = optimizePrompt({ prompt: b.prompt, systemMessage: b.system_message, aggressive: b.aggressive, model: b.model });
+      return {
+        body: {
+          optimized_prompt: r.optimizedPrompt,
+          optimized_system_message: r.optimizedSystemMessage,
+          stats: {
+            original_length: r.stats.originalLength,
+            optimized_length: r.stats.optimizedLength,
+            original_tokens: r.stats.originalTokens,
+            optimized_tokens: r.stats.optimizedTokens,
+            tokens_saved: r.stats.tokensSaved,
+            reduction_percentage: r.stats.reductionPercentage,
+            strategies_applied: r.stats.strategiesApplied,
+          },
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/optimize/recommendations',
+    access: 'user',
+    handler({ body }) {
+      const b = parseBody(OptimizeBody.pick({ prompt: true, system_message: true }), body);
+      const r = recommendOptimizations(b.prompt, b.system_message);
+      return { body: { prompt: b.prompt, recommendations: r.recommendations, has_optimization_opportunities: r.hasOptimizationOpportunities } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/optimize/estimate',
+    access: 'user',
+    handler({ body }) {
+      const b = parseBody(OptimizeBody.pick({ prompt: true, aggressive: true, model: true }), body);
+      const e = estimateSavings(b.prompt, b.aggressive ?? false, b.model);
+      return {
+        body: {
+          original_chars: e.originalChars,
+          estimated_reduction_chars: e.estimatedReductionChars,
+          estimated_tokens_saved: e.estimatedTokensSaved,
+          estimated_reduction_percentage: e.estimatedReductionPercentage,
+          mode: e.mode,
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/batch/optimize',
+    access: 'user',
+    async handler({ body, services }) {
+      const b = parseBody(BatchOptimizeBody, body);
+      const g = await services.batch.group(b.prompts, b.detect_similar ?? false, b.similarity_threshold);
+      return { body: { ...groupingJson(g), similarity_method: services.batch.similarityMethod } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/batch/estimate',
+    access: 'user',
+    handler({ body }) {
+      const b = parseBody(z.object({ prompts: Prompts }), body);
+      const e = estimateBatch(b.prompts);
+      return {
+        body: {
+          original_count: e.originalCount,
+          estimated_optimized_count: e.estimatedOptimizedCount,
+          api_calls_saved: e.apiCallsSaved,
+          cost_savings_percentage: e.costSavingsPercentage,
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/batch/similarity',
+    access: 'user',
+    async handler({ body, services }) {
+      const b = parseBody(SimilarityBody, body);
+      const threshold = b.similarity_threshold ?? 0.85;
+      const matches = await services.batch.similarity(b.prompts, threshold);
+      return {
+        body: {
+          similarity_threshold: threshold,
+          prompt_count: b.prompts.length,
+          matches: matches.map((m) => ({
+            prompt1_index: m.prompt1Index, prompt2_index: m.prompt2Index, similarity_score: m.similarityScore, is_match: m.isMatch,
+          })),
+          total_matches: matches.length,
+          similarity_method: services.batch.similarityMethod,
+        },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/ai/batch/complete',
+    access: 'user',
+    async handler({ body, services, viewer, signal }) {
+      const b = parseBody(BatchCompleteBody, body);
+      const { prompts, detect_similar, similarity_threshold, provider, ...rest } = b;
+      const r = await services.batch.complete(
+        { ...toCompletionInput(provider, rest), prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
+        { viewer, source: 'batch', signal },
+      );
+      return {
+        body: {
+          status: 'success',
+          results: r.results.map((item) => ({
+            index: item.index,
+            group: item.groupId,
+            ...(item.status === 'success' ? completionJson(item.result) : { status: 'error', error: item.error }),
+          })),
+          ...groupingJson(r.grouping),
+          api_calls_made: r.apiCallsMade,
+          api_calls_saved: r.apiCallsSaved,
+          total_estimated_cost: r.totalEstimatedCost,
+        },
+      };
+    },
+  },
+];
