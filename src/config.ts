@@ -214,7 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'aigw:',
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
     cacheTtlSeconds: int('REDIS_CACHE_TTL', 86_400, 1),
-    cacheMaxEntries: int('CACHE_MAX_ENTRIES', 10_000, 1),
+    cacheMaxEntries: int('CACHE_MAX_ENTRIES', 100_000, 100),
     enableCaching: bool('ENABLE_CACHING', true),
     enableOptimization: bool('ENABLE_OPTIMIZATION', false),
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),

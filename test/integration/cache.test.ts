@@ -146,6 +146,24 @@ describe.each(BACKENDS)('cache on %s', (backend) => {
   });
 });
 
+describe('memory cache bound', () => {
+  it('evicts the least recently used entries past CACHE_MAX_ENTRIES', async () => {
+    const t = await startTestApp({ backend: 'embedded', env: { CACHE_MAX_ENTRIES: '100' } });
+    try {
+      const token = await t.adminToken();
+      const ask = (i: number) => t.request('POST', '/api/ai/local', { token, body: { prompt: `prompt number ${i}` } });
+      for (let i = 0; i < 150; i++) await ask(i);
+      const stats = (await t.request('GET', '/api/ai/cache/stats', { token })).body;
+      expect(stats.total_cache_entries).toBeLessThanOrEqual(100);
+      expect(stats.total_cache_entries).toBeGreaterThan(90);
+      expect((await ask(149)).body.cached).toBe(true);
+      expect((await ask(0)).body.cached).toBe(false);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('cache shared through Redis by several instances', () => {
   let mock: MockUpstream;
   beforeAll(async () => {
