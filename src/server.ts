@@ -13,7 +13,7 @@ import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
-import { sendJson } from './rest/http-utils.js';
+import { sendError, sendJson } from './rest/http-utils.js';
 import { PUBLIC_ROOT_FIELDS, schema } from './schema/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -116,6 +116,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
+    services.analytics.metrics.observeRequest(req, res);
     if (stopping) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
@@ -124,6 +125,10 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     }
     if (path === '/health') {
       sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/metrics') {
+      void services.analytics.metrics.respond(res).catch((e) => sendError(res, e, services.logger));
       return;
     }
     if (path === '/ready') {

@@ -7,8 +7,14 @@ import { createSharedState } from './kv/create.js';
 import { RedisStore } from './kv/redis.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
 import { UsageRecorder } from './analytics/recorder.js';
+import { AnalyticsService } from './analytics/service.js';
 import { ResponseCache } from './cache/response-cache.js';
+import { BatchService } from './gateway/batch.js';
 import { Gateway } from './gateway/gateway.js';
+import { StreamHub } from './gateway/stream-hub.js';
+import { StreamSessions } from './gateway/stream-sessions.js';
+import { StreamSlots } from './gateway/stream-slots.js';
+import { StreamingService } from './gateway/streaming.js';
 import { ProviderHealthChecker } from './gateway/provider-health.js';
 import { ProviderRouter } from './gateway/provider-router.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
@@ -30,6 +36,10 @@ export interface Services {
   pricing: Pricing;
   recorder: UsageRecorder;
   gateway: Gateway;
+  analytics: AnalyticsService;
+  streaming: StreamingService;
+  batch: BatchService;
+  streamSessions: StreamSessions;
   /** Readiness of each dependency, for GET /ready. */
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -48,7 +58,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
-    memoryMaxKeys: config.cacheMaxEntries * 2 + 10_000,
+    memoryMaxKeys: config.cacheMaxEntries,
   });
   if (kv instanceof RedisStore && !(await kv.waitUntilReady(2_000))) {
     logger.warn('Redis is not reachable; starting without it (cache and shared limits fail open) and retrying in the background');
@@ -76,6 +86,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const pricing = new Pricing(loadPriceTable(config.pricingFile));
   const recorder = new UsageRecorder(db.prisma, { enabled: config.analyticsEnabled }, logger);
   const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
+  const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
+  const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);
+  const streaming = new StreamingService(
+    gateway,
+    new StreamHub(kv, pubsub, { lockTtlMs: config.requestTimeoutMs, idleTimeoutMs: streamWaitMs }),
+    new StreamSlots(config.maxConcurrentStreams, config.maxStreamsPerUser),
+    config,
+  );
 
   const services: Services = {
     config,
@@ -91,6 +109,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     pricing,
     recorder,
     gateway,
+    analytics,
+    streaming,
+    batch: new BatchService(gateway, config, logger),
+    streamSessions: new StreamSessions(kv, config),
     async readiness() {
       const database: Readiness['database'] = { ok: false, backend: db.backend };
       try {
@@ -112,6 +134,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     },
     async close() {
       await recorder.close(config.shutdownTimeoutMs);
+      await analytics.close();
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});
       await db.close();

@@ -4,7 +4,8 @@ import type { Route } from './router.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheRoutes } from './routes/cache.js';
+import { optimizeRoutes } from './routes/optimize.js';
 import { providerRoutes } from './routes/providers.js';
 import { streamRoutes } from './routes/stream.js';
 
-export const restRoutes: Route[] = [...authRoutes, ...analyticsRoutes, ...cacheRoutes, ...streamRoutes, ...providerRoutes];
+export const restRoutes: Route[] = [...authRoutes, ...analyticsRoutes, ...cacheRoutes, ...streamRoutes, ...optimizeRoutes, ...providerRoutes];

@@ -7,6 +7,7 @@ import './providers.js';
 import './cache.js';
 import './analytics.js';
 import './stream.js';
+import './optimize.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

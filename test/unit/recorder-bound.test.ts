@@ -1,0 +1,107 @@
+// The recorder's bound while the database is unavailable: the queue keeps at
+// most maxQueue calls, drops the oldest not being written, counts and reports
+// what it dropped, and writes the rest once the database is back.
+import { describe, expect, it } from 'vitest';
+import { UsageRecorder, type CallRecord } from '../../src/analytics/recorder.js';
+import type { Logger } from '../../src/logger.js';
+
+const call = (n: number): CallRecord => ({
+  userId: null, provider: 'local', model: 'local-sim', source: 'rest', inputTokens: n, outputTokens: 0, costUsd: 0, listCostUsd: 0,
+  costEstimated: false, latencyMs: 1, cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null,
+});
+
+/** A stand-in table: writes fail while `down`, or wait for `release()` while `held`. */
+function table() {
+  const rows: CallRecord[] = [];
+  const calls: { skipDuplicates?: boolean }[] = [];
+  const state = { down: false, held: null as null | { promise: Promise<void>; release: () => void } };
+  const prisma = {
+    apiCall: {
+      async createMany(args: { data: CallRecord[]; skipDuplicates?: boolean }) {
+        calls.push(args);
+        if (state.held) await state.held.promise;
+        if (state.down) throw new Error('database is not currently accepting connections');
+        rows.push(...args.data);
+        return { count: args.data.length };
+      },
+    },
+  };
+  const hold = () => {
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    state.held = { promise, release: () => { state.held = null; release(); } };
+  };
+  return { rows, calls, state, hold, prisma };
+}
+
+function logger() {
+  const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+  const l: Logger = { debug() {}, info() {}, error() {}, warn: (msg, fields) => warnings.push({ msg, fields }) };
+  return { l, warnings };
+}
+
+describe('usage recorder bound', () => {
+  it('keeps at most maxQueue calls while the database is down, reports the dropped count, then writes the rest', async () => {
+    const t = table();
+    const log = logger();
+    const r = new UsageRecorder(t.prisma as never, { enabled: true, maxQueue: 3, flushIntervalMs: 60_000 }, log.l);
+    t.state.down = true;
+    for (let i = 1; i <= 5; i++) r.record(call(i));
+    await r.flush(); // fails
+    expect(r.stats()).toMatchObject({ queued: 3, dropped: 2, written: 0, failedFlushes: 1 });
+    expect(r.stats().lastError).toContain('not currently accepting connections');
+    const warnings = log.warnings.filter((w) => w.msg.includes('dropping'));
+    expect(warnings.map((w) => w.fields)).toEqual([{ maxQueue: 3, dropped: 1 }]); // logged at the first drop, then at most every 10 s
+
+    t.state.down = false;
+    await r.flush();
+    expect(t.rows.map((c) => c.inputTokens)).toEqual([3, 4, 5]); // the oldest went
+    expect(r.stats()).toMatchObject({ queued: 0, dropped: 2, written: 3 });
+    expect(t.calls.every((c) => c.skipDuplicates)).toBe(true); // a retried batch cannot fail on its own earlier write
+    await r.close();
+  });
+
+  it('never drops a record that is being written, and never loses one queued behind it', async () => {
+    const t = table();
+    const r = new UsageRecorder(t.prisma as never, { enabled: true, maxQueue: 4, batchSize: 2, flushIntervalMs: 60_000 }, logger().l);
+    for (let i = 1; i <= 4; i++) r.record(call(i));
+    t.hold();
+    const writing = r.flush(); // 1 and 2 in flight
+    r.record(call(5)); // full: 3 (the oldest not in flight) goes
+    t.state.held!.release();
+    await writing;
+    expect(t.rows.map((c) => c.inputTokens)).toEqual([1, 2, 4, 5]);
+    expect(r.stats()).toMatchObject({ queued: 0, dropped: 1, written: 4 });
+    await r.close();
+  });
+
+  it('drops the new call when everything queued is being written', async () => {
+    const t = table();
+    const r = new UsageRecorder(t.prisma as never, { enabled: true, maxQueue: 2, batchSize: 10, flushIntervalMs: 60_000 }, logger().l);
+    r.record(call(1));
+    r.record(call(2));
+    t.hold();
+    const writing = r.flush();
+    r.record(call(3));
+    t.state.held!.release();
+    await writing;
+    expect(t.rows.map((c) => c.inputTokens)).toEqual([1, 2]);
+    expect(r.stats()).toMatchObject({ queued: 0, dropped: 1, written: 2 });
+    await r.close();
+  });
+
+  it('tells onRecord listeners about every call, even with analytics off', () => {
+    const t = table();
+    const r = new UsageRecorder(t.prisma as never, { enabled: false }, logger().l);
+    const seen: number[] = [];
+    const off = r.onRecord((c) => seen.push(c.inputTokens));
+    r.onRecord(() => {
+      throw new Error('a broken listener');
+    });
+    r.record(call(7));
+    off();
+    r.record(call(8));
+    expect(seen).toEqual([7]);
+    expect(r.stats().queued).toBe(0);
+  });
+});
