@@ -1,6 +1,77 @@
-// Small helpers shared by the adapters: nothing provider-specific lives here.
+// What every adapter states and maps the same way. An adapter is its provider's
+// ProviderInfo, how a ChatRequest becomes its SDK call, and how the answer or each
+// stream chunk becomes ours; how the calls run is in calls.ts. Nothing
+// provider-specific lives here.
 
-import type { ChatMessage, ChatRequest, ProviderSettings } from './types.js';
+import type { ChatMessage, ChatRequest, ProviderAdapter, ProviderFactory } from './types.js';
+import { UpstreamError } from './types.js';
+
+// ---------------------------------------------------------------------------
+// The adapter's description
+
+/** What a provider's folder states about it; settings may override the base URL and default model. */
+export interface ProviderInfo {
+  name: string;
+  label: string;
+  baseUrl: string;
+  models: string[];
+  defaultModel: string;
+  maxTokens: number;
+  /** Works without an API key (Ollama): always configured. */
+  keyless?: boolean;
+}
+
+/** The settings an adapter's calls need, applied over its ProviderInfo. */
+export interface ProviderConfig {
+  apiKey: string | undefined;
+  /** settings.baseUrl or the info's, without a trailing slash. */
+  baseUrl: string;
+  defaultModel: string;
+}
+
+type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
+
+/**
+ * A ProviderFactory from the provider's info and its calls: the adapter describes
+ * itself from `info` (with settings applied); `calls` maps requests and answers.
+ */
+export function defineProvider(info: ProviderInfo, calls: (config: ProviderConfig) => Calls): ProviderFactory {
+  return (settings) => {
+    const config: ProviderConfig = {
+      apiKey: settings.apiKey || undefined,
+      baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
+      defaultModel: settings.defaultModel || info.defaultModel,
+    };
+    return {
+      name: info.name,
+      label: info.label,
+      models: info.models,
+      defaultModel: config.defaultModel,
+      maxTokens: info.maxTokens,
+      isConfigured: () => Boolean(info.keyless || config.apiKey),
+      ...calls(config),
+    };
+  };
+}
+
+/** The API key, or the http 401 UpstreamError that keeps an unconfigured adapter from calling out. */
+export function requireKey(provider: string, apiKey: string | undefined): string {
+  if (!apiKey) throw new UpstreamError('http', `${provider} is not configured: missing API key`, 401);
+  return apiKey;
+}
+
+/** The SDK client, made on first use (requireKey first: no key, no client). */
+export function lazyClient<T>(provider: string, apiKey: string | undefined, make: (apiKey: string) => T): () => T {
+  let client: T | undefined;
+  return () => {
+    const key = requireKey(provider, apiKey);
+    client ??= make(key);
+    return client;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Requests
 
 /** System messages joined (most providers take one), and the conversation without them. */
 export function splitSystem(messages: ChatMessage[]): { system: string | undefined; rest: ChatMessage[] } {
@@ -13,19 +84,6 @@ export function splitSystem(messages: ChatMessage[]): { system: string | undefin
   return { system: system.length > 0 ? system.join('\n\n') : undefined, rest };
 }
 
-/** A reported count, or null when the provider reported none. */
-export function count(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-export function elapsedMs(startedAt: number): number {
-  return Math.round(performance.now() - startedAt);
-}
-
-export function baseUrl(settings: ProviderSettings, fallback: string): string {
-  return (settings.baseUrl?.trim() || fallback).replace(/\/+$/, '');
-}
-
 export function modelOf(request: ChatRequest, fallback: string): string {
   return request.model || fallback;
 }
@@ -35,26 +93,42 @@ export function stopList(request: ChatRequest): string[] | undefined {
   return request.stop && request.stop.length > 0 ? request.stop : undefined;
 }
 
-/**
- * An AbortController that follows `parent` and can also be aborted on its own:
- * streams abort it when the consumer stops early so the HTTP request is torn down
- * even where the SDK would keep reading.
- */
-export function linkedAbort(parent: AbortSignal): { signal: AbortSignal; abort(): void; dispose(): void } {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    abort: () => controller.abort(),
-    dispose: () => parent.removeEventListener('abort', onAbort),
+/** The fields that are not undefined: unset optional parameters are left out of the request, not sent. */
+export function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }
 
 /** Milliseconds the SDKs that insist on a timeout get: effectively none (setTimeout's maximum). */
 export const NO_TIMEOUT_MS = 2_147_483_647;
 
+// ---------------------------------------------------------------------------
+// Responses
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A reported count, or null when the provider reported none. */
+export function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The value if it is a string. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** JSON.parse, or undefined when the text is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function elapsedMs(startedAt: number): number {
+  return Math.round(performance.now() - startedAt);
 }

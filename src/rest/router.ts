@@ -8,6 +8,9 @@ import { readJsonBody, sendError, sendJson } from './http-utils.js';
 
 export type Access = 'public' | 'user' | 'admin';
 
+/** Cookie holding the bearer token for EventSource requests (set by POST /api/auth/login). */
+export const STREAM_TOKEN_COOKIE = 'aigw_token';
+
 export interface RestRequest {
   method: string;
   path: string;
@@ -104,7 +107,7 @@ export function createRouter(routes: Route[]) {
       const { route, params } = found;
       matchedRoute.set(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
-      if (!credential && route.allowQueryToken) credential = url.searchParams.get('token') ?? cookie(req, 'aigw_token') ?? null;
+      if (!credential && route.allowQueryToken) credential = url.searchParams.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
       const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);
       if (route.access === 'user') requireViewer(viewer);
       if (route.access === 'admin') requireAdmin(viewer);

@@ -8,6 +8,8 @@ import { startMockUpstream, type MockProvider, type MockUpstream, type RecordedR
 import { providerFactories } from '../../src/providers/registry.js';
 import type { ChatRequest, ProviderAdapter, StreamEvent } from '../../src/providers/types.js';
 import { UpstreamError } from '../../src/providers/types.js';
+import { guardedStream, streamEnd, timedChat, type Fail } from '../../src/providers/calls.js';
+import { defined } from '../../src/providers/shared.js';
 
 const KEY = 'sk-test-SECRET-key-0123456789';
 const SYSTEM = 'You are a terse assistant.';
@@ -424,5 +426,95 @@ describe('provider specifics', () => {
     expect(bad.status).toBe(400);
     const ok = await fetch(`${mock.baseUrls.ollama}/api/version`);
     expect(await ok.json()).toEqual({ version: '0.6.4' });
+  });
+});
+
+describe('shared adapter helpers', () => {
+  const fail: Fail = (err) => (err instanceof UpstreamError ? err : new UpstreamError('network', `wrapped: ${String(err)}`));
+
+  it('defined drops undefined values only', () => {
+    expect(defined({ a: 1, b: undefined, c: null, d: 0, e: '', f: false })).toEqual({ a: 1, c: null, d: 0, e: '', f: false });
+    expect(Object.keys(defined({ a: undefined }))).toEqual([]);
+  });
+
+  it('timedChat adds latencyMs and maps what the call throws', async () => {
+    const answer = { text: 'x', finishReason: 'stop', inputTokens: 1, outputTokens: 2, model: 'm' };
+    const res = await timedChat(new AbortController().signal, fail, async () => answer);
+    expect(res).toEqual({ ...answer, latencyMs: expect.any(Number) });
+    const err = await failure(timedChat(new AbortController().signal, fail, async () => Promise.reject(new Error('boom'))));
+    expect(err.message).toBe('wrapped: Error: boom');
+  });
+
+  it('guardedStream: deltas for non-empty strings only, then one done with the returned end', async () => {
+    const events = await collect(
+      guardedStream('p', new AbortController().signal, fail, async function* () {
+        const end = streamEnd('m');
+        yield 'a';
+        yield '';
+        yield undefined;
+        yield 42;
+        yield 'b';
+        end.finishReason = 'stop';
+        end.outputTokens = 2;
+        return end;
+      }),
+    );
+    expect(events).toEqual([
+      { type: 'delta', text: 'a' },
+      { type: 'delta', text: 'b' },
+      { type: 'done', finishReason: 'stop', inputTokens: null, outputTokens: 2, model: 'm' },
+    ]);
+  });
+
+  it('guardedStream: an SDK that ends quietly on abort is still an abort, and errors go through fail', async () => {
+    const controller = new AbortController();
+    const err = await failure(() =>
+      collect(
+        guardedStream('p', controller.signal, fail, async function* () {
+          yield 'a';
+          controller.abort();
+          return streamEnd('m');
+        }),
+      ),
+    );
+    expect(err.kind).toBe('aborted');
+    expect(err.message).toBe('p request aborted');
+    const thrown = await failure(() =>
+      collect(
+        guardedStream('p', new AbortController().signal, fail, async function* () {
+          yield 'a';
+          throw new Error('dropped');
+        }),
+      ),
+    );
+    expect(thrown.message).toBe('wrapped: Error: dropped');
+  });
+
+  it('guardedStream: stopping early closes the producer and aborts its signal; a finished stream does not', async () => {
+    let linked: AbortSignal | undefined;
+    let closed = false;
+    for await (const e of guardedStream('p', new AbortController().signal, fail, async function* (signal) {
+      linked = signal;
+      try {
+        yield 'a';
+        yield 'b';
+        return streamEnd('m');
+      } finally {
+        closed = true;
+      }
+    })) {
+      if (e.type === 'delta') break;
+    }
+    expect(closed).toBe(true);
+    expect(linked!.aborted).toBe(true);
+
+    await collect(
+      guardedStream('p', new AbortController().signal, fail, async function* (signal) {
+        linked = signal;
+        yield 'a';
+        return streamEnd('m');
+      }),
+    );
+    expect(linked!.aborted).toBe(false);
   });
 });

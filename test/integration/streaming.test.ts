@@ -159,6 +159,31 @@ describe.each(BACKENDS)('streaming on %s', (backend) => {
     const unauth = await fetch(`${t.url}/api/ai/stream?provider=ollama&prompt=x`);
     expect(unauth.status).toBe(401);
 
+    // The login also sets the token as an HttpOnly cookie scoped to the streaming path.
+    const login = await fetch(`${t.url}/api/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' }),
+    });
+    const setCookie = login.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^aigw_token=[^;]+; Path=\/api\/ai\/stream; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+    const cookie = setCookie.split(';')[0]!;
+    const viaCookie = await new Promise<any>((resolve, reject) => {
+      const es = new EventSource(`${t.url}/api/ai/stream?provider=local&prompt=cookie`, {
+        fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie } }),
+      });
+      es.onmessage = (event) => {
+        const chunk = JSON.parse(event.data);
+        if (chunk.is_complete) {
+          es.close();
+          resolve(chunk);
+        }
+      };
+      es.onerror = () => {
+        es.close();
+        reject(new Error('EventSource with cookie failed'));
+      };
+    });
+    expect(viaCookie.provider).toBe('local');
+
     const session = await t.request('POST', '/api/ai/stream/session', { token, body: { prompt: 'Your prompt', provider: 'gemini', max_tokens: 40 } });
     expect(session.status).toBe(201);
     expect(session.body).toMatchObject({ prompt: 'Your prompt', provider: 'gemini', streaming_url: `/api/ai/stream?session_id=${session.body.session_id}` });

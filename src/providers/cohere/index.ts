@@ -1,11 +1,19 @@
 import { CohereClientV2, CohereError, CohereTimeoutError, type Cohere } from 'cohere-ai';
-import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
+import type { ChatRequest } from '../types.js';
 import { UpstreamError } from '../types.js';
-import { baseUrl, count, elapsedMs, isRecord, linkedAbort, modelOf, stopList } from '../shared.js';
-import { abortedError, malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, stopList, str, type ProviderInfo } from '../shared.js';
+import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
+import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 
 const NAME = 'cohere';
-const MODELS = ['command', 'command-r', 'command-r-plus'];
+const INFO: ProviderInfo = {
+  name: NAME,
+  label: 'Cohere',
+  baseUrl: 'https://api.cohere.com',
+  models: ['command', 'command-r', 'command-r-plus'],
+  defaultModel: 'command',
+  maxTokens: 4000,
+};
 const EMBED_MODEL = 'embed-english-v3.0';
 /** The SDK multiplies this by 1000 for setTimeout, whose ceiling is 2^31-1 ms: about 24 days. */
 const NO_TIMEOUT_SECONDS = 2_000_000;
@@ -23,23 +31,12 @@ function usageCounts(usage: Usage | undefined): { inputTokens: number | null; ou
   };
 }
 
-export const createCohereProvider: ProviderFactory = (settings) => {
-  const apiKey = settings.apiKey || undefined;
-  const defaultModel = settings.defaultModel || 'command';
-  let client: CohereClientV2 | undefined;
+export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+  const sdk = lazyClient(NAME, apiKey, (token) => {
+    return new CohereClientV2({ token, environment: baseUrl, maxRetries: 0, timeoutInSeconds: NO_TIMEOUT_SECONDS });
+  });
 
-  const sdk = (): CohereClientV2 => {
-    if (!apiKey) throw new UpstreamError('http', `${NAME} is not configured: missing API key`, 401);
-    client ??= new CohereClientV2({
-      token: apiKey,
-      environment: baseUrl(settings, 'https://api.cohere.com'),
-      maxRetries: 0,
-      timeoutInSeconds: NO_TIMEOUT_SECONDS,
-    });
-    return client;
-  };
-
-  const fail = (err: unknown, signal: AbortSignal): UpstreamError => {
+  const fail: Fail = (err, signal) => {
     let http: HttpFailure | null = null;
     if (err instanceof CohereError && err.statusCode) {
       const body = err.body;
@@ -55,82 +52,56 @@ export const createCohereProvider: ProviderFactory = (settings) => {
     model: modelOf(request, defaultModel),
     // Cohere v2 takes the system prompt as a message with role "system", in place.
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })) as Cohere.ChatMessages,
-    ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.topP !== undefined ? { p: request.topP } : {}),
-    ...(stopList(request) ? { stopSequences: stopList(request) } : {}),
+    ...defined({
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      p: request.topP,
+      stopSequences: stopList(request),
+    }),
     // Unknown keys pass through the SDK's serializer as they are (snake_case wire names).
     ...request.extra,
   });
 
-  const adapter: ProviderAdapter = {
-    name: NAME,
-    label: 'Cohere',
-    models: MODELS,
-    defaultModel,
-    maxTokens: 4000,
-    isConfigured: () => Boolean(apiKey),
-
-    async chat(request, { signal }) {
-      const started = performance.now();
-      try {
+  return {
+    chat: (request, { signal }) =>
+      timedChat(signal, fail, async () => {
         const res: unknown = await sdk().chat(body(request), { abortSignal: signal });
         // A 200 with a non-JSON body reaches us as an object without `message` (the SDK does not throw).
         if (!isRecord(res) || !isRecord(res.message)) throw malformed(NAME, 'no message in the response');
         const content = Array.isArray(res.message.content) ? (res.message.content as { type?: unknown; text?: unknown }[]) : [];
         return {
           text: content.map((c) => (c.type === 'text' && typeof c.text === 'string' ? c.text : '')).join(''),
-          finishReason: typeof res.finishReason === 'string' ? res.finishReason : null,
+          finishReason: str(res.finishReason) ?? null,
           ...usageCounts(res.usage as Usage | undefined),
           // Cohere does not echo the model.
           model: modelOf(request, defaultModel),
-          latencyMs: elapsedMs(started),
         };
-      } catch (err) {
-        throw fail(err, signal);
-      }
-    },
+      }),
 
-    async *stream(request, { signal }): AsyncGenerator<StreamEvent> {
-      const link = linkedAbort(signal);
-      let finished = false;
-      try {
-        const stream = await sdk().chatStream(body(request), { abortSignal: link.signal });
-        let finishReason: string | null = null;
-        let usage: { inputTokens: number | null; outputTokens: number | null } = { inputTokens: null, outputTokens: null };
+    stream: (request, { signal }) =>
+      guardedStream(NAME, signal, fail, async function* (linked) {
+        const stream = await sdk().chatStream(body(request), { abortSignal: linked });
+        const end = streamEnd(modelOf(request, defaultModel));
         for await (const event of stream) {
           if (!isRecord(event)) throw malformed(NAME, 'stream event is not an object');
           if (event.type === 'content-delta') {
-            const text = event.delta?.message?.content?.text;
-            if (typeof text === 'string' && text.length > 0) yield { type: 'delta', text };
+            yield event.delta?.message?.content?.text;
           } else if (event.type === 'message-end') {
             if (event.delta?.error) throw malformed(NAME, `stream ended with an error: ${event.delta.error}`);
-            if (typeof event.delta?.finishReason === 'string') finishReason = event.delta.finishReason;
-            usage = usageCounts(event.delta?.usage as Usage | undefined);
+            end.finishReason = str(event.delta?.finishReason) ?? end.finishReason;
+            Object.assign(end, usageCounts(event.delta?.usage as Usage | undefined));
           }
         }
-        if (signal.aborted) throw abortedError(NAME, signal);
-        finished = true;
-        link.dispose();
-        yield { type: 'done', finishReason, ...usage, model: modelOf(request, defaultModel) };
-      } catch (err) {
-        throw fail(err, signal);
-      } finally {
-        if (!finished) link.abort();
-        link.dispose();
-      }
-    },
+        return end;
+      }),
 
-    async health({ signal }) {
-      try {
+    health: ({ signal }) =>
+      guarded(signal, fail, async () => {
         await sdk().models.list({ pageSize: 1 }, { abortSignal: signal });
-      } catch (err) {
-        throw fail(err, signal);
-      }
-    },
+      }),
 
-    async embed(texts, { signal }) {
-      try {
+    embed: (texts, { signal }) =>
+      guarded(signal, fail, async () => {
         const res: unknown = await sdk().embed(
           { model: EMBED_MODEL, texts, inputType: 'clustering', embeddingTypes: ['float'] },
           { abortSignal: signal },
@@ -138,10 +109,6 @@ export const createCohereProvider: ProviderFactory = (settings) => {
         const floats = isRecord(res) && isRecord(res.embeddings) ? res.embeddings.float : undefined;
         if (!Array.isArray(floats)) throw malformed(NAME, 'no float embeddings');
         return floats as number[][];
-      } catch (err) {
-        throw fail(err, signal);
-      }
-    },
+      }),
   };
-  return adapter;
-};
+});

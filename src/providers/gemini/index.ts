@@ -4,13 +4,20 @@ import {
   type GenerateContentRequest,
   type GenerativeModel,
 } from '@google/generative-ai';
-import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
-import { UpstreamError } from '../types.js';
-import { baseUrl, count, elapsedMs, isRecord, linkedAbort, modelOf, splitSystem, stopList } from '../shared.js';
-import { abortedError, malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import type { ChatRequest } from '../types.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, stopList, str, type ProviderInfo } from '../shared.js';
+import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
+import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 
 const NAME = 'gemini';
-const MODELS = ['gemini-2.0-flash', 'gemini-1.5-pro', 'gemini-1.5-flash'];
+const INFO: ProviderInfo = {
+  name: NAME,
+  label: 'Google Gemini',
+  baseUrl: 'https://generativelanguage.googleapis.com',
+  models: ['gemini-2.0-flash', 'gemini-1.5-pro', 'gemini-1.5-flash'],
+  defaultModel: 'gemini-2.0-flash',
+  maxTokens: 8192,
+};
 const EMBED_MODEL = 'text-embedding-004';
 
 /** Gemini reports rate-limit back-off in the body (google.rpc.RetryInfo), e.g. retryDelay "7s". */
@@ -30,24 +37,20 @@ interface Candidate {
   finishReason?: unknown;
 }
 
+function firstCandidate(res: Record<string, unknown>): Candidate | undefined {
+  return (res.candidates as Candidate[] | undefined)?.[0];
+}
+
 function candidateText(c: Candidate | undefined): string {
   return (c?.content?.parts ?? []).map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
 }
 
-export const createGeminiProvider: ProviderFactory = (settings) => {
-  const apiKey = settings.apiKey || undefined;
-  const defaultModel = settings.defaultModel || 'gemini-2.0-flash';
-  const root = baseUrl(settings, 'https://generativelanguage.googleapis.com');
-  let client: GoogleGenerativeAI | undefined;
+export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+  const client = lazyClient(NAME, apiKey, (key) => new GoogleGenerativeAI(key));
+  // No timeout option: the caller's signal is the only deadline.
+  const model = (name: string): GenerativeModel => client().getGenerativeModel({ model: name }, { baseUrl });
 
-  const model = (name: string): GenerativeModel => {
-    if (!apiKey) throw new UpstreamError('http', `${NAME} is not configured: missing API key`, 401);
-    client ??= new GoogleGenerativeAI(apiKey);
-    // No timeout option: the caller's signal is the only deadline.
-    return client.getGenerativeModel({ model: name }, { baseUrl: root });
-  };
-
-  const fail = (err: unknown, signal: AbortSignal): UpstreamError => {
+  const fail: Fail = (err, signal) => {
     let http: HttpFailure | null = null;
     if (err instanceof GoogleGenerativeAIFetchError && err.status) {
       // "[GoogleGenerativeAI Error]: Error fetching from <url>: [429 Too Many Requests] <message>"
@@ -63,122 +66,86 @@ export const createGeminiProvider: ProviderFactory = (settings) => {
     const { system, rest } = splitSystem(request.messages);
     const extra = request.extra ?? {};
     const generationConfig = {
-      ...(request.maxTokens !== undefined ? { maxOutputTokens: request.maxTokens } : {}),
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(stopList(request) ? { stopSequences: stopList(request) } : {}),
+      ...defined({
+        maxOutputTokens: request.maxTokens,
+        temperature: request.temperature,
+        topP: request.topP,
+        stopSequences: stopList(request),
+      }),
       ...(isRecord(extra.generationConfig) ? extra.generationConfig : {}),
     };
     return {
       contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-      ...(system !== undefined ? { systemInstruction: system } : {}),
+      ...defined({ systemInstruction: system }),
       ...extra,
       generationConfig,
     } as GenerateContentRequest;
   };
 
-  const adapter: ProviderAdapter = {
-    name: NAME,
-    label: 'Google Gemini',
-    models: MODELS,
-    defaultModel,
-    maxTokens: 8192,
-    isConfigured: () => Boolean(apiKey),
-
-    async chat(request, { signal }) {
-      const started = performance.now();
-      const name = modelOf(request, defaultModel);
-      try {
+  return {
+    chat: (request, { signal }) =>
+      timedChat(signal, fail, async () => {
+        const name = modelOf(request, defaultModel);
         const { response } = await model(name).generateContent(body(request), { signal });
         const res: unknown = response;
         if (!isRecord(res) || !(Array.isArray(res.candidates) || isRecord(res.promptFeedback))) {
           throw malformed(NAME, 'no candidates in the response');
         }
-        const candidate = (res.candidates as Candidate[] | undefined)?.[0];
+        const candidate = firstCandidate(res);
         const usage = isRecord(res.usageMetadata) ? res.usageMetadata : {};
         return {
           text: candidateText(candidate),
-          finishReason: typeof candidate?.finishReason === 'string' ? candidate.finishReason : null,
+          finishReason: str(candidate?.finishReason) ?? null,
           inputTokens: count(usage.promptTokenCount),
           outputTokens: count(usage.candidatesTokenCount),
-          model: typeof res.modelVersion === 'string' && res.modelVersion ? res.modelVersion : name,
-          latencyMs: elapsedMs(started),
+          model: str(res.modelVersion) || name,
         };
-      } catch (err) {
-        throw fail(err, signal);
-      }
-    },
+      }),
 
-    async *stream(request, { signal }): AsyncGenerator<StreamEvent> {
-      // The SDK tees the body into the chunk iterator and an aggregate promise, which keeps
-      // reading after we stop: only aborting the fetch ends the HTTP request.
-      const link = linkedAbort(signal);
-      let finished = false;
-      const name = modelOf(request, defaultModel);
-      try {
-        const result = await model(name).generateContentStream(body(request), { signal: link.signal });
+    // The SDK tees the body into the chunk iterator and an aggregate promise, which keeps
+    // reading after we stop: only aborting the fetch (guardedStream does) ends the HTTP request.
+    stream: (request, { signal }) =>
+      guardedStream(NAME, signal, fail, async function* (linked) {
+        const name = modelOf(request, defaultModel);
+        const result = await model(name).generateContentStream(body(request), { signal: linked });
         result.response.catch(() => {}); // the aggregate rejects too on abort/errors; we never use it
-        let reported = name;
-        let finishReason: string | null = null;
-        let inputTokens: number | null = null;
-        let outputTokens: number | null = null;
+        const end = streamEnd(name);
         for await (const chunk of result.stream) {
           const res: unknown = chunk;
           if (!isRecord(res)) throw malformed(NAME, 'stream chunk is not an object');
-          const candidate = (res.candidates as Candidate[] | undefined)?.[0];
-          const text = candidateText(candidate);
-          if (text) yield { type: 'delta', text };
-          if (typeof candidate?.finishReason === 'string') finishReason = candidate.finishReason;
-          if (typeof res.modelVersion === 'string' && res.modelVersion) reported = res.modelVersion;
+          const candidate = firstCandidate(res);
+          yield candidateText(candidate);
+          end.finishReason = str(candidate?.finishReason) ?? end.finishReason;
+          end.model = str(res.modelVersion) || end.model;
           if (isRecord(res.usageMetadata)) {
-            if (count(res.usageMetadata.promptTokenCount) !== null) inputTokens = count(res.usageMetadata.promptTokenCount);
-            if (count(res.usageMetadata.candidatesTokenCount) !== null) outputTokens = count(res.usageMetadata.candidatesTokenCount);
+            end.inputTokens = count(res.usageMetadata.promptTokenCount) ?? end.inputTokens;
+            end.outputTokens = count(res.usageMetadata.candidatesTokenCount) ?? end.outputTokens;
           }
         }
-        if (signal.aborted) throw abortedError(NAME, signal);
-        finished = true;
-        link.dispose();
-        yield { type: 'done', finishReason, inputTokens, outputTokens, model: reported };
-      } catch (err) {
-        throw fail(err, signal);
-      } finally {
-        if (!finished) link.abort();
-        link.dispose();
-      }
-    },
+        return end;
+      }),
 
-    async health({ signal }) {
-      // The SDK has no model listing; this is the same GET it would make, by hand.
-      try {
-        if (!apiKey) throw new UpstreamError('http', `${NAME} is not configured: missing API key`, 401);
-        const res = await fetch(`${root}/v1beta/models?pageSize=1`, { headers: { 'x-goog-api-key': apiKey }, signal });
-        const json: unknown = await res.json().catch(() => undefined);
-        if (!res.ok) {
+    // The SDK has no model listing; this is the same GET it would make, by hand.
+    health: ({ signal }) =>
+      probe(
+        { provider: NAME, signal, apiKey },
+        `${baseUrl}/v1beta/models?pageSize=1`,
+        () => ({ 'x-goog-api-key': requireKey(NAME, apiKey) }),
+        (text, res) => {
+          const json = parseJson(text);
           const error = isRecord(json) && isRecord(json.error) ? json.error : {};
-          throw toUpstreamError({ provider: NAME, signal, apiKey }, null, {
-            status: res.status,
-            message: typeof error.message === 'string' ? error.message : res.statusText,
-            headers: res.headers,
-            retryAfter: retryDelay(error.details),
-          });
-        }
-      } catch (err) {
-        throw toUpstreamError({ provider: NAME, signal, apiKey }, err);
-      }
-    },
+          return { message: str(error.message) ?? res.statusText, retryAfter: retryDelay(error.details) };
+        },
+      ),
 
-    async embed(texts, { signal }) {
-      try {
+    embed: (texts, { signal }) =>
+      guarded(signal, fail, async () => {
         const res: unknown = await model(EMBED_MODEL).batchEmbedContents(
           { requests: texts.map((text) => ({ content: { role: 'user', parts: [{ text }] } })) },
           { signal },
         );
         if (!isRecord(res) || !Array.isArray(res.embeddings)) throw malformed(NAME, 'no embeddings');
         return (res.embeddings as { values: number[] }[]).map((e) => e.values);
-      } catch (err) {
-        throw fail(err, signal);
-      }
-    },
+      }),
   };
-  return adapter;
-};
+});

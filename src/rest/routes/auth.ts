@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseBody } from '../validate.js';
-import type { Route } from '../router.js';
+import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
 
 const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
 const ApiKeyBody = z.object({ name: z.string().min(1).max(100), user_id: z.string().uuid().optional() });
@@ -14,7 +14,12 @@ export const authRoutes: Route[] = [
     async handler({ body, services }) {
       const { username, password } = parseBody(LoginBody, body);
       const r = await services.auth.login(username, password);
-      return { body: { access_token: r.accessToken, token_type: r.tokenType, expires_in: r.expiresIn } };
+      // EventSource cannot send headers: the same token as a cookie, only for the streaming path,
+      // never readable by scripts and never sent cross-site.
+      const exp = (JSON.parse(Buffer.from(r.accessToken.split('.')[1]!, 'base64url').toString()) as { exp?: number }).exp;
+      const maxAge = exp ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
+      const cookie = `${STREAM_TOKEN_COOKIE}=${r.accessToken}; Path=/api/ai/stream; Max-Age=${maxAge}; HttpOnly; SameSite=Strict`;
+      return { body: { access_token: r.accessToken, token_type: r.tokenType, expires_in: r.expiresIn }, headers: { 'set-cookie': cookie } };
     },
   },
   {
