@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 import { createSharedState } from './kv/create.js';
 import { RedisStore } from './kv/redis.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
+import { insertCalls } from './analytics/insert-calls.js';
 import { UsageRecorder } from './analytics/recorder.js';
 import { AnalyticsService } from './analytics/service.js';
 import { ResponseCache } from './cache/response-cache.js';
@@ -84,7 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     coalesceWaitMs: Math.min(config.requestTimeoutMs, 30_000),
   }, logger);
   const pricing = new Pricing(loadPriceTable(config.pricingFile));
-  const recorder = new UsageRecorder(db.prisma, { enabled: config.analyticsEnabled }, logger);
+  const recorder = new UsageRecorder(insertCalls(db.prisma), { enabled: config.analyticsEnabled }, logger);
   const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
   const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
   const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);

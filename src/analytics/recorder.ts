@@ -3,7 +3,6 @@
 // (bounded; what is dropped past the bound is counted and reported) and the
 // writer retries with backoff. close() flushes what is left.
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 
 export interface CallRecord {
@@ -41,10 +40,11 @@ export interface RecorderOptions {
   maxQueue?: number;
 }
 
-type Row = CallRecord & { id: string; createdAt: Date };
+/** A call as stored: with its id and time. */
+export type StoredCall = CallRecord & { id: string; createdAt: Date };
 
 export class UsageRecorder {
-  private queue: Row[] = [];
+  private queue: StoredCall[] = [];
   private written = 0;
   private dropped = 0;
   private failedFlushes = 0;
@@ -62,7 +62,8 @@ export class UsageRecorder {
   private readonly maxQueue: number;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    /** Stores one batch (insertCalls in production); throws when the database is unavailable. */
+    private readonly writeBatch: (rows: StoredCall[]) => Promise<void>,
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
   ) {
@@ -142,7 +143,7 @@ export class UsageRecorder {
         const batch = this.queue.slice(0, this.batchSize);
         this.inFlight = batch.length;
         // Idempotent: a batch stored whose acknowledgement was lost is retried without error.
-        await this.prisma.apiCall.createMany({ data: batch, skipDuplicates: true });
+        await this.writeBatch(batch);
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
         this.written += batch.length;

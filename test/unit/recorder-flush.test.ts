@@ -11,13 +11,13 @@ const call = (n: number): CallRecord => ({
 
 function table() {
   const rows: unknown[] = [];
-  return { rows, prisma: { apiCall: { createMany: async ({ data }: { data: unknown[] }) => { rows.push(...data); return { count: data.length }; } } } };
+  return { rows, write: async (data: unknown[]) => { rows.push(...data); } };
 }
 
 describe('usage recorder flushing', () => {
   it('keeps flushing after a flush that found nothing to write', async () => {
     const t = table();
-    const r = new UsageRecorder(t.prisma as never, { enabled: true, flushIntervalMs: 10 }, createLogger('silent'));
+    const r = new UsageRecorder(t.write, { enabled: true, flushIntervalMs: 10 }, createLogger('silent'));
     await r.flush(); // empty queue
     r.record(call(1));
     await r.flush();
@@ -30,7 +30,7 @@ describe('usage recorder flushing', () => {
 
   it('writes records queued while a batch is being written', async () => {
     const t = table();
-    const r = new UsageRecorder(t.prisma as never, { enabled: true, flushIntervalMs: 1000 }, createLogger('silent'));
+    const r = new UsageRecorder(t.write, { enabled: true, flushIntervalMs: 1000 }, createLogger('silent'));
     r.record(call(1));
     const first = r.flush();
     r.record(call(2));

@@ -1,0 +1,45 @@
+// The recorder's batch writer on both backends: every column lands as given,
+// and writing the same batch again (a retry after a lost answer) is harmless.
+import { afterAll, describe, expect, it } from 'vitest';
+import { insertCalls } from '../../src/analytics/insert-calls.js';
+import type { StoredCall } from '../../src/analytics/recorder.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { createTestDatabase } from '../helpers/pg.js';
+
+describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) => {
+  let db: Database;
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  it('stores every field and ignores a batch written twice', async () => {
+    if (backend === 'postgresql') {
+      const t = await createTestDatabase();
+      drop = t.drop;
+      db = await openDatabase({ databaseUrl: t.url, dataDir: '' });
+    } else {
+      db = await openDatabase({ dataDir: 'memory://' });
+    }
+    const user = await db.prisma.user.create({ data: { username: 'writer', passwordHash: 'x' } });
+    const rows: StoredCall[] = [
+      {
+        id: crypto.randomUUID(), createdAt: new Date('2026-11-20T10:11:12.345Z'), userId: user.id, provider: 'openai', model: 'gpt-4o',
+        source: 'stream', inputTokens: 12, outputTokens: 34, costUsd: 0.000123, listCostUsd: 0.000456, costEstimated: true, latencyMs: 78,
+        cached: true, optimized: true, tokensSaved: 5, streamed: true, status: 'error', errorCode: 'CLIENT_DISCONNECTED',
+      },
+      {
+        id: crypto.randomUUID(), createdAt: new Date('2026-11-21T00:00:00.000Z'), userId: null, provider: 'local', model: 'local-sim',
+        source: 'rest', inputTokens: 0, outputTokens: 0, costUsd: null, listCostUsd: null, costEstimated: false, latencyMs: 0,
+        cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null,
+      },
+    ];
+    const write = insertCalls(db.prisma);
+    await write(rows);
+    await write(rows);
+    const stored = await db.prisma.apiCall.findMany({ orderBy: { createdAt: 'asc' } });
+    expect(stored).toHaveLength(2);
+    expect(stored).toEqual(rows.map((r) => ({ ...r })));
+  });
+});
