@@ -5,6 +5,8 @@ export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 interface Encoding {
   countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
+  encode(text: string, options?: { disallowedSpecial?: Set<string> }): number[];
+  decode(tokens: number[]): string;
 }
 
 /** Model-name prefixes that use cl100k_base; everything else (incl. non-OpenAI models) uses o200k_base. */
@@ -40,4 +42,13 @@ function loadEncoding(name: EncodingName): Encoding {
 export function countTokens(text: string, model?: string): number {
   if (text.length === 0) return 0;
   return loadEncoding(tokenizerFor(model)).countTokens(text, COUNT_OPTIONS);
+}
+
+/** The BPE tokens of `text` (one shared copy of each encoding in the process). */
+export function encodeTokens(text: string, model?: string): number[] {
+  return loadEncoding(tokenizerFor(model)).encode(text, COUNT_OPTIONS);
+}
+
+export function decodeTokens(tokens: number[], model?: string): string {
+  return loadEncoding(tokenizerFor(model)).decode(tokens);
 }

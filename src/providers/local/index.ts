@@ -3,7 +3,7 @@
 // and its token counts come from gpt-tokenizer. Useful for development, demos and
 // benchmarks of the gateway itself; the label says plainly that it is simulated.
 
-import { decode, encode } from 'gpt-tokenizer';
+import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
 import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
 import { elapsedMs, modelOf } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
@@ -79,11 +79,11 @@ function simulate(request: ChatRequest, defaultModel: string): Simulation {
     text += (i === 0 ? '' : ' ') + word + (end ? '.' : '');
     if (end) sentence = 0;
   }
-  const tokens = encode(text).slice(0, take);
-  const pieces = tokens.map((t) => decode([t]));
+  const tokens = encodeTokens(text).slice(0, take);
+  const pieces = tokens.map((t) => decodeTokens([t]));
   const answer = pieces.join('');
 
-  const inputTokens = request.messages.reduce((sum, m) => sum + encode(m.content).length, 0);
+  const inputTokens = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
   return {
     pieces,
     text: answer,
