@@ -40,8 +40,14 @@ function hashApiKey(key: string) {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** Verified credentials kept in memory so a hot path does not re-verify (HMAC, DB lookup) each call. */
+const CREDENTIAL_CACHE_MAX = 10_000;
+/** How long an API key lookup is trusted; revocation on another instance takes effect within this. */
+const API_KEY_CACHE_MS = 5_000;
+
 export class AuthService {
   private readonly lastUsedWrites = new Map<string, number>();
+  private readonly verified = new Map<string, { viewer: Viewer; until: number }>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -81,14 +87,24 @@ export class AuthService {
   /** Resolves a bearer token or API key to a viewer; null when missing or invalid. */
   async authenticate(credential: string | undefined | null): Promise<Viewer | null> {
     if (!credential) return null;
+    const known = this.verified.get(credential);
+    if (known && known.until > Date.now()) return known.viewer;
+    if (known) this.verified.delete(credential);
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
     try {
       const claims = jwt.verify(credential, this.config.jwtSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
       if (!claims.sub || typeof claims.username !== 'string') return null;
-      return { userId: claims.sub, username: claims.username, role: claims.role === 'admin' ? 'admin' : 'user', via: 'jwt' };
+      const viewer: Viewer = { userId: claims.sub, username: claims.username, role: claims.role === 'admin' ? 'admin' : 'user', via: 'jwt' };
+      if (claims.exp) this.remember(credential, viewer, claims.exp * 1000);
+      return viewer;
     } catch {
       return null;
     }
+  }
+
+  private remember(credential: string, viewer: Viewer, until: number) {
+    if (this.verified.size >= CREDENTIAL_CACHE_MAX) this.verified.clear();
+    this.verified.set(credential, { viewer, until });
   }
 
   private async authenticateApiKey(key: string): Promise<Viewer | null> {
@@ -100,7 +116,9 @@ export class AuthService {
       this.lastUsedWrites.set(row.id, now);
       this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
     }
-    return { userId: row.userId, username: row.user.username, role: row.user.role, via: 'api_key', apiKeyId: row.id };
+    const viewer: Viewer = { userId: row.userId, username: row.user.username, role: row.user.role, via: 'api_key', apiKeyId: row.id };
+    this.remember(key, viewer, now + API_KEY_CACHE_MS);
+    return viewer;
   }
 
   async createUser(username: string, password: string, role: Role) {
@@ -135,6 +153,7 @@ export class AuthService {
   async revokeApiKey(id: string) {
     const row = await this.prisma.apiKey.findUnique({ where: { id } });
     if (!row) throw new GatewayError('NOT_FOUND', 'API key not found');
+    for (const [credential, v] of this.verified) if (v.viewer.apiKeyId === id) this.verified.delete(credential);
     return this.prisma.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
   }
 }

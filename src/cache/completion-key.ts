@@ -17,9 +17,16 @@ function sha256(text: string) {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Short, glob-safe tag of a model name (names may contain / : * ?). */
+const modelTags = new Map<string, string>();
+
+/** Short, glob-safe tag of a model name (names may contain / : * ?); memoised, models are few. */
 export function modelTag(model: string) {
-  return sha256(model).slice(0, 16);
+  let tag = modelTags.get(model);
+  if (!tag) {
+    tag = sha256(model).slice(0, 16);
+    if (modelTags.size < 10_000) modelTags.set(model, tag);
+  }
+  return tag;
 }
 
 /**
