@@ -184,7 +184,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     start(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        // A deep accept queue: bursts of new connections (stream starts) are not dropped by the kernel.
+        server.listen({ port, host, backlog: 4096 }, () => {
           server.off('error', reject);
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);

@@ -67,7 +67,8 @@ export class UsageRecorder {
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
   ) {
-    this.batchSize = options.batchSize ?? 500;
+    // Small statements: on the embedded database each one runs on the event loop.
+    this.batchSize = options.batchSize ?? 100;
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
     this.maxQueue = options.maxQueue ?? 100_000;
   }
@@ -155,6 +156,8 @@ export class UsageRecorder {
             // a listener's failure is not the recorder's
           }
         }
+        // Let requests run between statements rather than one long block.
+        if (this.queue.length) await new Promise((r) => setImmediate(r));
       }
     } catch (e) {
       this.inFlight = 0;

@@ -1,5 +1,5 @@
 // Users, logins, JWTs and long-lived API keys for services.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
@@ -48,12 +48,16 @@ const API_KEY_CACHE_MS = 5_000;
 export class AuthService {
   private readonly lastUsedWrites = new Map<string, number>();
   private readonly verified = new Map<string, { viewer: Viewer; until: number }>();
+  /** A KeyObject made once: given a string, jsonwebtoken tries to parse it as a public key on every call. */
+  private readonly signingKey: KeyObject;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly config: Pick<Config, 'jwtSecret' | 'jwtExpiresIn' | 'adminUsername' | 'adminPassword' | 'adminPasswordIsDefault'>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.signingKey = createSecretKey(Buffer.from(config.jwtSecret));
+  }
 
   /** Creates the first admin from ADMIN_USERNAME / ADMIN_PASSWORD when it does not exist yet. */
   async ensureAdmin(): Promise<void> {
@@ -76,7 +80,7 @@ export class AuthService {
     const user = await this.prisma.user.findUnique({ where: { username } });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new GatewayError('UNAUTHENTICATED', 'Invalid username or password');
-    const accessToken = jwt.sign({ username: user.username, role: user.role }, this.config.jwtSecret, {
+    const accessToken = jwt.sign({ username: user.username, role: user.role }, this.signingKey, {
       algorithm: 'HS256',
       subject: user.id,
       expiresIn: this.config.jwtExpiresIn as jwt.SignOptions['expiresIn'],
@@ -92,7 +96,7 @@ export class AuthService {
     if (known) this.verified.delete(credential);
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
     try {
-      const claims = jwt.verify(credential, this.config.jwtSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+      const claims = jwt.verify(credential, this.signingKey, { algorithms: ['HS256'] }) as jwt.JwtPayload;
       if (!claims.sub || typeof claims.username !== 'string') return null;
       const viewer: Viewer = { userId: claims.sub, username: claims.username, role: claims.role === 'admin' ? 'admin' : 'user', via: 'jwt' };
       if (claims.exp) this.remember(credential, viewer, claims.exp * 1000);

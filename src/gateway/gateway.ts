@@ -147,7 +147,8 @@ export class Gateway {
       provider,
       request,
       chain: [{ provider, model }, ...fallback.map((p) => ({ provider: p, model: this.defaultModel(p) }))],
-      cacheKey: completionCacheKey(provider, request),
+      // Hashing the canonical request costs a few microseconds: only when there is a cache to key.
+      cacheKey: this.cache.enabled ? completionCacheKey(provider, request) : '',
       policy: input.cache ?? {},
       optimized,
       tokensSaved,

@@ -1,0 +1,99 @@
+// Cache-hit latency of the REST completion path at 1 and 50 connections, with the
+// in-memory store and with Redis, next to GET /health (the HTTP floor of the same server).
+//   node --import tsx bench/cache.ts [--quick] [--rounds 5]
+import { benchArgs, numberArg } from './lib/args.js';
+import { buildRequest } from './lib/http-load.js';
+import { restRequest } from './lib/payloads.js';
+import { stopAll } from './lib/proc.js';
+import { BENCH_REDIS_URL, deleteRedisPrefix, redisPrefix, redisReachable } from './lib/redis.js';
+import { runBench } from './lib/run.js';
+import { mockProviderEnv, startGateway, startMock, type Gateway } from './lib/servers.js';
+import { interleavedRounds, med, verify, type Target } from './lib/suite.js';
+import { printTable } from './lib/table.js';
+
+const args = benchArgs({ rounds: { type: 'string' }, 'duration-ms': { type: 'string' }, keys: { type: 'string' } });
+const rounds = numberArg(args, 'rounds', args.quick ? 2 : 5);
+const durationMs = numberArg(args, 'duration-ms', args.quick ? 600 : 1500);
+const keys = numberArg(args, 'keys', 100);
+const CONNECTIONS = [1, 50];
+const TARGET_P99_MS = 2;
+
+const prompts = Array.from({ length: keys }, (_, i) => `Cache benchmark prompt number ${i}: summarise the benefits of response caching.`);
+
+/** Fills the cache (one miss per prompt) and checks the next answer is a hit. */
+async function warm(gw: Gateway, token: string): Promise<void> {
+  for (const p of prompts) {
+    const res = await fetch(`${gw.url}/api/ai/openai`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: p, model: 'gpt-4o-mini', max_tokens: 20 }),
+    });
+    if (res.status !== 200) throw new Error(`warming ${gw.proc.name}: HTTP ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+}
+
+await runBench('cache', async () => {
+  const prefix = redisPrefix();
+  const withRedis = await redisReachable();
+  if (!withRedis) console.error(`Redis at ${BENCH_REDIS_URL} is not reachable: measuring the memory store only`);
+  try {
+    const mock = await startMock({ latencyMs: 0 });
+    const common = { ...mockProviderEnv(mock), ENABLE_CACHING: 'true', ANALYTICS_ENABLED: 'true' };
+    const gwMem = await startGateway({ name: 'gateway (memory cache)', env: common });
+    const gwNoAnalytics = await startGateway({ name: 'gateway (memory cache, analytics off)', env: { ...common, ANALYTICS_ENABLED: 'false' } });
+    const gwRedis = withRedis
+      ? await startGateway({ name: 'gateway (redis cache)', env: { ...common, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix } })
+      : null;
+    const tokMem = await gwMem.token();
+    const tokNoAnalytics = await gwNoAnalytics.token();
+    const tokRedis = gwRedis ? await gwRedis.token() : '';
+    await warm(gwMem, tokMem);
+    await warm(gwNoAnalytics, tokNoAnalytics);
+    if (gwRedis) await warm(gwRedis, tokRedis);
+
+    const targets: Target[] = [
+      { id: 'health', label: 'GET /health (floor)', url: gwMem.url, requests: [buildRequest('GET', `${gwMem.url}/health`)] },
+      { id: 'memory', label: 'cache hit, memory store', url: gwMem.url, requests: prompts.map((p) => restRequest(gwMem, tokMem, p)) },
+    ];
+    targets.push({ id: 'memory-noanalytics', label: 'cache hit, memory store, analytics off', url: gwNoAnalytics.url, requests: prompts.map((p) => restRequest(gwNoAnalytics, tokNoAnalytics, p)) });
+    if (gwRedis) targets.push({ id: 'redis', label: 'cache hit, Redis', url: gwRedis.url, requests: prompts.map((p) => restRequest(gwRedis, tokRedis, p)) });
+    // Every measured request must be a hit.
+    const notHit = (r: { status: number; body: Buffer }) => r.status >= 400 || !r.body.includes('"cached":true');
+    for (const t of targets) if (t.id !== 'health') t.isError = notHit;
+    for (const t of targets) await verify(t, t.id === 'health' ? '"ok"' : '"cached":true');
+
+    await interleavedRounds(targets, { rounds: 2, connections: 8, durationMs: args.quick ? 300 : 1500, warmupMs: 0 });
+    const byConn: Record<number, Awaited<ReturnType<typeof interleavedRounds>>> = {};
+    for (const c of CONNECTIONS) {
+      process.stderr.write(`${c} connection(s): ${rounds} rounds of ${durationMs} ms\n`);
+      byConn[c] = await interleavedRounds(targets, { rounds, connections: c, durationMs, warmupMs: 200 });
+    }
+    const rows = targets.flatMap((t) => CONNECTIONS.map((c) => {
+      const runs = byConn[c]![t.id]!;
+      return {
+        id: t.id, label: t.label, connections: c,
+        p50: med(runs, (r) => r.latency.p50), p99: med(runs, (r) => r.latency.p99), rps: med(runs, (r) => r.rps),
+        errors: runs.reduce((n, r) => n + r.errors, 0),
+      };
+    }));
+    const p99At1 = (id: string) => rows.find((r) => r.id === id && r.connections === 1)?.p99 ?? NaN;
+    const targetsMet: Record<string, boolean> = { 'memory cache-hit p99 < 2 ms at 1 connection': p99At1('memory') < TARGET_P99_MS };
+    if (gwRedis) targetsMet['Redis cache-hit p99 < 2 ms at 1 connection'] = p99At1('redis') < TARGET_P99_MS;
+
+    printTable(`Cache hits, REST POST /api/ai/openai (median of ${rounds} interleaved rounds, ms)`, ['target', 'connections', 'p50', 'p99', 'req/s', 'errors'],
+      rows.map((r) => [r.label, r.connections, r.p50, r.p99, r.rps, r.errors]));
+    printTable('Target: cache-hit p99 < 2 ms at 1 connection', ['target', 'p99 at 1 connection', 'met'],
+      Object.entries(targetsMet).map(([k, v]) => [k, p99At1(k.startsWith('memory') ? 'memory' : 'redis'), v]));
+    return {
+      setup: { pinning: 'gateways on core 0; mock and load generator on core 1', keys, rounds, durationMs, connections: CONNECTIONS, redis: withRedis ? BENCH_REDIS_URL : null, analytics: 'on, except the row that says off' },
+      rows, targetsMet, raw: byConn,
+    };
+  } finally {
+    if (withRedis) {
+      await stopAll(); // the gateways first, so that none writes after the clean-up
+      const n = await deleteRedisPrefix(prefix);
+      console.log(`deleted ${n} Redis keys under ${prefix}`);
+    }
+  }
+});
