@@ -35,6 +35,8 @@ return {v, redis.call('TTL', KEYS[1])}`;
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+const LAG_PROBE_MS = 10;
+
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: Redis;
@@ -44,8 +46,24 @@ export class RedisStore implements KeyValueStore {
   private readonly threshold: number;
   private readonly cooldownMs: number;
 
+  /** Event-loop lag probe: a command "timing out" while our own loop was blocked is not Redis's fault. */
+  private lastTick = performance.now();
+  private maxLagMs = 0;
+  private lagWindowStart = performance.now();
+  private readonly lagProbe: NodeJS.Timeout;
+
   constructor(private readonly options: RedisStoreOptions) {
     this.client = new Redis(options.url, redisClientOptions(options.commandTimeoutMs));
+    this.lagProbe = setInterval(() => {
+      const now = performance.now();
+      const lag = now - this.lastTick - LAG_PROBE_MS;
+      this.lastTick = now;
+      if (now - this.lagWindowStart > 1_000) {
+        this.maxLagMs = lag;
+        this.lagWindowStart = now;
+      } else if (lag > this.maxLagMs) this.maxLagMs = lag;
+    }, LAG_PROBE_MS);
+    this.lagProbe.unref();
     this.threshold = options.breakerThreshold ?? 3;
     this.cooldownMs = options.breakerCooldownMs ?? 1_000;
     this.client.on('error', (e: Error) => {
@@ -95,9 +113,16 @@ export class RedisStore implements KeyValueStore {
       this.failures = 0;
       return r;
     } catch (e) {
-      this.fail((e as Error).message);
-      throw new KvUnavailableError(`redis command failed: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      // A timeout while this process's event loop was itself late says nothing about Redis.
+      if (!(/timed out/i.test(message) && this.recentLoopDelayMs() >= this.options.commandTimeoutMs / 2)) this.fail(message);
+      throw new KvUnavailableError(`redis command failed: ${message}`);
     }
+  }
+
+  /** Largest event-loop lag over about the last second, including a block still in progress, in ms. */
+  private recentLoopDelayMs(): number {
+    return Math.max(this.maxLagMs, performance.now() - this.lastTick - LAG_PROBE_MS);
   }
 
   private fail(message: string) {
@@ -179,6 +204,7 @@ export class RedisStore implements KeyValueStore {
     };
   }
   async close() {
+    clearInterval(this.lagProbe);
     this.client.disconnect();
   }
 }

@@ -109,3 +109,23 @@ describe('redis store with Redis down', () => {
     await kv.close();
   });
 });
+
+describe('redis store under event-loop lag', () => {
+  it('does not blame Redis for timeouts caused by its own blocked event loop', async () => {
+    const kv = new RedisStore({ url: TEST_REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 50, breakerThreshold: 2, breakerCooldownMs: 10_000 });
+    await ready(kv);
+    let timeouts = 0;
+    for (let i = 0; i < 4; i++) {
+      const pending = kv.get('lagged').catch((e: Error) => e);
+      const until = performance.now() + 120;
+      while (performance.now() < until) {
+        // block the event loop past the command timeout
+      }
+      if ((await pending) instanceof Error) timeouts++;
+    }
+    expect(timeouts).toBeGreaterThan(0);
+    expect(kv.status().breaker).toBe('closed');
+    expect(await kv.get('lagged')).toBeNull();
+    await kv.close();
+  });
+});
