@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/db/database.js';
 import { TEST_PG_ADMIN_URL } from './env.js';
 
 /** Creates an empty database of its own; drop() removes it (terminating leftover connections). */
@@ -19,6 +20,23 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A migrated database of the test's own on either backend; dispose() closes (and drops) it. */
+export async function openTestDatabase(backend: 'postgresql' | 'pglite'): Promise<{ db: Database; dispose(): Promise<void> }> {
+  if (backend === 'pglite') {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    return { db, dispose: () => db.close() };
+  }
+  const t = await createTestDatabase();
+  const db = await openDatabase({ databaseUrl: t.url, dataDir: '' });
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      await t.drop();
     },
   };
 }

@@ -3,25 +3,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertCalls } from '../../src/analytics/insert-calls.js';
 import type { StoredCall } from '../../src/analytics/recorder.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { createTestDatabase } from '../helpers/pg.js';
+import type { Database } from '../../src/db/database.js';
+import { openTestDatabase } from '../helpers/pg.js';
 
 describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) => {
   let db: Database;
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
-  });
+  let dispose: (() => Promise<void>) | undefined;
+  afterAll(() => dispose?.());
 
   it('stores every field and ignores a batch written twice', async () => {
-    if (backend === 'postgresql') {
-      const t = await createTestDatabase();
-      drop = t.drop;
-      db = await openDatabase({ databaseUrl: t.url, dataDir: '' });
-    } else {
-      db = await openDatabase({ dataDir: 'memory://' });
-    }
+    ({ db, dispose } = await openTestDatabase(backend));
     const user = await db.prisma.user.create({ data: { username: 'writer', passwordHash: 'x' } });
     const rows: StoredCall[] = [
       {

@@ -4,29 +4,19 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import { applyMigrations, readMigrations } from '../../src/db/migrate.js';
-import { createTestDatabase } from '../helpers/pg.js';
+import { openTestDatabase } from '../helpers/pg.js';
 
 const backends = ['postgresql', 'pglite'] as const;
 
 describe.each(backends)('migrations on %s', (backend) => {
   let db: Database;
-  let drop: (() => Promise<void>) | undefined;
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
-  });
+  let dispose: (() => Promise<void>) | undefined;
+  afterAll(() => dispose?.());
 
   it('applies every migration and records it as Prisma does', async () => {
-    if (backend === 'postgresql') {
-      const t = await createTestDatabase();
-      drop = t.drop;
-      db = await openDatabase({ databaseUrl: t.url, dataDir: '' });
-    } else {
-      db = await openDatabase({ dataDir: 'memory://' });
-    }
+    ({ db, dispose } = await openTestDatabase(backend));
     const migrations = readMigrations();
     expect(db.migrations.applied).toEqual(migrations.map((m) => m.name));
     const rows = await db.sql.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
