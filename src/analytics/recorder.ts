@@ -35,7 +35,10 @@ export interface RecorderStats {
 
 export interface RecorderOptions {
   enabled: boolean;
+  /** Rows per INSERT statement (default 250). */
   batchSize?: number;
+  /** Queue length that triggers a flush before the interval (default 4 statements' worth). */
+  flushAt?: number;
   flushIntervalMs?: number;
   maxQueue?: number;
 }
@@ -58,6 +61,7 @@ export class UsageRecorder {
   private readonly recordListeners = new Set<(call: CallRecord) => void>();
   private lastDropWarning = 0;
   private readonly batchSize: number;
+  private readonly flushAt: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
 
@@ -67,8 +71,9 @@ export class UsageRecorder {
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
   ) {
-    // Small statements: on the embedded database each one runs on the event loop.
-    this.batchSize = options.batchSize ?? 100;
+    // Bounded statements: on the embedded database each one runs on the event loop.
+    this.batchSize = options.batchSize ?? 250;
+    this.flushAt = options.flushAt ?? this.batchSize * 4;
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
     this.maxQueue = options.maxQueue ?? 100_000;
   }
@@ -94,7 +99,7 @@ export class UsageRecorder {
       this.queue.splice(this.inFlight, 1);
     }
     this.queue.push({ ...call, id: randomUUID(), createdAt: new Date() });
-    this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushIntervalMs);
+    this.schedule(this.queue.length >= this.flushAt ? 0 : this.flushIntervalMs);
   }
 
   /** Called after each batch is stored (live dashboards, budget checks). */
