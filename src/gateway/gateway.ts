@@ -11,7 +11,7 @@ import { countTokens } from '../optimize/tokenizer.js';
 import { optimizePrompt } from '../optimize/optimizer.js';
 import type { Pricing } from '../pricing/pricing.js';
 import type { ChatMessage, ChatRequest, ChatResult } from '../providers/types.js';
-import type { UsageRecorder } from '../analytics/recorder.js';
+import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -188,7 +188,7 @@ export class Gateway {
       return result;
     } catch (e) {
       const err = toGatewayError(e);
-      this.recordError(caller, prepared, input, err, started, false);
+      this.recordError(caller, prepared, err, started, false);
       throw err;
     }
   }
@@ -213,24 +213,8 @@ export class Gateway {
       failedOver: [],
       warnings: [],
     };
-    this.recorder.record({
-      userId: caller.viewer?.userId ?? null,
-      provider: hit.provider,
-      model: hit.model,
-      source: caller.source,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      costUsd: 0,
-      listCostUsd: hit.costUsd,
-      costEstimated: hit.costEstimated,
-      latencyMs: result.latencyMs,
-      cached: true,
-      optimized: p.optimized,
-      tokensSaved: p.tokensSaved,
-      streamed,
-      status: 'success',
-      errorCode: null,
-    });
+    // The caller pays nothing; what the answer cost originally is kept as its list price.
+    this.recordCall(caller, p, streamed, { ...usageOf(result), listCostUsd: hit.costUsd, status: 'success', errorCode: null });
     return result;
   }
 
@@ -295,24 +279,7 @@ export class Gateway {
   }
 
   record(caller: Caller, p: PreparedRequest, result: CompletionResult, streamed: boolean) {
-    this.recorder.record({
-      userId: caller.viewer?.userId ?? null,
-      provider: result.provider,
-      model: result.model,
-      source: caller.source,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      costUsd: result.estimatedCost,
-      listCostUsd: result.estimatedCost,
-      costEstimated: result.costEstimated,
-      latencyMs: result.latencyMs,
-      cached: result.cached,
-      optimized: p.optimized,
-      tokensSaved: p.tokensSaved,
-      streamed,
-      status: 'success',
-      errorCode: null,
-    });
+    this.recordCall(caller, p, streamed, { ...usageOf(result), status: 'success', errorCode: null });
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
@@ -320,34 +287,15 @@ export class Gateway {
     const partial = this.resultFromUpstream(p, provider, {
       text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
-    this.recorder.record({
-      userId: caller.viewer?.userId ?? null,
-      provider,
-      model: partial.model,
-      source: caller.source,
-      inputTokens: partial.inputTokens,
-      outputTokens: partial.outputTokens,
-      costUsd: partial.estimatedCost,
-      listCostUsd: partial.estimatedCost,
-      costEstimated: true,
-      latencyMs: partial.latencyMs,
-      cached: false,
-      optimized: p.optimized,
-      tokensSaved: p.tokensSaved,
-      streamed: true,
-      status: 'error',
-      errorCode: 'CLIENT_DISCONNECTED',
-    });
+    this.recordCall(caller, p, true, { ...usageOf(partial), status: 'error', errorCode: 'CLIENT_DISCONNECTED' });
   }
 
-  recordError(caller: Caller, p: PreparedRequest | undefined, input: CompletionInput, err: GatewayError, started: number, streamed: boolean) {
+  recordError(caller: Caller, p: PreparedRequest | undefined, err: GatewayError, started: number, streamed: boolean) {
     // Requests rejected before reaching a provider (validation, auth, limits) are not provider calls.
     if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR') return;
-    this.recorder.record({
-      userId: caller.viewer?.userId ?? null,
+    this.recordCall(caller, p, streamed, {
       provider: p.provider,
-      model: p.request.model ?? input.model ?? 'unknown',
-      source: caller.source,
+      model: p.request.model,
       inputTokens: 0,
       outputTokens: 0,
       costUsd: 0,
@@ -355,13 +303,37 @@ export class Gateway {
       costEstimated: false,
       latencyMs: Math.round(performance.now() - started),
       cached: false,
-      optimized: p.optimized,
-      tokensSaved: p.tokensSaved,
-      streamed,
       status: 'error',
       errorCode: err.code,
     });
   }
+
+  /** Every record names the caller and the request's optimization the same way. */
+  private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, call: Omit<CallRecord, 'userId' | 'source' | 'optimized' | 'tokensSaved' | 'streamed'>) {
+    this.recorder.record({
+      userId: caller.viewer?.userId ?? null,
+      source: caller.source,
+      optimized: p.optimized,
+      tokensSaved: p.tokensSaved,
+      streamed,
+      ...call,
+    });
+  }
+}
+
+/** The usage fields of a record, from a result (list price = the price charged). */
+function usageOf(r: CompletionResult) {
+  return {
+    provider: r.provider,
+    model: r.model,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    costUsd: r.estimatedCost,
+    listCostUsd: r.estimatedCost,
+    costEstimated: r.costEstimated,
+    latencyMs: r.latencyMs,
+    cached: r.cached,
+  };
 }
 
 function validateParameters(input: CompletionInput, providerMaxTokens: number) {

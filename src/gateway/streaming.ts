@@ -107,7 +107,7 @@ export class StreamingService {
     } catch (e) {
       const err = toGatewayError(e);
       lead?.fail(err.message);
-      this.gateway.recordError(caller, p, {}, err, started, true);
+      this.gateway.recordError(caller, p, err, started, true);
       throw err;
     }
     return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
@@ -159,7 +159,7 @@ export class StreamingService {
       if (caller.signal?.aborted) throw new GatewayError('BAD_REQUEST', 'Stream aborted by the client', { status: 499 });
       errored = true;
       const err = toProviderError(provider, e);
-      this.gateway.recordError(caller, p, {}, err, started, true);
+      this.gateway.recordError(caller, p, err, started, true);
       throw err;
     } finally {
       if (!finished) {
