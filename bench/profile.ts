@@ -1,7 +1,7 @@
 // CPU profile of the gateway under a fixed load (node --cpu-prof), summarised:
 // where the time goes during the load only (start-up excluded), by function, by
 // package/file, and inclusive for src/.
-//   node --import tsx bench/profile.ts [--chunk-delay-ms 20] [--streams 500] [--scenario rest|rest-noanalytics|graphql|cache-hit|cache-hit-noanalytics|sse|ws|startup|startup-pg|all] [--seconds 8] [--connections 8]
+//   node --import tsx bench/profile.ts [--chunk-delay-ms 20] [--streams 500] [--scenario rest|rest-noanalytics|graphql|cache-hit|cache-hit-noanalytics|sse|ws|startup|startup-pg|all] [--seconds 8] [--connections 8] [--top 20]
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,7 +19,8 @@ import { createDatabase } from './lib/pg.js';
 import { BENCH_REDIS_URL, deleteRedisPrefix, redisPrefix } from './lib/redis.js';
 import { printTable } from './lib/table.js';
 
-const args = benchArgs({ scenario: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, streams: { type: 'string' }, 'chunk-delay-ms': { type: 'string' } });
+const args = benchArgs({ scenario: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, streams: { type: 'string' }, 'chunk-delay-ms': { type: 'string' }, top: { type: 'string' } });
+const top = numberArg(args, 'top', 20);
 const chunkMs = numberArg(args, 'chunk-delay-ms', 20);
 const seconds = numberArg(args, 'seconds', 8);
 const connections = numberArg(args, 'connections', 8);
@@ -113,7 +114,7 @@ async function profileOne(scenario: Scenario) {
   const file = readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).map((f) => path.join(dir, f))[0];
   if (!file) throw new Error(`no profile written in ${dir}`);
   const window = { fromMs: from, toMs: to };
-  const summary = summarizeProfile(file, 20, window);
+  const summary = summarizeProfile(file, top, window);
   // Event-loop blocks (> 40 ms) during the load, and what ran in them.
   const { blocks: allBlocks } = JSON.parse(readFileSync(path.join(dir, 'blocks.json'), 'utf8')) as { blocks: [number, number][] };
   const inLoad = allBlocks.filter(([a, b]) => (b - summary.startUs) / 1000 >= from && (a - summary.startUs) / 1000 <= to);

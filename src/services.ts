@@ -1,4 +1,5 @@
 // Builds every service once at start and tears them down in order at stop.
+import { closeUpstreamConnections } from './providers/upstream-fetch.js';
 import { AuthService } from './auth/auth-service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -139,6 +140,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});
       await db.close();
+      await closeUpstreamConnections().catch(() => {});
     },
   };
   return services;

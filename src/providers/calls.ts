@@ -5,6 +5,7 @@
 import type { ChatResult, StreamEvent, UpstreamError } from './types.js';
 import { abortedError, toUpstreamError, type ErrorContext, type HttpFailure } from './upstream-error.js';
 import { elapsedMs } from './shared.js';
+import { upstreamFetch } from './upstream-fetch.js';
 
 /** The adapter's mapping of its SDK's errors; `signal` is the caller's. */
 export type Fail = (err: unknown, signal: AbortSignal) => UpstreamError;
@@ -103,7 +104,7 @@ export function responseRecorder(): { fetch(signal?: AbortSignal): typeof fetch;
   return {
     fetch: (signal) => async (input, init) => {
       const own = init?.signal;
-      last = await fetch(input, signal ? { ...init, signal: own ? AbortSignal.any([own, signal]) : signal } : init);
+      last = await upstreamFetch(input, signal ? { ...init, signal: own ? AbortSignal.any([own, signal]) : signal } : init);
       return last;
     },
     headers: () => last?.headers,
@@ -121,7 +122,7 @@ export async function probe(
   readError: (body: string, res: Response) => Pick<HttpFailure, 'message' | 'retryAfter'>,
 ): Promise<void> {
   try {
-    const res = await fetch(url, { headers: headers(), signal: ctx.signal });
+    const res = await upstreamFetch(url, { headers: headers(), signal: ctx.signal });
     const body = await res.text();
     if (!res.ok) throw toUpstreamError(ctx, null, { status: res.status, headers: res.headers, ...readError(body, res) });
   } catch (err) {

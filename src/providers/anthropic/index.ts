@@ -8,6 +8,7 @@ import type { ChatRequest } from '../types.js';
 import { count, defined, defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS, splitSystem, stopList, str, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 
 const NAME = 'anthropic';
 const INFO: ProviderInfo = {
@@ -31,6 +32,7 @@ export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, 
       maxRetries: 0,
       // Also disables the SDK's "streaming required" guard for large non-streaming max_tokens.
       timeout: NO_TIMEOUT_MS,
+      fetch: upstreamFetch,
     });
   });
 

@@ -4,6 +4,7 @@ import { UpstreamError } from '../types.js';
 import { count, defined, defineProvider, isRecord, lazyClient, modelOf, stopList, str, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 
 const NAME = 'cohere';
 const INFO: ProviderInfo = {
@@ -33,7 +34,7 @@ function usageCounts(usage: Usage | undefined): { inputTokens: number | null; ou
 
 export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
   const sdk = lazyClient(NAME, apiKey, (token) => {
-    return new CohereClientV2({ token, environment: baseUrl, maxRetries: 0, timeoutInSeconds: NO_TIMEOUT_SECONDS });
+    return new CohereClientV2({ token, environment: baseUrl, maxRetries: 0, timeoutInSeconds: NO_TIMEOUT_SECONDS, fetch: upstreamFetch });
   });
 
   const fail: Fail = (err, signal) => {

@@ -6,6 +6,7 @@ import type {
 import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 import { chatAnswer, chatBody, chunkText } from './format.js';
 
 const NAME = 'openai';
@@ -19,7 +20,7 @@ const INFO: ProviderInfo = {
 };
 
 export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
-  const sdk = lazyClient(NAME, apiKey, (key) => new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS }));
+  const sdk = lazyClient(NAME, apiKey, (key) => new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS, fetch: upstreamFetch }));
 
   const fail: Fail = (err, signal) =>
     toUpstreamError(

@@ -1,0 +1,202 @@
+// The fetch the provider SDKs are given, against a real HTTP server on loopback: it must
+// behave as the global fetch does for everything the SDKs do with it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upstreamFetch } from '../../src/providers/upstream-fetch.js';
+
+let server: http.Server;
+let base: string;
+const closed: string[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url!, 'http://x');
+      switch (url.pathname) {
+        case '/echo':
+          res.setHeader('content-type', 'application/json');
+          res.setHeader('set-cookie', ['a=1', 'b=2']);
+          res.end(JSON.stringify({ method: req.method, headers: req.headers, body, search: url.search }));
+          return;
+        case '/gzip':
+          res.setHeader('content-encoding', 'gzip');
+          res.end(gzipSync('{"packed":"gzip"}'));
+          return;
+        case '/br':
+          res.setHeader('content-encoding', 'br');
+          res.end(brotliCompressSync('{"packed":"br"}'));
+          return;
+        case '/empty':
+          res.statusCode = 204;
+          res.end();
+          return;
+        case '/moved':
+          res.statusCode = 307;
+          res.setHeader('location', '/echo?moved=1');
+          res.end();
+          return;
+        case '/error':
+          res.statusCode = 429;
+          res.setHeader('retry-after', '7');
+          res.end('{"error":{"message":"slow down"}}');
+          return;
+        case '/sse': {
+          res.setHeader('content-type', 'text/event-stream');
+          let n = 0;
+          const timer = setInterval(() => {
+            n += 1;
+            res.write(`data: ${n}\n\n`);
+            if (n === 3 && url.searchParams.get('forever') !== '1') {
+              clearInterval(timer);
+              res.end();
+            }
+          }, 5);
+          res.on('close', () => {
+            clearInterval(timer);
+            closed.push('/sse');
+          });
+          return;
+        }
+        case '/cut':
+          res.setHeader('content-length', '100');
+          res.write('{"partial":');
+          setTimeout(() => res.socket?.destroy(), 10);
+          return;
+        default:
+          res.statusCode = 404;
+          res.end('not found');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = body.getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += Buffer.from(value).toString('utf8');
+  }
+}
+
+describe('upstreamFetch', () => {
+  it('sends method, headers in every form and a string body, and reads JSON', async () => {
+    for (const headers of [
+      { 'Content-Type': 'application/json', 'X-Key': 'k1' },
+      new Headers({ 'content-type': 'application/json', 'x-key': 'k1' }),
+      [['content-type', 'application/json'], ['x-key', 'k1']] as [string, string][],
+    ]) {
+      const res = await upstreamFetch(`${base}/echo?q=1`, { method: 'post', headers, body: '{"a":1}' });
+      expect(res.status).toBe(200);
+      expect(res.ok).toBe(true);
+      expect(res.statusText).toBe('OK');
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+      const echo = (await res.json()) as { method: string; headers: Record<string, string>; body: string; search: string };
+      expect(echo).toMatchObject({ method: 'POST', body: '{"a":1}', search: '?q=1' });
+      expect(echo.headers['content-type']).toBe('application/json');
+      expect(echo.headers['x-key']).toBe('k1');
+      expect(echo.headers['content-length']).toBe('7');
+      expect(res.bodyUsed).toBe(true);
+      await expect(res.text()).rejects.toThrow(TypeError);
+    }
+  });
+
+  it('sends bytes and URLSearchParams bodies, and adds the defaults fetch adds', async () => {
+    const bytes = await (await upstreamFetch(`${base}/echo`, { method: 'PUT', body: new TextEncoder().encode('raw') })).json();
+    expect(bytes).toMatchObject({ method: 'PUT', body: 'raw' });
+    const form = (await (await upstreamFetch(new URL(`${base}/echo`), { method: 'POST', body: new URLSearchParams({ a: 'b c' }) })).json()) as {
+      body: string;
+      headers: Record<string, string>;
+    };
+    expect(form.body).toBe('a=b+c');
+    expect(form.headers['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+    expect(form.headers.accept).toBe('*/*');
+    const text = (await (await upstreamFetch(`${base}/echo`, { method: 'POST', body: 'hi' })).json()) as { headers: Record<string, string> };
+    expect(text.headers['content-type']).toBe('text/plain;charset=UTF-8');
+  });
+
+  it('hands FormData bodies to the global fetch', async () => {
+    const fd = new FormData();
+    fd.set('field', 'value');
+    const echo = (await (await upstreamFetch(`${base}/echo`, { method: 'POST', body: fd })).json()) as { headers: Record<string, string>; body: string };
+    expect(echo.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(echo.body).toContain('value');
+  });
+
+  it('decodes gzip and br bodies', async () => {
+    expect(await (await upstreamFetch(`${base}/gzip`)).json()).toEqual({ packed: 'gzip' });
+    expect(await (await upstreamFetch(`${base}/br`)).json()).toEqual({ packed: 'br' });
+  });
+
+  it('answers 204 with a null body, error statuses with their headers and body', async () => {
+    const empty = await upstreamFetch(`${base}/empty`);
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    expect(await empty.text()).toBe('');
+    const err = await upstreamFetch(`${base}/error`);
+    expect(err.ok).toBe(false);
+    expect(err.status).toBe(429);
+    expect(err.statusText).toBe('Too Many Requests');
+    expect(err.headers.get('retry-after')).toBe('7');
+    expect(await err.json()).toEqual({ error: { message: 'slow down' } });
+  });
+
+  it('follows redirects', async () => {
+    const res = await upstreamFetch(`${base}/moved`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ search: '?moved=1' });
+  });
+
+  it('streams the body as a web ReadableStream, and clone() gives a second copy', async () => {
+    const res = await upstreamFetch(`${base}/sse`);
+    const copy = res.clone();
+    expect(copy).toBeInstanceOf(Response);
+    expect(await readAll(res.body!)).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    expect(await copy.text()).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    expect(res.bodyUsed).toBe(true);
+  });
+
+  it('rejects with the signal reason when aborted before or during the body, and the server sees the close', async () => {
+    const before = new AbortController();
+    before.abort();
+    await expect(upstreamFetch(`${base}/echo`, { signal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
+
+    const during = new AbortController();
+    const res = await upstreamFetch(`${base}/sse?forever=1`, { signal: during.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    during.abort();
+    await expect(reader.read()).rejects.toMatchObject({ name: 'AbortError' });
+    await expect.poll(() => closed.includes('/sse')).toBe(true);
+  });
+
+  it('reports network failures as fetch does: TypeError "fetch failed" with the cause', async () => {
+    const spare = http.createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const port = (spare.address() as AddressInfo).port;
+    await new Promise((resolve) => spare.close(resolve));
+    const err = await upstreamFetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toBe('fetch failed');
+    expect(((err as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+
+  it('fails the body read when the connection is cut mid-body', async () => {
+    const res = await upstreamFetch(`${base}/cut`);
+    await expect(res.text()).rejects.toThrow(/other side closed|terminated|aborted|closed/i);
+  });
+});
