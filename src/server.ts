@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
+import { graphqlHandler } from './graphql-post.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
 import { sendError, sendJson } from './rest/http-utils.js';
@@ -75,7 +76,17 @@ export function maskGraphQLError(logger: Logger) {
         },
       });
     }
-    if (graphQLError?.extensions?.code && !graphQLError.originalError) return graphQLError; // validation/parse errors
+    if ((graphQLError as { name?: unknown })?.name === 'GraphQLError' && !graphQLError.originalError) {
+      // About the request itself (syntax, validation, variables): the client's to fix, so said as it is.
+      if (graphQLError.extensions?.code) return graphQLError;
+      return createGraphQLError(graphQLError.message, {
+        nodes: graphQLError.nodes,
+        source: graphQLError.source,
+        positions: graphQLError.positions,
+        path: graphQLError.path,
+        extensions: { code: graphQLError.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'BAD_USER_INPUT', http: { status: 400 } },
+      });
+    }
     logger.error('unexpected GraphQL error', { error: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) });
     return createGraphQLError(message, { nodes: graphQLError?.nodes, path: graphQLError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
@@ -91,6 +102,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     landingPage: false,
     graphiql: config.nodeEnv !== 'production' ? { title: 'AI Gateway' } : false,
     logging: false,
+    maxRequestBodySize: config.maxBodyBytes,
     maskedErrors: { maskError: maskGraphQLError(logger) },
     plugins: [useAuthGuard()],
     context: async (initial): Promise<GraphQLContext> => {
@@ -101,6 +113,9 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
         const raw = connectionParams.authorization ?? connectionParams.Authorization ?? connectionParams.token;
         if (typeof raw === 'string') credential = raw.replace(/^Bearer\s+/i, '').trim();
         if (!credential && typeof connectionParams['x-api-key'] === 'string') credential = connectionParams['x-api-key'] as string;
+      } else if (initial.req) {
+        const req = initial.req as IncomingMessage;
+        credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       } else if (request) {
         credential = credentialFromHeaders((n) => request.headers.get(n));
       }
@@ -109,6 +124,10 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       return { viewer, services, signal };
     },
   });
+
+  const graphql = graphqlHandler(yoga, config.maxBodyBytes, (e) =>
+    logger.error('unexpected GraphQL error', { error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }),
+  );
 
   const inFlight = new Set<ServerResponse>();
   let stopping = false;
@@ -120,7 +139,11 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     if (stopping) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
-      void yoga(req, res);
+      graphql(req, res).catch((e: unknown) => {
+        services.logger.error('GraphQL request failed', { error: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent) sendError(res, e, services.logger);
+        else res.destroy();
+      });
       return;
     }
     if (path === '/health') {

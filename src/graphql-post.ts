@@ -1,0 +1,170 @@
+// POST /graphql with a JSON body, answered without Yoga's fetch-API layer. Yoga turns every
+// Node request into a WHATWG Request and every answer into a Response (web streams, an
+// AbortSignal per request, promise helpers): on a completion mutation that layer cost as
+// much as the rest of the gateway. A plain JSON query or mutation is instead run here with
+// the envelop Yoga builds (so the same plugins, parser and validation caches, error masking
+// and auth guard as every other GraphQL request and as graphql-ws) and its answer is made
+// by Yoga's own result processor (so the same status codes, media types and JSON).
+//
+// Everything else goes to Yoga unchanged: GET, SSE and multipart, browser requests (Origin,
+// for CORS), chunked or oversized bodies, and, after the body is read, anything that is not
+// a well-formed single query or mutation (malformed JSON, bad parameters, subscriptions,
+// batches), so Yoga keeps answering those exactly as before.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import { createGraphQLError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLContext } from './context.js';
+
+type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/** The answer Yoga's result processor makes, kept as its parts instead of a Response. */
+class Answer {
+  constructor(
+    readonly body: string | null,
+    readonly init: { status?: number; headers?: Record<string, string> },
+  ) {}
+}
+const PLAIN_FETCH_API = { Response: Answer } as unknown as Parameters<typeof processRegularResult>[1];
+
+/** The media type of the answer, when the Accept header allows only a plain JSON answer; null otherwise. */
+function acceptedJson(accept: string | undefined): string | null {
+  if (accept === undefined) return 'application/json';
+  const type = accept.replace(/\s/g, '').toLowerCase().split(';charset=utf-8')[0];
+  // Yoga prefers application/json for */* (see its result processors), graphql-response+json when asked.
+  if (type === '*/*' || type === 'application/json') return 'application/json';
+  if (type === 'application/graphql-response+json') return type;
+  return null;
+}
+
+interface Params {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+function plainParams(value: unknown): Params | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { query, variables, operationName, ...rest } = value as Record<string, unknown>;
+  if (typeof query !== 'string' || Object.keys(rest).length > 0) return null;
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (operationName != null && typeof operationName !== 'string') return null;
+  return { query, variables: variables as Params['variables'], operationName: operationName as Params['operationName'] };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * A handler for /graphql requests: answers plain JSON queries and mutations itself and
+ * hands every other request to Yoga.
+ */
+export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (error: unknown) => void) {
+  /** Yoga answers a request whose body we already read. */
+  async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === 'content-length' || name === 'transfer-encoding' || value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    const response = await yoga.fetch(
+      `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`,
+      { method: req.method, headers, body, signal: controller.signal },
+      { req, res },
+    );
+    const out: Record<string, string | string[]> = {};
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') out[name] = value;
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length) out['set-cookie'] = cookies;
+    res.writeHead(response.status, out);
+    if (!response.body) {
+      res.end();
+      return;
+    }
+    // Multipart or SSE answers (a subscription posted with Accept: */*) stream through.
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || res.destroyed) break;
+        res.write(value);
+      }
+    } finally {
+      if (res.destroyed) await reader.cancel().catch(() => {});
+      res.end();
+    }
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const length = Number(req.headers['content-length']);
+    const plain =
+      req.method === 'POST' &&
+      req.headers.origin === undefined &&
+      Number.isFinite(length) &&
+      length > 0 &&
+      length <= maxBodyBytes &&
+      (req.headers['content-type'] ?? '').toLowerCase().split(';')[0]!.trim() === 'application/json';
+    const mediaType = plain ? acceptedJson(req.headers.accept) : null;
+    if (!mediaType) {
+      await yoga(req, res);
+      return;
+    }
+    const body = await readBody(req);
+    let params: Params | null = null;
+    try {
+      params = plainParams(JSON.parse(body.toString('utf8')));
+    } catch {
+      params = null;
+    }
+    if (!params) return toYoga(req, res, body);
+
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    const enveloped = yoga.getEnveloped({ req, res, params, signal: controller.signal });
+    let document: DocumentNode;
+    try {
+      document = enveloped.parse(params.query);
+    } catch {
+      return toYoga(req, res, body); // a syntax error: Yoga words and codes it
+    }
+    const operation = getOperationAST(document, params.operationName);
+    if (!operation || operation.operation === 'subscription') return toYoga(req, res, body);
+    const errors = enveloped.validate(enveloped.schema, document);
+    let result: ExecutionResult = { errors };
+    if (!errors.length) {
+      let contextValue: unknown;
+      try {
+        contextValue = await enveloped.contextFactory();
+      } catch {
+        return toYoga(req, res, body); // nothing has run yet: Yoga answers the failure its way
+      }
+      try {
+        result = (await enveloped.execute({
+          schema: enveloped.schema,
+          document,
+          contextValue,
+          variableValues: params.variables,
+          operationName: params.operationName,
+        })) as ExecutionResult;
+      } catch (e) {
+        // Resolver errors are already in the result (masked); this is a plugin failing.
+        onUnexpected(e);
+        result = { errors: [createGraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+    }
+    const answer = processRegularResult(result, PLAIN_FETCH_API, mediaType) as unknown as Answer;
+    if (res.destroyed) return;
+    res.writeHead(answer.init.status ?? 200, answer.init.headers);
+    res.end(answer.body);
+  };
+}

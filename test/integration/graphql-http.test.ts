@@ -1,0 +1,121 @@
+// POST /graphql with JSON is answered by src/graphql-post.ts without Yoga's fetch layer.
+// Every answer must be the one Yoga itself gives for the same request: status, media
+// type and body, for successes and for every kind of failure.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+let mock: MockUpstream;
+let token: string;
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+  t = await startTestApp({ backend: 'embedded', env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: mock.baseUrls.openai!, ENABLE_CACHING: 'false' } });
+  token = await t.adminToken();
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await mock?.close();
+});
+
+interface Case {
+  name: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+function cases(): Case[] {
+  const auth = { authorization: `Bearer ${token}` };
+  return [
+    { name: 'a query', body: json({ query: '{ me { username role } }' }), headers: auth },
+    { name: 'a query with operationName and variables', body: json({ query: 'query A { me { username } } query B($x: Int) { __typename }', operationName: 'A', variables: {} }), headers: auth },
+    { name: 'a mutation', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content provider cached } }', variables: { i: { prompt: 'hello', provider: 'openai', model: 'gpt-4o-mini' } } }), headers: auth },
+    { name: 'a gateway error from a resolver', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content } }', variables: { i: { prompt: 'hello', provider: 'openai', temperature: 9 } } }), headers: auth },
+    { name: 'no credentials', body: json({ query: '{ me { username } }' }) },
+    { name: 'a bad token', body: json({ query: '{ me { username } }' }), headers: { authorization: 'Bearer not-a-token' } },
+    { name: 'a public field without credentials', body: json({ query: '{ __typename }' }) },
+    { name: 'a validation error (application/json)', body: json({ query: '{ nope }' }), headers: auth },
+    { name: 'a validation error (graphql-response+json)', body: json({ query: '{ nope }' }), headers: { ...auth, accept: 'application/graphql-response+json' } },
+    { name: 'a variable of the wrong type', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content } }', variables: { i: { prompt: 5 } } }), headers: auth },
+    { name: 'a syntax error', body: json({ query: '{ me { ' }), headers: auth },
+    { name: 'malformed JSON', body: '{"query": ', headers: auth },
+    { name: 'no query', body: json({ variables: {} }), headers: auth },
+    { name: 'a query that is not a string', body: json({ query: 5 }), headers: auth },
+    { name: 'variables that are not an object', body: json({ query: '{ __typename }', variables: [1] }), headers: auth },
+    { name: 'an unknown operationName', body: json({ query: 'query A { __typename }', operationName: 'B' }), headers: auth },
+    { name: 'extensions', body: json({ query: '{ __typename }', extensions: { x: 1 } }), headers: auth },
+    { name: 'a batch', body: json([{ query: '{ __typename }' }]), headers: auth },
+    { name: 'a subscription asking for JSON', body: json({ query: 'subscription { streamCompletion(input: { prompt: "hi" }) { content } }' }), headers: { ...auth, accept: 'application/json' } },
+  ];
+}
+
+async function viaServer(c: Case) {
+  const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers }, body: c.body });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+async function viaYoga(c: Case) {
+  const res = await t.app.yoga.fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: '*/*', ...c.headers }, body: c.body });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+/** Fields that differ between two runs of the same operation. */
+function stable(text: string): unknown {
+  try {
+    return JSON.parse(text, (key, value) => (['latencyMs', 'requestId', 'id'].includes(key) ? '<varies>' : value));
+  } catch {
+    return text;
+  }
+}
+
+describe('POST /graphql with JSON answers exactly as Yoga does', () => {
+  it.each(cases().map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const fresh = cases().find((x) => x.name === c.name)!; // built after login, with the token
+    const [server, yoga] = [await viaServer(fresh), await viaYoga(fresh)];
+    expect(server.status).toBe(yoga.status);
+    expect(server.type).toBe(yoga.type);
+    expect(stable(server.body)).toEqual(stable(yoga.body));
+  });
+
+  it('hands SSE, GET and browser (Origin) requests to Yoga', async () => {
+    const sse = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: json({ query: '{ me { username } }' }),
+    });
+    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await sse.text()).toContain('"username":"admin"');
+
+    const get = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+
+    const cors = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://app.example' },
+      body: json({ query: '{ __typename }' }),
+    });
+    expect(cors.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
+  it('answers a syntax error with its message, GRAPHQL_PARSE_FAILED and 400 (not a masked internal error)', async () => {
+    const res = await viaServer({ name: 'syntax', body: json({ query: '{ me { ' }) });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({
+      errors: [{ message: 'Syntax Error: Expected Name, found <EOF>.', locations: [{ line: 1, column: 8 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } }],
+    });
+  });
+
+  it('refuses bodies over MAX_BODY_BYTES with 413', async () => {
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: json({ query: `{ __typename } # ${'x'.repeat(t.config.maxBodyBytes)}` }),
+    });
+    expect(res.status).toBe(413);
+  });
+});
