@@ -8,10 +8,21 @@ const mem = process.argv[3] === 'mem';
 const db = mem ? await PGlite.create({ postgresqlconf: conf }) : await PGlite.create(mkdtempSync(path.join(tmpdir(), 'pgl-')), { postgresqlconf: conf });
 const dir = 'prisma/migrations/' + readdirSync('prisma/migrations').find((d) => d.startsWith('2026'));
 await db.exec(readFileSync(dir + '/migration.sql', 'utf8'));
-const row = () => ({ id: randomUUID(), created_at: new Date().toISOString(), user_id: null, provider: 'openai', model: 'gpt-4o-mini', source: 'rest', input_tokens: 20, output_tokens: 20, cost_usd: 0.0001, list_cost_usd: 0.0001, cost_estimated: false, latency_ms: 1.2, cached: false, optimized: false, tokens_saved: 0, streamed: false, status: 'success', error_code: null });
+if (process.argv[4] === 'noidx') await db.exec('DROP INDEX api_calls_created_at_idx; DROP INDEX api_calls_provider_created_at_idx; DROP INDEX api_calls_user_id_created_at_idx;');
+if (process.argv[4] === 'noop') { const t0 = performance.now(); for (let i = 0; i < 400; i++) await db.query('SELECT 1'); console.log('SELECT 1 µs', ((performance.now() - t0) * 1000 / 400).toFixed(0)); }
+const row = () => ({ id: randomUUID(), created_at: new Date().toISOString(), user_id: null, provider: 'openai', model: 'gpt-4o-mini', source: 'rest', input_tokens: 20, output_tokens: 20, cost_usd: 0.0001, list_cost_usd: 0.0001, cost_estimated: false, latency_ms: 12, cached: false, optimized: false, tokens_saved: 0, streamed: false, status: 'success', error_code: null });
 const sql = `INSERT INTO api_calls (id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd, list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code)
 SELECT id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd, list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code FROM json_populate_recordset(NULL::api_calls, $1::json) ON CONFLICT (id) DO NOTHING`;
-for (let r = 0; r < 3; r++) {
+const cols = ['id','created_at','user_id','provider','model','source','input_tokens','output_tokens','cost_usd','list_cost_usd','cost_estimated','latency_ms','cached','optimized','tokens_saved','streamed','status','error_code'];
+const types = ['uuid','timestamptz','uuid','text','text','text','int','int','float8','float8','bool','int','bool','bool','int','bool','text','text'];
+const usql = `INSERT INTO api_calls (${cols.join(',')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(',')}) ON CONFLICT (id) DO NOTHING`;
+if (process.argv[5] === 'unnest') for (let r = 0; r < 3; r++) {
+  const t0 = performance.now(); const c0 = process.cpuUsage();
+  for (let i = 0; i < 40; i++) { const rows = Array.from({ length: 250 }, row); await db.query(usql, cols.map((c) => rows.map((x) => (x as any)[c]))); }
+  const c = process.cpuUsage(c0);
+  console.log('unnest µs/row wall', ((performance.now() - t0) * 1000 / 10000).toFixed(1), 'cpu', ((c.user + c.system) / 10000).toFixed(1));
+}
+else for (let r = 0; r < 3; r++) {
   const t0 = performance.now(); const c0 = process.cpuUsage();
   for (let i = 0; i < 40; i++) await db.query(sql, [JSON.stringify(Array.from({ length: 250 }, row))]);
   const c = process.cpuUsage(c0);
