@@ -170,6 +170,22 @@ describe('upstreamFetch', () => {
     expect(res.bodyUsed).toBe(true);
   });
 
+  it('iterates the body with for await, and leaving the loop early closes the upstream request', async () => {
+    const res = await upstreamFetch(`${base}/sse`);
+    let text = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString('utf8');
+    expect(text).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+    expect(res.bodyUsed).toBe(true);
+
+    closed.length = 0;
+    const endless = await upstreamFetch(`${base}/sse?forever=1`);
+    for await (const chunk of endless.body as unknown as AsyncIterable<Uint8Array>) {
+      expect(Buffer.from(chunk).toString('utf8')).toBe('data: 1\n\n');
+      break;
+    }
+    await expect.poll(() => closed.includes('/sse')).toBe(true);
+  });
+
   it('rejects with the signal reason when aborted before or during the body, and the server sees the close', async () => {
     const before = new AbortController();
     before.abort();
