@@ -4,6 +4,12 @@
 // off) and, for time to first chunk, Portkey's SSE pass-through.
 //   node --import tsx bench/streaming.ts [--quick] [--rounds 5] [--levels 100,250,500,1000,1500]
 //     [--slow-levels 500,1000,1500,2000] [--chunk-delay-ms 20] [--slow-chunk-delay-ms 100]
+//     [--slow-ramp-ms 5000] [--slow-hold-ms 8000]
+// The fast ramp (20 ms chunks) starts its streams within 1 s and holds each ~2.4 s: a test of
+// chunk throughput and of bursts of starts. The slow ramp (100 ms chunks) asks how many streams
+// the gateway holds at once: starts spread over 5 s, each stream ~8 s, so that every stream of
+// a level overlaps all others without 1,000 new streams a second being the test
+// (--slow-ramp-ms 1000 --slow-hold-ms 2400 gives the burst version).
 import { benchArgs, listArg, numberArg, sleep } from './lib/args.js';
 import { cpuSeconds } from './lib/proc.js';
 import { runBench } from './lib/run.js';
@@ -15,6 +21,7 @@ import { printTable } from './lib/table.js';
 const args = benchArgs({
   rounds: { type: 'string' }, levels: { type: 'string' }, 'slow-levels': { type: 'string' },
   'chunk-delay-ms': { type: 'string' }, 'slow-chunk-delay-ms': { type: 'string' }, 'no-portkey': { type: 'boolean' },
+  'slow-ramp-ms': { type: 'string' }, 'slow-hold-ms': { type: 'string' },
 });
 const interval = numberArg(args, 'chunk-delay-ms', 20);
 const slowInterval = numberArg(args, 'slow-chunk-delay-ms', 100);
@@ -24,9 +31,11 @@ const slowLevels = listArg(args, 'slow-levels', args.quick ? [500, 1000] : [500,
 const TTFC_STREAMS = 8;
 const TTFC_TOKENS = 50;
 const TARGET_STREAMS = 1000;
-/** Each stream of the capacity ramp lasts about 2.4 s, starts spread over 1 s (also in --quick: shorter streams would not overlap). */
+/** Each stream of the fast capacity ramp lasts about 2.4 s, starts spread over 1 s (also in --quick: shorter streams would not overlap). */
 const HOLD_MS = 2_400;
 const RAMP_MS = 1_000;
+const SLOW_RAMP_MS = numberArg(args, 'slow-ramp-ms', 5_000);
+const SLOW_HOLD_MS = numberArg(args, 'slow-hold-ms', 8_000);
 
 const gatewayEnv = (mock: Mock) => ({ ...mockProviderEnv(mock), ANALYTICS_ENABLED: 'true', MAX_CONCURRENT_STREAMS: '100000', MAX_STREAMS_PER_USER: '100000' });
 
@@ -38,9 +47,9 @@ interface Level extends StreamStats {
 }
 
 /** Ramps up concurrent streams per target until one level is not held. */
-async function capacity(specs: StreamSpec[], chunkMs: number, ns: number[], pids: Record<string, number>): Promise<{ levels: Record<string, Level[]>; most: Record<string, number> }> {
+async function capacity(specs: StreamSpec[], chunkMs: number, ns: number[], pids: Record<string, number>, rampMs: number, holdMs: number): Promise<{ levels: Record<string, Level[]>; most: Record<string, number> }> {
   const stallMs = 10 * chunkMs;
-  const tokens = Math.max(10, Math.round(HOLD_MS / chunkMs));
+  const tokens = Math.max(10, Math.round(holdMs / chunkMs));
   const out: Record<string, Level[]> = Object.fromEntries(specs.map((s) => [s.id, []]));
   const most: Record<string, number> = Object.fromEntries(specs.map((s) => [s.id, 0]));
   const done = new Set<string>();
@@ -52,7 +61,7 @@ async function capacity(specs: StreamSpec[], chunkMs: number, ns: number[], pids
       const pid = pids[s.id]!;
       const c0 = cpuSeconds(pid);
       const t0 = performance.now();
-      const r = await holdStreams(s, { streams: n, rampMs: RAMP_MS, maxTokens: tokens, stallMs, timeoutMs: RAMP_MS + (tokens + 3) * chunkMs + 60_000 });
+      const r = await holdStreams(s, { streams: n, rampMs, maxTokens: tokens, stallMs, timeoutMs: rampMs + (tokens + 3) * chunkMs + 60_000 });
       const cores = (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
       const held = r.failed === 0 && r.short === 0 && r.stalled === 0 && r.peakConcurrent >= 0.95 * n;
       const level: Level = { ...r, serverCpuCores: cores, held, ttfcWithin10Intervals: r.ttfc.p99 <= stallMs };
@@ -125,7 +134,7 @@ await runBench('streaming', async () => {
   // 2. Concurrent streams held without a stall, at the same chunk interval.
   const rampSpecs = specs.filter((s) => s.id !== 'portkey');
   process.stderr.write(`capacity, chunk every ${interval} ms: levels ${levels.join(',')}\n`);
-  const fast = await capacity(rampSpecs, interval, levels, { direct: mock.proc.pid, sse: gw.proc.pid, 'graphql-ws': gw.proc.pid });
+  const fast = await capacity(rampSpecs, interval, levels, { direct: mock.proc.pid, sse: gw.proc.pid, 'graphql-ws': gw.proc.pid }, RAMP_MS, HOLD_MS);
   for (const s of specs) await s.close();
   await gw.stop();
   await mock.stop();
@@ -137,7 +146,7 @@ await runBench('streaming', async () => {
   const slowSpecs = [mockSpec(slowMock), sseSpec(slowGw, slowToken), wsSpec(slowGw, slowToken)];
   for (let i = 0; i < 2; i++) for (const s of slowSpecs) await holdStreams(s, { streams: TTFC_STREAMS, rampMs: slowInterval, maxTokens: 3 });
   process.stderr.write(`capacity, chunk every ${slowInterval} ms: levels ${slowLevels.join(',')}\n`);
-  const slow = await capacity(slowSpecs, slowInterval, slowLevels, { direct: slowMock.proc.pid, sse: slowGw.proc.pid, 'graphql-ws': slowGw.proc.pid });
+  const slow = await capacity(slowSpecs, slowInterval, slowLevels, { direct: slowMock.proc.pid, sse: slowGw.proc.pid, 'graphql-ws': slowGw.proc.pid }, SLOW_RAMP_MS, SLOW_HOLD_MS);
   for (const s of slowSpecs) await s.close();
 
   const targetsMet = {
@@ -153,7 +162,7 @@ await runBench('streaming', async () => {
       r.id === 'direct' ? null : r.addedGapP50, r.id === 'direct' ? null : r.addedGapP99, r.failed]));
   const holdNote = (ms: number) => `held = all complete, no gap > ${10 * ms} ms, >= 95% really concurrent`;
   capacityTable(`Concurrent streams, chunk every ${interval} ms (connections opened ahead, starts spread over 1 s, ~${HOLD_MS} ms each; ${holdNote(interval)})`, rampSpecs, fast.levels, 10 * interval);
-  capacityTable(`Concurrent streams, chunk every ${slowInterval} ms (same; ${holdNote(slowInterval)})`, slowSpecs, slow.levels, 10 * slowInterval);
+  capacityTable(`Concurrent streams, chunk every ${slowInterval} ms (connections opened ahead, starts spread over ${SLOW_RAMP_MS / 1000} s, ~${SLOW_HOLD_MS} ms each; ${holdNote(slowInterval)})`, slowSpecs, slow.levels, 10 * slowInterval);
   printTable('Most concurrent streams held', ['target', `chunk every ${interval} ms`, `chunk every ${slowInterval} ms`],
     rampSpecs.map((s) => [s.label, fast.most[s.id], slow.most[s.id]]));
   if (portkeyError) console.log(`Portkey streaming: ${portkeyError}`);
@@ -161,7 +170,7 @@ await runBench('streaming', async () => {
   return {
     setup: {
       pinning: 'gateway and Portkey on core 0; mock upstream and stream clients on core 1',
-      chunkIntervalMs: interval, slowChunkIntervalMs: slowInterval, rounds, ttfcStreams: TTFC_STREAMS, ttfcChunks: TTFC_TOKENS + 1, levels, slowLevels, holdMs: HOLD_MS,
+      chunkIntervalMs: interval, slowChunkIntervalMs: slowInterval, rounds, ttfcStreams: TTFC_STREAMS, ttfcChunks: TTFC_TOKENS + 1, levels, slowLevels, holdMs: HOLD_MS, rampMs: RAMP_MS, slowRampMs: SLOW_RAMP_MS, slowHoldMs: SLOW_HOLD_MS,
       gateway: 'ANALYTICS_ENABLED=true, MAX_CONCURRENT_STREAMS=MAX_STREAMS_PER_USER=100000; SSE with no_cache, graphql-ws with cache {read:false, write:false}',
     },
     light: lightRows, held: { [interval]: fast.most, [slowInterval]: slow.most }, targetsMet, portkeyError, raw: { light, fast: fast.levels, slow: slow.levels },
