@@ -16,7 +16,17 @@ SELECT id, created_at, user_id, provider, model, source, input_tokens, output_to
 const cols = ['id','created_at','user_id','provider','model','source','input_tokens','output_tokens','cost_usd','list_cost_usd','cost_estimated','latency_ms','cached','optimized','tokens_saved','streamed','status','error_code'];
 const types = ['uuid','timestamptz','uuid','text','text','text','int','int','float8','float8','bool','int','bool','bool','int','bool','text','text'];
 const usql = `INSERT INTO api_calls (${cols.join(',')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(',')}) ON CONFLICT (id) DO NOTHING`;
-if (process.argv[5] === 'unnest') for (let r = 0; r < 3; r++) {
+if (process.argv[5] === 'copy') for (let r = 0; r < 3; r++) {
+  const t0 = performance.now(); const c0 = process.cpuUsage();
+  for (let i = 0; i < 40; i++) {
+    const rows = Array.from({ length: 250 }, row);
+    const csv = rows.map((x) => cols.map((c) => { const v = (x as any)[c]; return v === null ? '' : String(v); }).join(',')).join('\n');
+    await db.query(`COPY api_calls (${cols.join(',')}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
+  }
+  const c = process.cpuUsage(c0);
+  console.log('copy µs/row wall', ((performance.now() - t0) * 1000 / 10000).toFixed(1), 'cpu', ((c.user + c.system) / 10000).toFixed(1));
+}
+else if (process.argv[5] === 'unnest') for (let r = 0; r < 3; r++) {
   const t0 = performance.now(); const c0 = process.cpuUsage();
   for (let i = 0; i < 40; i++) { const rows = Array.from({ length: 250 }, row); await db.query(usql, cols.map((c) => rows.map((x) => (x as any)[c]))); }
   const c = process.cpuUsage(c0);
