@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { UpstreamError, type ProviderAdapter } from '../providers/types.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker } from '../circuit-breaker.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
 
@@ -112,7 +112,7 @@ export class ProviderRouter {
         options.signal?.removeEventListener('abort', onCallerAbort);
         const upstream = timedOut && !options.signal?.aborted ? new UpstreamError('timeout', `${name} did not answer within ${timeoutMs} ms`) : e;
         if (options.signal?.aborted) {
-          breaker.success(); // the caller left; says nothing about the provider
+          breaker.release(); // the caller left; says nothing about the provider
           throw new GatewayError('BAD_REQUEST', 'Request aborted by the client', { status: 499, cause: e });
         }
         if (countsAgainstProvider(upstream)) breaker.failure();

@@ -2,6 +2,7 @@
 // command while disconnected fails at once) and a circuit breaker so a dead
 // Redis costs callers nothing while it stays dead. ioredis keeps reconnecting
 // in the background; the first command that succeeds closes the breaker.
+import { CircuitBreaker } from '../circuit-breaker.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { KvUnavailableError, type KeyValueStore, type KvStatus, type PubSub } from './types.js';
@@ -40,11 +41,8 @@ const LAG_PROBE_MS = 10;
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: Redis;
-  private failures = 0;
-  private openedAt = 0;
+  private readonly breaker: CircuitBreaker;
   private lastError?: string;
-  private readonly threshold: number;
-  private readonly cooldownMs: number;
 
   /** Event-loop lag probe: a command "timing out" while our own loop was blocked is not Redis's fault. */
   private lastTick = performance.now();
@@ -64,15 +62,11 @@ export class RedisStore implements KeyValueStore {
       } else if (lag > this.maxLagMs) this.maxLagMs = lag;
     }, LAG_PROBE_MS);
     this.lagProbe.unref();
-    this.threshold = options.breakerThreshold ?? 3;
-    this.cooldownMs = options.breakerCooldownMs ?? 1_000;
+    this.breaker = new CircuitBreaker(options.breakerThreshold ?? 3, options.breakerCooldownMs ?? 1_000);
     this.client.on('error', (e: Error) => {
       this.lastError = e.message;
     });
-    this.client.on('ready', () => {
-      this.failures = 0;
-      this.openedAt = 0;
-    });
+    this.client.on('ready', () => this.breaker.reset());
   }
 
   /** Resolves when connected or after timeoutMs, whichever is first; never rejects. */
@@ -94,28 +88,22 @@ export class RedisStore implements KeyValueStore {
     return this.options.keyPrefix + key;
   }
 
-  private breakerState(): KvStatus['breaker'] {
-    if (this.failures < this.threshold) return 'closed';
-    return Date.now() - this.openedAt >= this.cooldownMs ? 'half-open' : 'open';
-  }
-
   /** Runs one command under the breaker. */
   private async run<T>(fn: (c: Redis) => Promise<T>): Promise<T> {
-    const state = this.breakerState();
-    if (state === 'open') throw new KvUnavailableError(`redis unavailable (breaker open): ${this.lastError ?? 'unknown'}`);
+    if (!this.breaker.tryAcquire()) throw new KvUnavailableError(`redis unavailable (breaker open): ${this.lastError ?? 'unknown'}`);
     if (this.client.status !== 'ready') {
       this.fail(`redis not connected (${this.client.status})`);
       throw new KvUnavailableError(this.lastError!);
     }
-    if (state === 'half-open') this.openedAt = Date.now(); // one probe per cool-down
     try {
       const r = await fn(this.client);
-      this.failures = 0;
+      this.breaker.success();
       return r;
     } catch (e) {
       const message = (e as Error).message;
       // A timeout while this process's event loop was itself late says nothing about Redis.
-      if (!(/timed out/i.test(message) && this.recentLoopDelayMs() >= this.options.commandTimeoutMs / 2)) this.fail(message);
+      if (/timed out/i.test(message) && this.recentLoopDelayMs() >= this.options.commandTimeoutMs / 2) this.breaker.release();
+      else this.fail(message);
       throw new KvUnavailableError(`redis command failed: ${message}`);
     }
   }
@@ -127,9 +115,7 @@ export class RedisStore implements KeyValueStore {
 
   private fail(message: string) {
     this.lastError = message;
-    this.failures++;
-    if (this.failures === this.threshold) this.openedAt = Date.now();
-    else if (this.failures > this.threshold) this.openedAt = Date.now();
+    this.breaker.failure();
   }
 
   get(key: string) {
@@ -199,7 +185,7 @@ export class RedisStore implements KeyValueStore {
     return {
       kind: 'redis',
       connected: this.client.status === 'ready',
-      breaker: this.breakerState(),
+      breaker: this.breaker.state,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }

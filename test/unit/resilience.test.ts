@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../src/gateway/circuit-breaker.js';
+import { CircuitBreaker } from '../../src/circuit-breaker.js';
 import { backoffDelayMs, isRetryable } from '../../src/gateway/retry.js';
 import { toProviderError } from '../../src/gateway/provider-router.js';
 import { UpstreamError } from '../../src/providers/types.js';
@@ -36,6 +36,35 @@ describe('circuit breaker', () => {
     expect(b.state).toBe('open');
     now = 1100;
     expect(b.state).toBe('half-open');
+  });
+});
+
+describe('circuit breaker without a verdict', () => {
+  it('release() ends a half-open probe without closing or reopening; the next probe may go', () => {
+    let now = 0;
+    const b = new CircuitBreaker(2, 1000, () => now);
+    b.failure();
+    b.failure();
+    now = 1000;
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    b.release();
+    expect(b.state).toBe('half-open');
+    expect(b.tryAcquire()).toBe(true);
+    b.success();
+    expect(b.state).toBe('closed');
+  });
+
+  it('release() while closed changes nothing, reset() closes an open breaker at once', () => {
+    let now = 0;
+    const b = new CircuitBreaker(2, 1000, () => now);
+    b.failure();
+    b.release();
+    b.failure();
+    expect(b.state).toBe('open');
+    b.reset();
+    expect(b.state).toBe('closed');
+    expect(b.tryAcquire()).toBe(true);
   });
 });
 

@@ -1,5 +1,9 @@
-// One breaker per provider: opens after `threshold` consecutive failures, lets
-// one probe through after the cool-down (half-open), closes on a success.
+// A consecutive-failure circuit breaker, used per provider (gateway/provider-router.ts)
+// and for Redis (kv/redis.ts): opens after `threshold` consecutive failures, lets one
+// probe through after the cool-down (half-open), closes on a success. A call whose
+// outcome says nothing about the dependency (the caller left; a timeout caused by our
+// own blocked event loop) ends with release(): no verdict, and a half-open breaker
+// lets the next probe through.
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -34,6 +38,17 @@ export class CircuitBreaker {
   }
 
   success() {
+    this.failures = 0;
+    this.probing = false;
+  }
+
+  /** The call ended without saying anything about the dependency. */
+  release() {
+    this.probing = false;
+  }
+
+  /** The dependency is known to be back (e.g. a reconnect): close now. */
+  reset() {
     this.failures = 0;
     this.probing = false;
   }
