@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createGraphQLError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
+import { readBytes } from './rest/http-utils.js';
 
 type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -49,12 +50,6 @@ function plainParams(value: unknown): Params | null {
   if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   if (operationName != null && typeof operationName !== 'string') return null;
   return { query, variables: variables as Params['variables'], operationName: operationName as Params['operationName'] };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**
@@ -117,7 +112,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       await yoga(req, res);
       return;
     }
-    const body = await readBody(req);
+    const body = await readBytes(req, maxBodyBytes);
     let params: Params | null = null;
     try {
       params = plainParams(JSON.parse(body.toString('utf8')));

@@ -179,7 +179,7 @@ export class Gateway {
         );
         const result = this.resultFromUpstream(p, routed.provider, routed.value, routed.failedOver);
         // A fallback's answer is not what the key asked for: do not cache it under that key.
-        const entry = routed.provider === p.provider ? this.entryFrom(result) : null;
+        const entry = this.cache.enabled && routed.provider === p.provider ? this.entryFrom(result) : null;
         return { value: result, entry };
       });
       if (outcome.role === 'follower') return this.finishFromCache(p, outcome.value, caller, started, false);

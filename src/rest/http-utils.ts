@@ -4,24 +4,51 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
+/** The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). Events rather than for await: no promise per chunk. */
+export function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else {
+        cleanup();
+        req.resume();
+        reject(new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`));
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onAborted = () => onError(new GatewayError('BAD_REQUEST', 'The client closed the connection before sending the whole body', { status: 499 }));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('aborted', onAborted);
+  });
+}
+
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     req.resume();
     throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readBytes(req, maxBytes);
+  if (body.length === 0) return undefined;
+  const text = body.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {

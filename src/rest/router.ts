@@ -74,9 +74,25 @@ export function createRouter(routes: Route[]) {
   // Literal segments first so /api/ai/providers never matches /api/ai/:provider.
   compiled.sort((a, b) => b.path.split('/').filter((s) => !s.startsWith(':')).length - a.path.split('/').filter((s) => !s.startsWith(':')).length);
 
+  // Paths without parameters are looked up, not matched route by route: a literal path
+  // always wins over a pattern of the same length (it sorts first above), so the outcome is
+  // the same as the loop over every route.
+  const literal = new Map<string, typeof compiled>();
+  const patterns = compiled.filter((r) => {
+    if (r.keys.length > 0) return true;
+    const key = r.path.length > 1 ? r.path.replace(/\/$/, '') : r.path;
+    literal.set(key, [...(literal.get(key) ?? []), r]);
+    return false;
+  });
+
   function match(method: string, path: string) {
     let allowed: string[] = [];
-    for (const r of compiled) {
+    const exact = literal.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path) ?? [];
+    for (const r of exact) {
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { route: r, params: {} as Record<string, string> };
+      allowed.push(r.method);
+    }
+    for (const r of patterns) {
       const m = r.regex.exec(path);
       if (!m) continue;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
