@@ -88,8 +88,13 @@ export class RedisStore implements KeyValueStore {
     return this.options.keyPrefix + key;
   }
 
-  /** Runs one command under the breaker. */
-  private async run<T>(fn: (c: Redis) => Promise<T>): Promise<T> {
+  /**
+   * Runs one command under the breaker. A command that "timed out" only because this
+   * process's event loop was blocked (its reply may well be sitting unread in the socket)
+   * is sent once more when repeating it is harmless (`idempotent`), so a hiccup of ours
+   * does not turn a cache hit into a miss.
+   */
+  private async run<T>(fn: (c: Redis) => Promise<T>, idempotent = false): Promise<T> {
     if (!this.breaker.tryAcquire()) throw new KvUnavailableError(`redis unavailable (breaker open): ${this.lastError ?? 'unknown'}`);
     if (this.client.status !== 'ready') {
       this.fail(`redis not connected (${this.client.status})`);
@@ -102,8 +107,10 @@ export class RedisStore implements KeyValueStore {
     } catch (e) {
       const message = (e as Error).message;
       // A timeout while this process's event loop was itself late says nothing about Redis.
-      if (/timed out/i.test(message) && this.recentLoopDelayMs() >= this.options.commandTimeoutMs / 2) this.breaker.release();
-      else this.fail(message);
+      if (/timed out/i.test(message) && this.recentLoopDelayMs() >= this.options.commandTimeoutMs / 2) {
+        this.breaker.release();
+        if (idempotent) return this.run(fn);
+      } else this.fail(message);
       throw new KvUnavailableError(`redis command failed: ${message}`);
     }
   }
@@ -119,14 +126,14 @@ export class RedisStore implements KeyValueStore {
   }
 
   get(key: string) {
-    return this.run((c) => c.get(this.k(key)));
+    return this.run((c) => c.get(this.k(key)), true);
   }
   mget(keys: string[]) {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.run((c) => c.mget(keys.map((k) => this.k(k))));
+    return this.run((c) => c.mget(keys.map((k) => this.k(k))), true);
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    await this.run((c) => (ttlSeconds ? c.set(this.k(key), value, 'EX', ttlSeconds) : c.set(this.k(key), value)));
+    await this.run((c) => (ttlSeconds ? c.set(this.k(key), value, 'EX', ttlSeconds) : c.set(this.k(key), value)), true);
   }
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     return (await this.run((c) => c.set(this.k(key), value, 'PX', ttlMs, 'NX'))) === 'OK';
@@ -136,7 +143,7 @@ export class RedisStore implements KeyValueStore {
   }
   del(keys: string[]) {
     if (keys.length === 0) return Promise.resolve(0);
-    return this.run((c) => c.del(...keys.map((k) => this.k(k))));
+    return this.run((c) => c.del(...keys.map((k) => this.k(k))), true);
   }
   async incr(key: string, by = 1, ttlSeconds = 0) {
     const [value, ttl] = (await this.run((c) => c.eval(INCR_WITH_TTL, 1, this.k(key), by, ttlSeconds))) as [number, number];
@@ -150,22 +157,22 @@ export class RedisStore implements KeyValueStore {
     });
   }
   hgetall(key: string) {
-    return this.run((c) => c.hgetall(this.k(key)));
+    return this.run((c) => c.hgetall(this.k(key)), true);
   }
   async sadd(key: string, members: string[]) {
-    if (members.length) await this.run((c) => c.sadd(this.k(key), ...members));
+    if (members.length) await this.run((c) => c.sadd(this.k(key), ...members), true);
   }
   async srem(key: string, members: string[]) {
-    if (members.length) await this.run((c) => c.srem(this.k(key), ...members));
+    if (members.length) await this.run((c) => c.srem(this.k(key), ...members), true);
   }
   smembers(key: string) {
-    return this.run((c) => c.smembers(this.k(key)));
+    return this.run((c) => c.smembers(this.k(key)), true);
   }
   async *scan(pattern: string, batch = 500) {
     let cursor = '0';
     const strip = this.options.keyPrefix.length;
     do {
-      const [next, keys] = await this.run((c) => c.scan(cursor, 'MATCH', this.k(pattern), 'COUNT', batch));
+      const [next, keys] = await this.run((c) => c.scan(cursor, 'MATCH', this.k(pattern), 'COUNT', batch), true);
       cursor = next;
       if (keys.length) yield keys.map((k) => k.slice(strip));
     } while (cursor !== '0');
