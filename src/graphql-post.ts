@@ -27,14 +27,27 @@ class Answer {
 }
 const PLAIN_FETCH_API = { Response: Answer } as unknown as Parameters<typeof processRegularResult>[1];
 
-/** The media type of the answer, when the Accept header allows only a plain JSON answer; null otherwise. */
+const JSON_TYPES = ['application/graphql-response+json', 'application/json'];
+
+/**
+ * The media type Yoga's result processors pick for a query or mutation result (never an
+ * async iterable) under this Accept header, or null when none fits (Yoga answers 406). The
+ * same walk as Yoga's: the header's utf-8 types last first, the last match winning.
+ */
 function acceptedJson(accept: string | undefined): string | null {
-  if (accept === undefined) return 'application/json';
-  const type = accept.replace(/\s/g, '').toLowerCase().split(';charset=utf-8')[0];
-  // Yoga prefers application/json for */* (see its result processors), graphql-response+json when asked.
-  if (type === '*/*' || type === 'application/json') return 'application/json';
-  if (type === 'application/graphql-response+json') return type;
-  return null;
+  let chosen: string | null = null;
+  const asked = (accept ?? '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse();
+  for (const entry of asked) {
+    const [type, ...params] = entry.split(';');
+    const charset = params.find((p) => p.includes('charset=')) ?? 'charset=utf-8';
+    if (!type || charset !== 'charset=utf-8') continue;
+    const [pre, suf] = type.split('/');
+    for (const candidate of JSON_TYPES) {
+      const [cPre, cSuf] = candidate.split('/');
+      if ((pre === '*' || pre === cPre) && (suf === '*' || suf === cSuf)) chosen = candidate;
+    }
+  }
+  return chosen;
 }
 
 interface Params {

@@ -17,6 +17,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer'];
 
 type Body = string | Uint8Array | undefined;
 
@@ -54,6 +55,9 @@ function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']):
   if (init instanceof Headers) init.forEach((value, name) => add(name, value));
   else if (Array.isArray(init)) for (const [name, value] of init) add(name!, value!);
   else if (init) for (const name of Object.keys(init)) add(name, (init as Record<string, string>)[name]!);
+  // Framing and connection headers are the HTTP client's to set (fetch ignores them too;
+  // undici's request refuses some of them outright).
+  for (const name of HOP_BY_HOP) delete out[name];
   // The defaults fetch would add where the caller set none.
   out['accept'] ??= '*/*';
   if (typeof body === 'string') out['content-type'] ??= 'text/plain;charset=UTF-8';

@@ -49,6 +49,11 @@ function cases(): Case[] {
     { name: 'an unknown operationName', body: json({ query: 'query A { __typename }', operationName: 'B' }), headers: auth },
     { name: 'extensions', body: json({ query: '{ __typename }', extensions: { x: 1 } }), headers: auth },
     { name: 'a batch', body: json([{ query: '{ __typename }' }]), headers: auth },
+    { name: 'Accept as axios sends it', body: json({ query: '{ me { username } }' }), headers: { ...auth, accept: 'application/json, text/plain, */*' } },
+    { name: 'Accept preferring graphql-response+json', body: json({ query: '{ nope }' }), headers: { ...auth, accept: 'application/graphql-response+json, application/json;q=0.9' } },
+    { name: 'Accept with SSE listed too', body: json({ query: '{ me { username } }' }), headers: { ...auth, accept: 'text/event-stream, application/json' } },
+    { name: 'Accept with another charset', body: json({ query: '{ me { username } }' }), headers: { ...auth, accept: 'application/json; charset=latin1' } },
+    { name: 'Accept with nothing JSON', body: json({ query: '{ me { username } }' }), headers: { ...auth, accept: 'text/html' } },
     { name: 'a subscription asking for JSON', body: json({ query: 'subscription { streamCompletion(input: { prompt: "hi" }) { content } }' }), headers: { ...auth, accept: 'application/json' } },
   ];
 }

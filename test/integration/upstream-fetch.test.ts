@@ -129,6 +129,21 @@ describe('upstreamFetch', () => {
     expect(text.headers['content-type']).toBe('text/plain;charset=UTF-8');
   });
 
+  it('leaves connection and framing headers to the HTTP client, as fetch does', async () => {
+    const echo = (await (
+      await upstreamFetch(`${base}/echo`, {
+        method: 'POST',
+        headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'content-length': '999', host: 'elsewhere', 'x-kept': 'yes' },
+        body: 'abc',
+      })
+    ).json()) as { headers: Record<string, string>; body: string };
+    expect(echo.body).toBe('abc');
+    expect(echo.headers['content-length']).toBe('3');
+    expect(echo.headers.host).toBe(new URL(base).host);
+    expect(echo.headers['x-kept']).toBe('yes');
+    expect(echo.headers['transfer-encoding']).toBeUndefined();
+  });
+
   it('hands FormData bodies to the global fetch', async () => {
     const fd = new FormData();
     fd.set('field', 'value');
