@@ -5,6 +5,11 @@ import type pg from 'pg';
 
 export interface SqlRunner {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * COPY rows given as CSV into a table, where the backend makes that cheap (the embedded
+   * database, through a blob); undefined elsewhere.
+   */
+  copyCsv?(table: string, columns: string[], csv: string): Promise<void>;
   /** Runs fn on one connection (session-level locks hold across its statements). */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
 }
@@ -56,5 +61,11 @@ export function pgliteRunner(db: PGlite): SqlRunner {
       });
     },
   };
-  return { query: session.query, withSession: (fn) => fn(session) };
+  return {
+    query: session.query,
+    withSession: (fn) => fn(session),
+    async copyCsv(table, columns, csv) {
+      await db.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
+    },
+  };
 }

@@ -26,11 +26,25 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
         cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null,
       },
     ];
-    const write = insertCalls(db.prisma);
+    rows.push({
+      id: crypto.randomUUID(), createdAt: new Date('2026-11-22T00:00:00.000Z'), userId: null, provider: 'ollama', model: 'a "quoted", odd\nmodel,',
+      source: '', inputTokens: 1, outputTokens: 2, costUsd: 0, listCostUsd: 1e-9, costEstimated: false, latencyMs: 3,
+      cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'error', errorCode: '',
+    });
+    // The embedded database takes batches through COPY (the JSON statement when that fails).
+    let copies = 0;
+    const sql = db.sql.copyCsv ? { ...db.sql, copyCsv: (...a: Parameters<NonNullable<typeof db.sql.copyCsv>>) => (copies++, db.sql.copyCsv!(...a)) } : db.sql;
+    const write = insertCalls(db.prisma, sql);
     await write(rows);
-    await write(rows);
+    await write(rows); // COPY fails on the duplicate ids; the JSON statement skips them
     const stored = await db.prisma.apiCall.findMany({ orderBy: { createdAt: 'asc' } });
-    expect(stored).toHaveLength(2);
+    expect(stored).toHaveLength(3);
     expect(stored).toEqual(rows.map((r) => ({ ...r })));
+    expect(copies).toBe(backend === 'pglite' ? 2 : 0);
+
+    // And a fresh batch after that goes in whole.
+    const more = rows.map((r) => ({ ...r, id: crypto.randomUUID() }));
+    await write(more);
+    expect(await db.prisma.apiCall.count()).toBe(6);
   });
 });
