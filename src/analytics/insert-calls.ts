@@ -20,24 +20,16 @@ const COLUMNS = [
   'list_cost_usd', 'cost_estimated', 'latency_ms', 'cached', 'optimized', 'tokens_saved', 'streamed', 'status', 'error_code',
 ];
 
-/** One CSV field: NULL is an empty unquoted field, text is always quoted (so '' is an empty string). */
-function field(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  return `"${value.replace(/"/g, '""')}"`;
-}
+/** CSV fields: NULL is an empty unquoted field, text is always quoted (so '' stays an empty string). */
+const text = (v: string) => (v.includes('"') ? `"${v.replace(/"/g, '""')}"` : `"${v}"`);
+const textOrNull = (v: string | null) => (v === null ? '' : text(v));
+const num = (v: number | null) => (v === null || !Number.isFinite(v) ? '' : String(v));
+const bool = (v: boolean) => (v ? 't' : 'f');
 
 export function callsCsv(rows: StoredCall[]): string {
   let csv = '';
   for (const r of rows) {
-    csv +=
-      [
-        r.id, r.createdAt.toISOString(), r.userId, r.provider, r.model, r.source, r.inputTokens, r.outputTokens, r.costUsd,
-        r.listCostUsd, r.costEstimated, r.latencyMs, r.cached, r.optimized, r.tokensSaved, r.streamed, r.status, r.errorCode,
-      ]
-        .map(field)
-        .join(',') + '\n';
+    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)}\n`;
   }
   return csv;
 }
