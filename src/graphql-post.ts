@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createGraphQLError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
-import { readBytes } from './rest/http-utils.js';
+import { clientGone, readBytes } from './rest/http-utils.js';
 
 type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -71,11 +71,7 @@ function plainParams(value: unknown): Params | null {
  */
 export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (error: unknown) => void) {
   /** Yoga answers a request whose body we already read. */
-  async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-    });
+  async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer, signal: AbortSignal): Promise<void> {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (name === 'content-length' || name === 'transfer-encoding' || value === undefined) continue;
@@ -83,7 +79,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
     }
     const response = await yoga.fetch(
       `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`,
-      { method: req.method, headers, body, signal: controller.signal },
+      { method: req.method, headers, body, signal },
       { req, res },
     );
     const out: Record<string, string | string[]> = {};
@@ -126,27 +122,24 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       return;
     }
     const body = await readBytes(req, maxBodyBytes);
+    const signal = clientGone(res);
     let params: Params | null = null;
     try {
       params = plainParams(JSON.parse(body.toString('utf8')));
     } catch {
       params = null;
     }
-    if (!params) return toYoga(req, res, body);
+    if (!params) return toYoga(req, res, body, signal);
 
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-    });
-    const enveloped = yoga.getEnveloped({ req, res, params, signal: controller.signal });
+    const enveloped = yoga.getEnveloped({ req, res, params, signal });
     let document: DocumentNode;
     try {
       document = enveloped.parse(params.query);
     } catch {
-      return toYoga(req, res, body); // a syntax error: Yoga words and codes it
+      return toYoga(req, res, body, signal); // a syntax error: Yoga words and codes it
     }
     const operation = getOperationAST(document, params.operationName);
-    if (!operation || operation.operation === 'subscription') return toYoga(req, res, body);
+    if (!operation || operation.operation === 'subscription') return toYoga(req, res, body, signal);
     const errors = enveloped.validate(enveloped.schema, document);
     let result: ExecutionResult = { errors };
     if (!errors.length) {
@@ -154,7 +147,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       try {
         contextValue = await enveloped.contextFactory();
       } catch {
-        return toYoga(req, res, body); // nothing has run yet: Yoga answers the failure its way
+        return toYoga(req, res, body, signal); // nothing has run yet: Yoga answers the failure its way
       }
       try {
         result = (await enveloped.execute({

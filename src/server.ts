@@ -60,6 +60,11 @@ function useAuthGuard(): Plugin<GraphQLContext> {
   };
 }
 
+/** Logs an error GraphQL did not expect (a bug or a failing plugin), with its stack. */
+function logUnexpected(logger: Logger, error: unknown): void {
+  logger.error('unexpected GraphQL error', { error: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) });
+}
+
 export function maskGraphQLError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const graphQLError = error as GraphQLError;
@@ -87,7 +92,7 @@ export function maskGraphQLError(logger: Logger) {
         extensions: { code: graphQLError.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'BAD_USER_INPUT', http: { status: 400 } },
       });
     }
-    logger.error('unexpected GraphQL error', { error: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) });
+    logUnexpected(logger, original);
     return createGraphQLError(message, { nodes: graphQLError?.nodes, path: graphQLError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
 }
@@ -125,9 +130,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     },
   });
 
-  const graphql = graphqlHandler(yoga, config.maxBodyBytes, (e) =>
-    logger.error('unexpected GraphQL error', { error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }),
-  );
+  const graphql = graphqlHandler(yoga, config.maxBodyBytes, (e) => logUnexpected(logger, e));
 
   const inFlight = new Set<ServerResponse>();
   let stopping = false;

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { credentialFromHeaders, requireAdmin, requireViewer, type Viewer } from '../auth/auth-service.js';
 import { GatewayError } from '../errors.js';
 import type { Services } from '../services.js';
-import { readJsonBody, sendError, sendJson } from './http-utils.js';
+import { clientGone, readJsonBody, sendError, sendJson } from './http-utils.js';
 
 export type Access = 'public' | 'user' | 'admin';
 
@@ -128,12 +128,8 @@ export function createRouter(routes: Route[]) {
       if (route.access === 'user') requireViewer(viewer);
       if (route.access === 'admin') requireAdmin(viewer);
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(req, services.config.maxBodyBytes);
-      const controller = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-      });
       const result = await route.handler({
-        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, signal: controller.signal,
+        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, signal: clientGone(res),
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {
