@@ -7,7 +7,7 @@ import { buildRequest } from './lib/http-load.js';
 import { restRequest } from './lib/payloads.js';
 import { stopAll } from './lib/proc.js';
 import { createDatabase, pgReachable } from './lib/pg.js';
-import { BENCH_REDIS_URL, deleteRedisPrefix, redisPrefix, redisReachable } from './lib/redis.js';
+import { benchRedis, deleteRedisPrefix, redisPrefix } from './lib/redis.js';
 import { runBench } from './lib/run.js';
 import { mockProviderEnv, startGateway, startMock, type Gateway } from './lib/servers.js';
 import { interleavedRounds, med, verify, type Target } from './lib/suite.js';
@@ -37,21 +37,21 @@ async function warm(gw: Gateway, token: string): Promise<void> {
 
 await runBench('cache', async () => {
   const prefix = redisPrefix();
-  const withRedis = await redisReachable();
-  if (!withRedis) console.error(`Redis at ${BENCH_REDIS_URL} is not reachable: measuring the memory store only`);
-  const db = withRedis && (await pgReachable()) ? await createDatabase() : null;
+  const redis = await benchRedis();
+  if (!redis) console.error('no Redis (no redis-server binary, and none at BENCH_REDIS_URL): measuring the memory store only');
+  const db = redis && (await pgReachable()) ? await createDatabase() : null;
   const pgPrefix = redisPrefix();
   try {
     const mock = await startMock({ latencyMs: 0 });
     const common = { ...mockProviderEnv(mock), ENABLE_CACHING: 'true', ANALYTICS_ENABLED: 'true' };
     const gwMem = await startGateway({ name: 'gateway (memory cache)', env: common });
     const gwNoAnalytics = await startGateway({ name: 'gateway (memory cache, analytics off)', env: { ...common, ANALYTICS_ENABLED: 'false' } });
-    const gwRedis = withRedis
-      ? await startGateway({ name: 'gateway (redis cache)', env: { ...common, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix } })
+    const gwRedis = redis
+      ? await startGateway({ name: 'gateway (redis cache)', env: { ...common, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix } })
       : null;
     // The compose deployment: PostgreSQL for the records, Redis for the cache.
     const gwRedisPg = db
-      ? await startGateway({ name: 'gateway (redis cache, postgresql)', env: { ...common, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: pgPrefix, DATABASE_URL: db.url } })
+      ? await startGateway({ name: 'gateway (redis cache, postgresql)', env: { ...common, REDIS_URL: redis!.url, REDIS_KEY_PREFIX: pgPrefix, DATABASE_URL: db.url } })
       : null;
     const tokMem = await gwMem.token();
     const tokNoAnalytics = await gwNoAnalytics.token();
@@ -77,6 +77,8 @@ await runBench('cache', async () => {
     await interleavedRounds(targets, { rounds: 2, connections: 8, durationMs: args.quick ? 300 : 1500, warmupMs: 0 });
     const byConn: Record<number, Awaited<ReturnType<typeof interleavedRounds>>> = {};
     for (const c of CONNECTIONS) {
+      // The gateway opens database connections as load needs them: pin the new backends too.
+      await db?.pinBackends();
       process.stderr.write(`${c} connection(s): ${rounds} rounds of ${durationMs} ms\n`);
       byConn[c] = await interleavedRounds(targets, { rounds, connections: c, durationMs, warmupMs: 200 });
     }
@@ -98,14 +100,16 @@ await runBench('cache', async () => {
     printTable('Target: cache-hit p99 < 2 ms at 1 connection', ['target', 'p99 at 1 connection', 'met'],
       Object.entries(targetsMet).map(([k, v]) => [k, p99At1(k.startsWith('memory') ? 'memory' : k.endsWith('(PostgreSQL)') ? 'redis-pg' : 'redis'), v]));
     return {
-      setup: { pinning: 'gateways on core 0; mock and load generator on core 1', keys, rounds, durationMs, connections: CONNECTIONS, redis: withRedis ? BENCH_REDIS_URL : null, postgresql: db ? 'a database of its own on the local PostgreSQL (not pinned)' : null, analytics: 'on, except the row that says off' },
+      setup: { pinning: 'gateways, their Redis and their PostgreSQL backends on core 0; mock and load generator on core 1', keys, rounds, durationMs, connections: CONNECTIONS, redis: redis?.description ?? null, postgresql: db ? 'a database of its own on the local PostgreSQL (its backends pinned to core 0; the server\'s other processes not)' : null, analytics: 'on, except the row that says off' },
       rows, targetsMet, raw: byConn,
     };
   } finally {
-    if (withRedis) {
-      await stopAll(); // the gateways first, so that none writes after the clean-up
-      const n = (await deleteRedisPrefix(prefix)) + (await deleteRedisPrefix(pgPrefix));
-      console.log(`deleted ${n} Redis keys under ${prefix} and ${pgPrefix}`);
+    if (redis) {
+      await stopAll(); // the gateways (and a private Redis) first, so that none writes after the clean-up
+      if (redis.shared) {
+        const n = (await deleteRedisPrefix(prefix, redis.url)) + (await deleteRedisPrefix(pgPrefix, redis.url));
+        console.log(`deleted ${n} Redis keys under ${prefix} and ${pgPrefix}`);
+      }
       await db?.drop();
     }
   }

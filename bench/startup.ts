@@ -10,7 +10,7 @@ import { benchArgs, numberArg, sleep } from './lib/args.js';
 import { buildRequest, closedLoop } from './lib/http-load.js';
 import { createDatabase, pgReachable } from './lib/pg.js';
 import { rssMiB, sampleRss } from './lib/proc.js';
-import { BENCH_REDIS_URL, deleteRedisPrefix, redisPrefix, redisReachable } from './lib/redis.js';
+import { benchRedis, deleteRedisPrefix, redisPrefix } from './lib/redis.js';
 import { runBench } from './lib/run.js';
 import { login, startGateway } from './lib/servers.js';
 import { median } from './lib/stats.js';
@@ -68,28 +68,32 @@ async function boot(mode: string, which: Boot['boot'], env: Record<string, strin
 
 await runBench('startup', async () => {
   const boots: Boot[] = [];
-  const withPg = (await pgReachable()) && (await redisReachable());
-  if (!withPg) console.error('PostgreSQL or Redis not reachable: embedded mode only');
-  for (let r = 1; r <= rounds; r++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'aigw-bench-startup-'));
-    try {
-      boots.push(await boot('embedded', 'first', {}, dir, false));
-      boots.push(await boot('embedded', 'second', {}, dir, true));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    if (withPg) {
-      const db = await createDatabase();
-      const prefix = redisPrefix();
-      const env = { DATABASE_URL: db.url, REDIS_URL: BENCH_REDIS_URL, REDIS_KEY_PREFIX: prefix };
+  const redis = (await pgReachable()) ? await benchRedis() : null;
+  if (!redis) console.error('PostgreSQL or Redis not reachable: embedded mode only');
+  try {
+    for (let r = 1; r <= rounds; r++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'aigw-bench-startup-'));
       try {
-        boots.push(await boot('postgres+redis', 'first', env, undefined, false));
-        boots.push(await boot('postgres+redis', 'second', env, undefined, true));
+        boots.push(await boot('embedded', 'first', {}, dir, false));
+        boots.push(await boot('embedded', 'second', {}, dir, true));
       } finally {
-        await db.drop();
-        await deleteRedisPrefix(prefix);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      if (redis) {
+        const db = await createDatabase();
+        const prefix = redisPrefix();
+        const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix };
+        try {
+          boots.push(await boot('postgres+redis', 'first', env, undefined, false));
+          boots.push(await boot('postgres+redis', 'second', env, undefined, true));
+        } finally {
+          await db.drop();
+          await deleteRedisPrefix(prefix, redis.url);
+        }
       }
     }
+  } finally {
+    await redis?.stop();
   }
   const groups = [...new Set(boots.map((b) => `${b.mode}|${b.boot}`))].map((k) => {
     const [mode, which] = k.split('|') as [string, Boot['boot']];

@@ -85,7 +85,7 @@ export async function stopAll(): Promise<void> {
 
 export interface SpawnOptions {
   name: string;
-  /** Arguments to node (the script and its flags). */
+  /** Arguments to the command (for node: the script and its flags). */
   args: string[];
   env: Record<string, string | undefined>;
   cpu?: string;
@@ -94,9 +94,14 @@ export interface SpawnOptions {
 
 /** Spawns `node ...args` (through `taskset -c cpu` when pinning is possible). */
 export function spawnNode(o: SpawnOptions): Managed {
+  return spawnProcess(process.execPath, o);
+}
+
+/** Spawns `command ...args` (through `taskset -c cpu` when pinning is possible). */
+export function spawnProcess(command: string, o: SpawnOptions): Managed {
   installHooks();
-  const cmd = CAN_PIN && o.cpu !== undefined ? 'taskset' : process.execPath;
-  const args = CAN_PIN && o.cpu !== undefined ? ['-c', o.cpu, process.execPath, ...o.args] : o.args;
+  const cmd = CAN_PIN && o.cpu !== undefined ? 'taskset' : command;
+  const args = CAN_PIN && o.cpu !== undefined ? ['-c', o.cpu, command, ...o.args] : o.args;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.env)) if (v !== undefined) env[k] = v;
   const spawnedAt = performance.now();
@@ -131,6 +136,21 @@ export function spawnNode(o: SpawnOptions): Managed {
   running.add(m);
   void exited.then(() => running.delete(m));
   return m;
+}
+
+/** Pins running processes (e.g. PostgreSQL's backends for a benchmark's database) to a core. */
+export function pinPids(pids: number[], cpu = SERVER_CPU): number {
+  if (!CAN_PIN) return 0;
+  let pinned = 0;
+  for (const pid of pids) {
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+      pinned++;
+    } catch {
+      // gone already, or taskset missing
+    }
+  }
+  return pinned;
 }
 
 /** Polls url until it answers (any status below 500 unless `ok` says otherwise). */
