@@ -3,9 +3,10 @@
 // proxying to the same mock, in one interleaved run.
 //   node --import tsx bench/overhead.ts [--quick] [--rounds 5] [--levels 1,2,4,8,16,32,64]
 import { benchArgs, listArg, numberArg } from './lib/args.js';
-import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from './lib/payloads.js';
+import { buildRequest } from './lib/http-load.js';
+import { directRequest, graphqlIsError, graphqlRequest, openaiBody, portkeyRequest, restRequest } from './lib/payloads.js';
 import { runBench } from './lib/run.js';
-import { mockProviderEnv, startGateway, startMock, startPortkey } from './lib/servers.js';
+import { UPSTREAM_KEY, mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from './lib/servers.js';
 import { median, ratio } from './lib/stats.js';
 import { interleavedRounds, med, sweep, verify, type Target } from './lib/suite.js';
 import { printTable } from './lib/table.js';
@@ -23,6 +24,7 @@ await runBench('overhead', async () => {
   const gwOn = await startGateway({ name: 'gateway (analytics on)', env: { ...mockProviderEnv(mock), ENABLE_CACHING: 'false', ANALYTICS_ENABLED: 'true' } });
   const gwOff = await startGateway({ name: 'gateway (analytics off)', env: { ...mockProviderEnv(mock), ENABLE_CACHING: 'false', ANALYTICS_ENABLED: 'false' } });
   const pk = await startPortkey();
+  const floor = await startFloorProxy(mock);
   const [tokOn, tokOff] = [await gwOn.token(), await gwOff.token()];
 
   const targets: Target[] = [
@@ -30,6 +32,8 @@ await runBench('overhead', async () => {
     { id: 'rest', label: 'gateway REST', url: gwOn.url, requests: [restRequest(gwOn, tokOn)] },
     { id: 'graphql', label: 'gateway GraphQL', url: gwOn.url, requests: [graphqlRequest(gwOn, tokOn)], isError: graphqlIsError },
     { id: 'portkey', label: 'Portkey 1.15.2', url: pk.url, requests: [portkeyRequest(pk, mock)] },
+    // Not a target: what any Node proxy adds on this machine (bench/lib/floor-proxy.mjs).
+    { id: 'floor', label: 'minimal Node proxy (floor)', url: floor.url, requests: [buildRequest('POST', `${floor.url}/openai/v1/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody())] },
     { id: 'rest-noanalytics', label: 'gateway REST, analytics off', url: gwOff.url, requests: [restRequest(gwOff, tokOff)] },
     { id: 'graphql-noanalytics', label: 'gateway GraphQL, analytics off', url: gwOff.url, requests: [graphqlRequest(gwOff, tokOff)], isError: graphqlIsError },
   ];
@@ -43,7 +47,7 @@ await runBench('overhead', async () => {
   const lat = await interleavedRounds(targets, { rounds, connections: 1, durationMs: latencyMs, warmupMs: 200 });
   const added = (id: string, pick: 'p50' | 'p99') => median(lat[id]!.map((r, i) => r.latency[pick] - lat.direct![i]!.latency[pick]));
 
-  const sweepTargets = targets.filter((t) => t.id !== 'graphql-noanalytics');
+  const sweepTargets = targets.filter((t) => t.id !== 'graphql-noanalytics' && t.id !== 'floor');
   process.stderr.write(`rate sweep: ${sweepRounds} rounds, levels ${levels.join(',')}, ${stepMs} ms per step\n`);
   const sw = await sweep(sweepTargets, { rounds: sweepRounds, levels, stepMs, warmupMs: 200, p99BoundMs: P99_BOUND });
 
@@ -80,6 +84,12 @@ await runBench('overhead', async () => {
     restPeakVsPortkey: ratio(peak('rest'), peak('portkey')),
     graphqlPeakVsPortkey: ratio(peak('graphql'), peak('portkey')),
   };
+  // Not targets: the same ratios once the floor (what the minimal proxy adds) is taken out of both sides.
+  const aboveFloor = (id: string) => row(id).addedP50 - row('floor').addedP50;
+  const overFloor = {
+    restAddedP50AboveFloorVsPortkey: ratio(aboveFloor('rest'), aboveFloor('portkey')),
+    graphqlAddedP50AboveFloorVsPortkey: ratio(aboveFloor('graphql'), aboveFloor('portkey')),
+  };
   const targetsMet = {
     'REST added p50 <= 0.5 x Portkey': ratios.restAddedP50VsPortkey <= 0.5,
     'GraphQL added p50 <= 0.5 x Portkey': ratios.graphqlAddedP50VsPortkey <= 0.5,
@@ -97,10 +107,14 @@ await runBench('overhead', async () => {
     ['REST peak / Portkey peak', ratios.restPeakVsPortkey, targetsMet['REST peak rate >= 2 x Portkey']],
     ['GraphQL peak / Portkey peak', ratios.graphqlPeakVsPortkey, targetsMet['GraphQL peak rate >= 2 x Portkey']],
   ]);
+  printTable('Added p50 above the floor (the minimal proxy\'s added p50 taken out of both sides; not a target)', ['ratio', 'value'], [
+    ['REST / Portkey', overFloor.restAddedP50AboveFloorVsPortkey],
+    ['GraphQL / Portkey', overFloor.graphqlAddedP50AboveFloorVsPortkey],
+  ]);
 
   return {
     setup: {
-      pinning: 'gateways and Portkey on core 0; mock upstream and load generator on core 1',
+      pinning: 'gateways, Portkey and the minimal proxy on core 0; mock upstream and load generator on core 1',
       mock: 'test/mock-upstream, latency 0, openai route',
       gateway: 'node --import tsx src/main.ts, NODE_ENV=production, ENABLE_CACHING=false, embedded DB in a temp dir',
       rounds, sweepRounds, latencyMs, stepMs, levels, p99BoundMs: P99_BOUND,
@@ -108,6 +122,7 @@ await runBench('overhead', async () => {
     latency: latencyRows,
     peak: peakRows,
     ratios,
+    overFloor,
     targetsMet,
     raw: { latency: lat, sweep: sw },
   };

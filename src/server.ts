@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
+import { useCompiledOperations } from './graphql-jit.js';
 import { graphqlHandler } from './graphql-post.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
@@ -109,7 +110,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     logging: false,
     maxRequestBodySize: config.maxBodyBytes,
     maskedErrors: { maskError: maskGraphQLError(logger) },
-    plugins: [useAuthGuard()],
+    plugins: [useAuthGuard(), useCompiledOperations()],
     context: async (initial): Promise<GraphQLContext> => {
       const request = initial.request as Request | undefined;
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;

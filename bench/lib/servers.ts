@@ -180,6 +180,15 @@ export async function startPortkey(o: { cpu?: string } = {}): Promise<Portkey> {
   };
 }
 
+/** bench/lib/floor-proxy.mjs in front of the mock, on the server core: the floor of added latency. */
+export async function startFloorProxy(mock: Mock, o: { cpu?: string } = {}): Promise<{ proc: Managed; url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc = spawnNode({ name: 'floor-proxy', args: [path.join(ROOT, 'bench', 'lib', 'floor-proxy.mjs'), '--port', String(port), '--upstream', mock.url], env: { ...baseEnv(), NODE_ENV: 'production' }, cpu: o.cpu ?? SERVER_CPU });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/openai/v1/models`, proc);
+  return { proc, url, stop: () => proc.stop() };
+}
+
 /** Gateway variables that send the openai provider to the mock. */
 export function mockProviderEnv(mock: Mock): Record<string, string> {
   return { OPENAI_BASE_URL: mock.openai, OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_MODEL: MODEL };

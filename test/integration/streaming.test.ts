@@ -210,6 +210,49 @@ describe.each(BACKENDS)('streaming on %s', (backend) => {
     }
   });
 
+  it('passes the field arguments to the subscription however they are written (inline, or a variable of another name)', async () => {
+    const client = wsClient(t.url, token);
+    try {
+      const inline = await collect(client, { query: 'subscription { streamCompletion(input: { provider: "local", prompt: "written inline" }, chunkSize: 4) { content isComplete result { provider response } } }' });
+      expect(inline.error).toBeUndefined();
+      const renamed = await collect(client, {
+        query: 'subscription S($in: CompletionInput!, $size: Int) { streamCompletion(input: $in, chunkSize: $size) { content isComplete result { provider response } } }',
+        variables: { in: { provider: 'local', prompt: 'another variable name' }, size: 4 },
+      });
+      expect(renamed.error).toBeUndefined();
+      for (const r of [inline, renamed]) {
+        const chunks = r.results.map((x) => x.data.streamCompletion);
+        const last = chunks.at(-1)!;
+        expect(last).toMatchObject({ isComplete: true, result: { provider: 'local' } });
+        expect(chunks.slice(0, -1).map((c: { content: string }) => c.content).join('')).toBe(last.result.response);
+        expect(chunks.slice(0, -2).every((c: { content: string }) => c.content.length >= 4)).toBe(true);
+      }
+      // A bad argument is the client's error, with its code, not a broken stream.
+      const bad = await collect(client, { query: 'subscription { streamCompletion(input: { provider: "local", prompt: "x", maxTokens: -1 }) { content } }' });
+      expect(JSON.stringify(bad.error ?? bad.results)).toContain('VALIDATION_ERROR');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('tears the upstream stream down when a graphql-ws subscriber stops', async () => {
+    mock.configure({ chunkDelayMs: 100, chunks: 40 });
+    const client = wsClient(t.url, token);
+    try {
+      let received = 0;
+      const unsubscribe = client.subscribe(
+        { query: print(StreamCompletionDocument), variables: { input: { provider: 'openai', prompt: 'stop me', cache: { read: false, write: false } } } },
+        { next: () => void received++, error: () => {}, complete: () => {} },
+      );
+      await until(() => received >= 2, 'two chunks');
+      unsubscribe();
+      await until(() => mock.aborted('openai') === 1, 'the upstream abort');
+      await until(() => t.app.services.streaming.slots.active === 0, 'the stream slot');
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('streams over GraphQL SSE as well', async () => {
     const res = await fetch(`${t.url}/graphql`, {
       method: 'POST',
