@@ -3,49 +3,111 @@
 // execution per chunk, so this is most of what a streamed chunk costs in GraphQL
 // (bench/profile.ts --scenario ws: the executor's 10% of the CPU became 1.6%).
 //
+// Compiling costs about 1 ms (the completion mutation), three requests' worth, so a
+// document is compiled when it runs a second time; a one-off document (an explorer's)
+// runs on the generic executor.
+//
 // Subscriptions open their source stream with graphql-js (graphql-jit 0.8 hands the
 // subscribe resolver the operation's variables instead of the field's arguments) and
 // map each event through the compiled operation.
-import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type VariableDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
-type Compiled = CompiledQuery | ExecutionResult;
+type Compiled = { query: CompiledQuery; variables: readonly VariableDefinitionNode[] };
+/** Per document and operation name: runs so far, then the compiled operation ('generic' if it would not compile). */
+type Entry = number | Compiled | 'generic';
 
 export function useCompiledOperations(): Plugin {
   // Yoga's parser cache hands back the same DocumentNode for the same query text.
-  const cache = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  const cache = new WeakMap<DocumentNode, Map<string, Entry>>();
 
-  const compiled = (args: ExecutionArgs): Compiled => {
+  /** The compiled operation once the document runs a second time; null before. */
+  const compiled = (args: ExecutionArgs): Compiled | null => {
     let byName = cache.get(args.document);
     if (!byName) cache.set(args.document, (byName = new Map()));
     const name = args.operationName ?? '';
-    let c = byName.get(name);
-    if (!c) byName.set(name, (c = compileQuery(args.schema, args.document, args.operationName ?? undefined)));
+    const entry = byName.get(name) ?? 0;
+    if (entry === 'generic') return null;
+    if (typeof entry !== 'number') return entry;
+    if (entry < 1) {
+      byName.set(name, entry + 1);
+      return null;
+    }
+    const query = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    if (!isCompiledQuery(query)) {
+      // The generic executor gives the answer (and the error) graphql-js users expect.
+      byName.set(name, 'generic');
+      return null;
+    }
+    const c: Compiled = { query, variables: getOperationAST(args.document, args.operationName)?.variableDefinitions ?? [] };
+    byName.set(name, c);
     return c;
   };
 
-  const execute = (args: ExecutionArgs) => {
-    const c = compiled(args);
-    return isCompiledQuery(c) ? c.query(args.rootValue, args.contextValue, args.variableValues ?? {}) : c;
+  const run = (query: CompiledQuery, args: ExecutionArgs, root: unknown) => {
+    const result = query.query(root, args.contextValue, args.variableValues ?? {});
+    return result instanceof Promise ? result.then((r) => located(r, args.document)) : located(result, args.document);
   };
 
-  const subscribe = async (args: ExecutionArgs) => {
-    const c = compiled(args);
-    if (!isCompiledQuery(c)) return c;
+  const execute = (c: Compiled, args: ExecutionArgs) => {
+    // Variables are checked by graphql-js, for the same errors (and messages) as the generic executor's.
+    const checked = getVariableValues(args.schema, c.variables, args.variableValues ?? {}, { maxErrors: 50 });
+    if (checked.errors) return { errors: checked.errors };
+    return run(c.query, args, args.rootValue);
+  };
+
+  const subscribe = async (c: Compiled, args: ExecutionArgs) => {
+    // graphql-js checks the variables and calls the subscribe resolver with the field's arguments.
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-    return mapEvents(source, (event) => c.query(event, args.contextValue, args.variableValues ?? {}));
+    const query = c.query;
+    return mapEvents(source, (event) => run(query, args, event));
   };
 
   return {
-    onExecute({ setExecuteFn }) {
-      setExecuteFn(execute as never);
+    onExecute({ args, setExecuteFn }) {
+      const c = compiled(args);
+      if (c) setExecuteFn(((a: ExecutionArgs) => execute(c, a)) as never);
     },
-    onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(subscribe as never);
+    onSubscribe({ args, setSubscribeFn }) {
+      const c = compiled(args);
+      if (c) setSubscribeFn(((a: ExecutionArgs) => subscribe(c, a)) as never);
     },
   };
+}
+
+/**
+ * graphql-jit's field errors say where they are (`locations`) but not in which document,
+ * and the error masking and Yoga's serializer keep locations only from the document
+ * (nodes, or source and positions): they are rebuilt with the source, as graphql-js has them.
+ */
+function located(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  const source = document.loc?.source;
+  if (!result.errors?.length || !source || result.errors.every((e) => e.source || !e.locations?.length)) return result;
+  const lineStarts = [0];
+  for (const m of source.body.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(m.index + m[0].length);
+  const errors = result.errors.map((e) =>
+    e.source || !e.locations?.length
+      ? e
+      : new GraphQLError(e.message, {
+          source,
+          positions: e.locations.map((l) => (lineStarts[l.line - 1] ?? 0) + l.column - 1),
+          path: e.path,
+          originalError: e.originalError,
+          extensions: e.extensions,
+        }),
+  );
+  return { ...result, errors };
 }
 
 /** Maps each event; returning or throwing into the result closes the source. */

@@ -73,6 +73,8 @@ export function maskGraphQLError(logger: Logger) {
     if (original instanceof GatewayError) {
       return createGraphQLError(original.message, {
         nodes: graphQLError.nodes,
+        source: graphQLError.source,
+        positions: graphQLError.positions,
         path: graphQLError.path,
         extensions: {
           code: original.code,
@@ -82,8 +84,10 @@ export function maskGraphQLError(logger: Logger) {
         },
       });
     }
-    if ((graphQLError as { name?: unknown })?.name === 'GraphQLError' && !graphQLError.originalError) {
-      // About the request itself (syntax, validation, variables): the client's to fix, so said as it is.
+    const isGraphQL = (e: unknown) => (e as { name?: unknown } | undefined)?.name === 'GraphQLError';
+    // About the request itself (syntax, validation, variables: a variable's value the scalar
+    // refused comes with the scalar's error as its cause and no path): the client's to fix.
+    if (isGraphQL(graphQLError) && (!graphQLError.originalError || (!graphQLError.path && isGraphQL(graphQLError.originalError)))) {
       if (graphQLError.extensions?.code) return graphQLError;
       return createGraphQLError(graphQLError.message, {
         nodes: graphQLError.nodes,
@@ -94,7 +98,13 @@ export function maskGraphQLError(logger: Logger) {
       });
     }
     logUnexpected(logger, original);
-    return createGraphQLError(message, { nodes: graphQLError?.nodes, path: graphQLError?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    return createGraphQLError(message, {
+      nodes: graphQLError?.nodes,
+      source: graphQLError?.source,
+      positions: graphQLError?.positions,
+      path: graphQLError?.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   };
 }
 

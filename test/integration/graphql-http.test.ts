@@ -33,14 +33,14 @@ function cases(): Case[] {
   return [
     { name: 'a query', body: json({ query: '{ me { username role } }' }), headers: auth },
     { name: 'a query with operationName and variables', body: json({ query: 'query A { me { username } } query B($x: Int) { __typename }', operationName: 'A', variables: {} }), headers: auth },
-    { name: 'a mutation', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content provider cached } }', variables: { i: { prompt: 'hello', provider: 'openai', model: 'gpt-4o-mini' } } }), headers: auth },
-    { name: 'a gateway error from a resolver', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content } }', variables: { i: { prompt: 'hello', provider: 'openai', temperature: 9 } } }), headers: auth },
+    { name: 'a mutation', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response provider cached } }', variables: { i: { prompt: 'hello', provider: 'openai', model: 'gpt-4o-mini' } } }), headers: auth },
+    { name: 'a gateway error from a resolver', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response } }', variables: { i: { prompt: 'hello', provider: 'openai', temperature: 9 } } }), headers: auth },
     { name: 'no credentials', body: json({ query: '{ me { username } }' }) },
     { name: 'a bad token', body: json({ query: '{ me { username } }' }), headers: { authorization: 'Bearer not-a-token' } },
     { name: 'a public field without credentials', body: json({ query: '{ __typename }' }) },
     { name: 'a validation error (application/json)', body: json({ query: '{ nope }' }), headers: auth },
     { name: 'a validation error (graphql-response+json)', body: json({ query: '{ nope }' }), headers: { ...auth, accept: 'application/graphql-response+json' } },
-    { name: 'a variable of the wrong type', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { content } }', variables: { i: { prompt: 5 } } }), headers: auth },
+    { name: 'a variable of the wrong type', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response } }', variables: { i: { prompt: 5 } } }), headers: auth },
     { name: 'a syntax error', body: json({ query: '{ me { ' }), headers: auth },
     { name: 'malformed JSON', body: '{"query": ', headers: auth },
     { name: 'no query', body: json({ variables: {} }), headers: auth },
@@ -115,6 +115,15 @@ describe('POST /graphql with JSON answers exactly as Yoga does', () => {
     });
   });
 
+  it('answers a variable the scalar refuses as the client\'s error (BAD_USER_INPUT, 400), not a masked internal one', async () => {
+    const body = json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response } } # wrong variable', variables: { i: { prompt: 5 } } });
+    for (let run = 0; run < 3; run++) {
+      const res = await viaServer({ name: 'variable', body, headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body).errors[0]).toMatchObject({ message: expect.stringContaining('String cannot represent a non string value: 5'), extensions: { code: 'BAD_USER_INPUT' } });
+    }
+  });
+
   it('refuses bodies over MAX_BODY_BYTES with 413', async () => {
     const res = await fetch(`${t.url}/graphql`, {
       method: 'POST',
@@ -122,5 +131,37 @@ describe('POST /graphql with JSON answers exactly as Yoga does', () => {
       body: json({ query: `{ __typename } # ${'x'.repeat(t.config.maxBodyBytes)}` }),
     });
     expect(res.status).toBe(413);
+  });
+});
+
+describe('a compiled operation (src/graphql-jit.ts) answers as the generic executor does', () => {
+  // A document runs on the generic executor the first time and compiled after that.
+  const extra = (auth: Record<string, string>): Case[] => [
+    { name: 'analytics with arguments and nested lists', body: json({ query: 'query($d: Int) { analyticsSummary(days: $d) { totalRequests totalCost } analyticsProviders(days: 7) { provider requests } analyticsTrends { dailyCosts { date cost } } }', variables: { d: 3 } }), headers: auth },
+    { name: 'an enum, a list argument and a Float', body: json({ query: '{ batchSimilarity(prompts: ["hello there friend", "hello there friend!", "something else"], similarityThreshold: 0.8) { index1 index2 similarity } batchEstimate(prompts: ["a", "b"]) { totalPrompts } }' }), headers: auth },
+    { name: 'a non-null field that fails (error bubbling)', body: json({ query: 'mutation { clearCache(provider: "openai") }' }), headers: {} },
+    { name: 'a missing required variable', body: json({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response } }' }), headers: auth },
+    { name: 'aliases, fragments and __typename', body: json({ query: 'query { a: me { ...U } b: me { username } } fragment U on User { __typename username role }' }), headers: auth },
+  ];
+
+  const fresh = (c: Case, tag: string): Case => {
+    try {
+      const body = JSON.parse(c.body);
+      if (body && typeof body.query === 'string') return { ...c, body: json({ ...body, query: `${body.query}\n# ${tag}` }) };
+    } catch {
+      // not JSON: sent as it is
+    }
+    return c;
+  };
+
+  it('for every request kind, on its first, second and third run', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    for (const [i, c] of [...cases(), ...extra(auth)].entries()) {
+      const mine = fresh(c, `compiled-${i}`);
+      const runs = [await viaServer(mine), await viaServer(mine), await viaServer(mine)];
+      for (const r of runs.slice(1)) {
+        expect({ name: c.name, status: r.status, type: r.type, body: stable(r.body) }).toEqual({ name: c.name, status: runs[0]!.status, type: runs[0]!.type, body: stable(runs[0]!.body) });
+      }
+    }
   });
 });
