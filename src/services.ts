@@ -86,7 +86,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     coalesceWaitMs: Math.min(config.requestTimeoutMs, 30_000),
   }, logger);
   const pricing = new Pricing(loadPriceTable(config.pricingFile));
-  const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql), { enabled: config.analyticsEnabled }, logger);
+  const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql, logger), { enabled: config.analyticsEnabled }, logger);
   const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
   const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
   const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);

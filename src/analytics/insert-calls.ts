@@ -11,6 +11,7 @@
 // skips the rows already there.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SqlRunner } from '../db/sql-runner.js';
+import type { Logger } from '../logger.js';
 import type { StoredCall } from './recorder.js';
 
 export type BatchWriter = (rows: StoredCall[]) => Promise<void>;
@@ -34,14 +35,25 @@ export function callsCsv(rows: StoredCall[]): string {
   return csv;
 }
 
-export function insertCalls(prisma: PrismaClient, sql?: SqlRunner): BatchWriter {
+/** A repeated batch makes COPY fail on the primary key: expected, and not worth a log line. */
+const UNIQUE_VIOLATION = '23505';
+const WARN_EVERY_MS = 60_000;
+
+export function insertCalls(prisma: PrismaClient, sql?: SqlRunner, logger?: Logger): BatchWriter {
   const json = insertJson(prisma);
   const copy = sql?.copyCsv?.bind(sql);
   if (!copy) return json;
+  let lastWarning = -Infinity;
   return async (rows) => {
     try {
       await copy('api_calls', COLUMNS, callsCsv(rows));
-    } catch {
+    } catch (e) {
+      // Any other failure is said (at most once a minute): a COPY failing every time would
+      // otherwise go unseen while every batch paid for both statements.
+      if ((e as { code?: unknown }).code !== UNIQUE_VIOLATION && Date.now() - lastWarning > WARN_EVERY_MS) {
+        lastWarning = Date.now();
+        logger?.warn('usage rows: COPY failed, writing them with INSERT instead', { error: (e as Error).message?.slice(0, 300) });
+      }
       await json(rows);
     }
   };

@@ -34,9 +34,12 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
     // The embedded database takes batches through COPY (the JSON statement when that fails).
     let copies = 0;
     const sql = db.sql.copyCsv ? { ...db.sql, copyCsv: (...a: Parameters<NonNullable<typeof db.sql.copyCsv>>) => (copies++, db.sql.copyCsv!(...a)) } : db.sql;
-    const write = insertCalls(db.prisma, sql);
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (msg: string) => void warnings.push(msg) };
+    const write = insertCalls(db.prisma, sql, logger);
     await write(rows);
     await write(rows); // COPY fails on the duplicate ids; the JSON statement skips them
+    expect(warnings).toEqual([]); // an expected failure: no log line
     const stored = await db.prisma.apiCall.findMany({ orderBy: { createdAt: 'asc' } });
     expect(stored).toHaveLength(3);
     expect(stored).toEqual(rows.map((r) => ({ ...r })));
@@ -46,5 +49,26 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
     const more = rows.map((r) => ({ ...r, id: crypto.randomUUID() }));
     await write(more);
     expect(await db.prisma.apiCall.count()).toBe(6);
+  });
+
+  it('says when COPY fails for another reason, once a minute, and still stores the batch', async () => {
+    if (!db.sql.copyCsv) return; // PostgreSQL takes the JSON statement directly
+    const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, fields }) };
+    // COPY into a column list the table does not have: the database refuses it.
+    const broken = { ...db.sql, copyCsv: (_t: string, columns: string[], csv: string) => db.sql.copyCsv!('api_calls', [...columns.slice(0, -1), 'no_such_column'], csv) };
+    const write = insertCalls(db.prisma, broken, logger);
+    const before = await db.prisma.apiCall.count();
+    const batch = (): StoredCall[] => [{
+      id: crypto.randomUUID(), createdAt: new Date(), userId: null, provider: 'openai', model: 'gpt-4o-mini', source: 'rest', inputTokens: 1,
+      outputTokens: 1, costUsd: 0, listCostUsd: 0, costEstimated: false, latencyMs: 1, cached: false, optimized: false, tokensSaved: 0,
+      streamed: false, status: 'success', errorCode: null,
+    }];
+    await write(batch());
+    await write(batch());
+    expect(await db.prisma.apiCall.count()).toBe(before + 2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/COPY failed/);
+    expect(String(warnings[0]!.fields?.error)).toMatch(/no_such_column/);
   });
 });
