@@ -69,24 +69,29 @@ export async function* guardedStream(
   produce: (signal: AbortSignal) => AsyncGenerator<unknown, StreamEnd>,
 ): AsyncGenerator<StreamEvent> {
   const link = linkedAbort(signal);
+  // Iterated by hand (one generator layer less per chunk than for await over a wrapper that
+  // captures the return value); closed by hand below when the consumer stops early.
+  const texts = produce(link.signal);
   let finished = false;
-  let end: StreamEnd | undefined;
-  // for await closes `produce` (and so the SDK's iterator) when the consumer stops early.
-  async function* run() {
-    end = yield* produce(link.signal);
-  }
   try {
-    for await (const text of run()) {
+    let r = await texts.next();
+    while (!r.done) {
+      const text = r.value;
       if (typeof text === 'string' && text.length > 0) yield { type: 'delta', text };
+      r = await texts.next();
     }
     if (signal.aborted) throw abortedError(provider, signal);
     finished = true;
     link.dispose();
-    yield { type: 'done', ...end! };
+    yield { type: 'done', ...r.value };
   } catch (err) {
     throw fail(err, signal);
   } finally {
-    if (!finished) link.abort();
+    if (!finished) {
+      // Closes `produce` (and so the SDK's iterator), then tears the request down.
+      await texts.return(undefined as never).catch(() => {});
+      link.abort();
+    }
     link.dispose();
   }
 }
