@@ -59,11 +59,16 @@ export function useCompiledOperations(): Plugin {
     return result instanceof Promise ? result.then((r) => located(r, args.document)) : located(result, args.document);
   };
 
-  const execute = (c: Compiled, args: ExecutionArgs) => {
-    // Variables are checked by graphql-js, for the same errors (and messages) as the generic executor's.
+  /** The generic executor's errors for variables the compiled operation refused (no resolver ran). */
+  const variableErrors = (c: Compiled, args: ExecutionArgs, result: ExecutionResult): ExecutionResult => {
+    if ('data' in result || !result.errors?.length) return result;
     const checked = getVariableValues(args.schema, c.variables, args.variableValues ?? {}, { maxErrors: 50 });
-    if (checked.errors) return { errors: checked.errors };
-    return run(c.query, args, args.rootValue);
+    return checked.errors ? { errors: checked.errors } : result;
+  };
+
+  const execute = (c: Compiled, args: ExecutionArgs) => {
+    const result = run(c.query, args, args.rootValue);
+    return result instanceof Promise ? result.then((r) => variableErrors(c, args, r)) : variableErrors(c, args, result);
   };
 
   const subscribe = async (c: Compiled, args: ExecutionArgs) => {
