@@ -135,6 +135,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       return { ready: database.ok && redis.ok, database, redis };
     },
     async close() {
+      await cache.close();
       await recorder.close(config.shutdownTimeoutMs);
       await analytics.close();
       await pubsub.close().catch(() => {});

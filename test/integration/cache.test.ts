@@ -190,8 +190,18 @@ describe('cache shared through Redis by several instances', () => {
       expect(burst.every((r) => r.status === 200)).toBe(true);
       expect(mock.count('gemini')).toBe(2);
 
+      // Each instance sends its counts to the shared hash within a second: b's reach a by themselves.
+      const hitsOnA = async () => (await a.request('GET', '/api/ai/cache/stats', { token: ta })).body.cache_hits as number;
+      await b.app.services.cache.flushStats(); // what b counted so far
+      const seenByA = await hitsOnA();
+      await b.request('POST', '/api/ai/gemini', { token: tb, body: { prompt: 'across instances' } });
+      const deadline = Date.now() + 5_000;
+      while ((await hitsOnA()) === seenByA && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await hitsOnA()).toBe(seenByA + 1);
+
+      await a.app.services.cache.flushStats();
       const statsBefore = (await a.request('GET', '/api/ai/cache/stats', { token: ta })).body;
-      await b.stop({ cleanup: false });
+      await b.stop({ cleanup: false }); // sends what b still had pending
       const c = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock), share: shared });
       const tc = await c.adminToken();
       const statsAfter = (await c.request('GET', '/api/ai/cache/stats', { token: tc })).body;
