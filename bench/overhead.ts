@@ -3,10 +3,9 @@
 // proxying to the same mock, in one interleaved run.
 //   node --import tsx bench/overhead.ts [--quick] [--rounds 5] [--levels 1,2,4,8,16,32,64]
 import { benchArgs, listArg, numberArg } from './lib/args.js';
-import { buildRequest } from './lib/http-load.js';
-import { directRequest, graphqlIsError, graphqlRequest, openaiBody, portkeyRequest, restRequest } from './lib/payloads.js';
+import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from './lib/payloads.js';
 import { runBench } from './lib/run.js';
-import { UPSTREAM_KEY, mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from './lib/servers.js';
+import { mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from './lib/servers.js';
 import { median, ratio } from './lib/stats.js';
 import { interleavedRounds, med, sweep, verify, type Target } from './lib/suite.js';
 import { printTable } from './lib/table.js';
@@ -33,7 +32,7 @@ await runBench('overhead', async () => {
     { id: 'graphql', label: 'gateway GraphQL', url: gwOn.url, requests: [graphqlRequest(gwOn, tokOn)], isError: graphqlIsError },
     { id: 'portkey', label: 'Portkey 1.15.2', url: pk.url, requests: [portkeyRequest(pk, mock)] },
     // Not a target: what any Node proxy adds on this machine (bench/lib/floor-proxy.mjs).
-    { id: 'floor', label: 'minimal Node proxy (floor)', url: floor.url, requests: [buildRequest('POST', `${floor.url}/openai/v1/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody())] },
+    { id: 'floor', label: 'minimal Node proxy (floor)', url: floor.url, requests: [directRequest(floor)] },
     { id: 'rest-noanalytics', label: 'gateway REST, analytics off', url: gwOff.url, requests: [restRequest(gwOff, tokOff)] },
     { id: 'graphql-noanalytics', label: 'gateway GraphQL, analytics off', url: gwOff.url, requests: [graphqlRequest(gwOff, tokOff)], isError: graphqlIsError },
   ];

@@ -153,11 +153,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     if (stopping) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
-      graphql(req, res).catch((e: unknown) => {
-        services.logger.error('GraphQL request failed', { error: e instanceof Error ? e.message : String(e) });
-        if (!res.headersSent) sendError(res, e, services.logger);
-        else res.destroy();
-      });
+      // sendError logs what was not expected and ends a response already under way.
+      graphql(req, res).catch((e: unknown) => sendError(res, e, services.logger));
       return;
     }
     if (path === '/health') {

@@ -2,11 +2,11 @@
 // is the latency at 1 connection work, or waiting? (gateway REST, gateway GraphQL, Portkey,
 // the minimal proxy). Servers on core 0, mock and load on core 1, as in bench/overhead.ts.
 //   node --import tsx bench/experiments/cpu-per-request.mts [--ms 4000]
-import { buildRequest, closedLoop } from '../lib/http-load.js';
-import { graphqlRequest, openaiBody, portkeyRequest, restRequest } from '../lib/payloads.js';
+import { closedLoop } from '../lib/http-load.js';
+import { directRequest, graphqlRequest, portkeyRequest, restRequest } from '../lib/payloads.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpuSeconds, pinSelf, stopAll } from '../lib/proc.js';
-import { UPSTREAM_KEY, mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from '../lib/servers.js';
+import { mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from '../lib/servers.js';
 
 pinSelf();
 /** Per thread name: [user, system] CPU seconds. */
@@ -42,7 +42,7 @@ const targets = [
   { name: 'gateway REST', pid: gw.proc.pid, url: gw.url, req: restRequest(gw, token) },
   { name: 'gateway GraphQL', pid: gw.proc.pid, url: gw.url, req: graphqlRequest(gw, token) },
   { name: 'Portkey', pid: pk.proc.pid, url: pk.url, req: portkeyRequest(pk, mock) },
-  { name: 'minimal proxy', pid: floor.proc.pid, url: floor.url, req: buildRequest('POST', `${floor.url}/openai/v1/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody()) },
+  { name: 'minimal proxy', pid: floor.proc.pid, url: floor.url, req: directRequest(floor) },
 ];
 for (const t of targets) await closedLoop({ url: t.url, requests: [t.req], connections: 8, durationMs: 1500 });
 for (const c of [1, 16]) {

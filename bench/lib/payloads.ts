@@ -25,8 +25,9 @@ export function gqlInput(prompt = PROMPT, maxTokens = MAX_TOKENS, extra: Record<
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-export function directRequest(mock: Mock, prompt = PROMPT): Buffer {
-  return buildRequest('POST', `${mock.openai}/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody(prompt));
+/** An OpenAI chat request to `target.openai` (the mock, or the minimal proxy in front of it). */
+export function directRequest(target: Pick<Mock, 'openai'>, prompt = PROMPT): Buffer {
+  return buildRequest('POST', `${target.openai}/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody(prompt));
 }
 
 export function restRequest(gw: Gateway, token: string, prompt = PROMPT, extra: Record<string, unknown> = {}): Buffer {

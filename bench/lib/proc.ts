@@ -21,12 +21,7 @@ const CAN_PIN = os.cpus().length >= 2 && os.platform() === 'linux';
 
 /** Pins this process (all its threads) to the load core. */
 export function pinSelf(cpus = LOAD_CPU): void {
-  if (!CAN_PIN) return;
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // taskset missing: run unpinned
-  }
+  pinPids([process.pid], cpus); // taskset missing: run unpinned
 }
 
 export function freePort(): Promise<number> {

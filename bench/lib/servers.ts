@@ -181,12 +181,12 @@ export async function startPortkey(o: { cpu?: string } = {}): Promise<Portkey> {
 }
 
 /** bench/lib/floor-proxy.mjs in front of the mock, on the server core: the floor of added latency. */
-export async function startFloorProxy(mock: Mock, o: { cpu?: string } = {}): Promise<{ proc: Managed; url: string; stop(): Promise<void> }> {
+export async function startFloorProxy(mock: Mock, o: { cpu?: string } = {}): Promise<{ proc: Managed; url: string; openai: string; stop(): Promise<void> }> {
   const port = await freePort();
   const proc = spawnNode({ name: 'floor-proxy', args: [path.join(ROOT, 'bench', 'lib', 'floor-proxy.mjs'), '--port', String(port), '--upstream', mock.url], env: { ...baseEnv(), NODE_ENV: 'production' }, cpu: o.cpu ?? SERVER_CPU });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/openai/v1/models`, proc);
-  return { proc, url, stop: () => proc.stop() };
+  return { proc, url, openai: `${url}/openai/v1`, stop: () => proc.stop() };
 }
 
 /** Gateway variables that send the openai provider to the mock. */
