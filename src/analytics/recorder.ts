@@ -1,4 +1,6 @@
-// Records every completion off the request path: calls are queued in memory and
+// Records every completion off the request path: a call is taken in at once and handled
+// (listeners such as the metrics, then the write queue) once the event loop is done with
+// what it was doing, which is after the answer was written; calls are queued in memory and
 // written in batches. While the database is unavailable the queue holds them
 // (bounded; what is dropped past the bound is counted and reported) and the
 // writer retries with backoff. close() flushes what is left.
@@ -47,6 +49,10 @@ export interface RecorderOptions {
 export type StoredCall = CallRecord & { id: string; createdAt: Date };
 
 export class UsageRecorder {
+  /** Calls taken in and not yet handled, with their times; handled in `take` (after the answer is sent). */
+  private incoming: CallRecord[] = [];
+  private incomingAt: number[] = [];
+  private takeScheduled = false;
   private queue: StoredCall[] = [];
   private written = 0;
   private dropped = 0;
@@ -78,8 +84,32 @@ export class UsageRecorder {
     this.maxQueue = options.maxQueue ?? 100_000;
   }
 
-  /** Queues one call; never throws, never waits. */
+  /**
+   * Takes one call in; never throws, never waits. Its listeners and queueing run from
+   * setImmediate, after the answer that produced it was written: on the request path this
+   * costs an array push. Everything that reads the recorder (stats, flush, close) takes
+   * the calls in first.
+   */
   record(call: CallRecord): void {
+    this.incoming.push(call);
+    this.incomingAt.push(Date.now());
+    if (!this.takeScheduled) {
+      this.takeScheduled = true;
+      setImmediate(this.take);
+    }
+  }
+
+  private readonly take = (): void => {
+    this.takeScheduled = false;
+    const calls = this.incoming;
+    const times = this.incomingAt;
+    if (calls.length === 0) return;
+    this.incoming = [];
+    this.incomingAt = [];
+    for (let i = 0; i < calls.length; i++) this.handle(calls[i]!, times[i]!);
+  };
+
+  private handle(call: CallRecord, at: number): void {
     for (const l of this.recordListeners) {
       try {
         l(call);
@@ -98,7 +128,7 @@ export class UsageRecorder {
       if (this.queue.length <= this.inFlight) return;
       this.queue.splice(this.inFlight, 1);
     }
-    this.queue.push({ ...call, id: randomUUID(), createdAt: new Date() });
+    this.queue.push({ ...call, id: randomUUID(), createdAt: new Date(at) });
     this.schedule(this.queue.length >= this.flushAt ? 0 : this.flushIntervalMs);
   }
 
@@ -108,13 +138,14 @@ export class UsageRecorder {
     return () => this.listeners.delete(listener);
   }
 
-  /** Called synchronously for every call passed to record(), stored or not (metrics). */
+  /** Called for every call passed to record(), stored or not (metrics), once it is taken in (see record). */
   onRecord(listener: (call: CallRecord) => void): () => void {
     this.recordListeners.add(listener);
     return () => this.recordListeners.delete(listener);
   }
 
   stats(): RecorderStats {
+    this.take();
     return {
       enabled: this.options.enabled, queued: this.queue.length, written: this.written, dropped: this.dropped,
       failedFlushes: this.failedFlushes, lastError: this.lastError,
@@ -132,6 +163,7 @@ export class UsageRecorder {
 
   /** Writes everything queued now (in batches); resolves when done or when a batch failed. */
   flush(): Promise<void> {
+    this.take();
     if (this.flushing) return this.flushing;
     if (this.queue.length === 0) return Promise.resolve();
     // Assigned before the first await can settle it, and cleared only after it has:
@@ -175,6 +207,7 @@ export class UsageRecorder {
 
   /** Flushes on shutdown, retrying until `timeoutMs` has passed. */
   async close(timeoutMs = 5_000): Promise<void> {
+    this.take();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const deadline = Date.now() + timeoutMs;

@@ -17,7 +17,8 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
-const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer']);
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 type Body = string | Uint8Array | undefined;
 
@@ -50,14 +51,14 @@ function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']):
   const out: Record<string, string> = {};
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
+    // Framing and connection headers are the HTTP client's to set (fetch ignores them too;
+    // undici's request refuses some of them outright).
+    if (HOP_BY_HOP.has(key)) return;
     out[key] = key in out ? `${out[key]}, ${value}` : String(value);
   };
   if (init instanceof Headers) init.forEach((value, name) => add(name, value));
   else if (Array.isArray(init)) for (const [name, value] of init) add(name!, value!);
   else if (init) for (const name of Object.keys(init)) add(name, (init as Record<string, string>)[name]!);
-  // Framing and connection headers are the HTTP client's to set (fetch ignores them too;
-  // undici's request refuses some of them outright).
-  for (const name of HOP_BY_HOP) delete out[name];
   // The defaults fetch would add where the caller set none.
   out['accept'] ??= '*/*';
   if (typeof body === 'string') out['content-type'] ??= 'text/plain;charset=UTF-8';
@@ -65,14 +66,105 @@ function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']):
   return out;
 }
 
-function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
-  const headers = new Headers();
-  for (const name of Object.keys(raw)) {
-    const value = raw[name];
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.append(name, value);
+/**
+ * A response's headers: a real Headers (instanceof, every method) read straight from
+ * the names and values undici parsed, without the spec machinery a Headers pays per
+ * header (validation on each append, a sorted copy on each iteration), which the SDKs
+ * go through several times per response. The first change copies them into the Headers
+ * proper, which then answers everything.
+ */
+class ResponseHeaders extends Headers {
+  /** Lowercase name -> values, in name order; null once copied into the Headers proper. */
+  #raw: Map<string, string[]> | null = new Map();
+
+  constructor(raw: Dispatcher.ResponseData['headers']) {
+    super();
+    const map = this.#raw!;
+    for (const name of Object.keys(raw).sort()) {
+      const value = raw[name];
+      if (value === undefined) continue;
+      const key = name.toLowerCase();
+      const values = map.get(key) ?? [];
+      if (Array.isArray(value)) values.push(...value);
+      else values.push(value);
+      map.set(key, values);
+    }
   }
-  return headers;
+
+  #copy(): void {
+    const raw = this.#raw;
+    if (!raw) return;
+    this.#raw = null;
+    for (const [name, values] of raw) for (const v of values) super.append(name, v);
+  }
+
+  /** The lowercase name when the fast path can answer for it; undefined otherwise. */
+  #key(name: string): string | undefined {
+    if (!this.#raw || !HTTP_TOKEN.test(name)) return undefined; // an invalid name: Headers throws
+    return name.toLowerCase();
+  }
+
+  override get(name: string): string | null {
+    const key = this.#key(name);
+    if (key === undefined) return super.get(name);
+    const values = this.#raw!.get(key);
+    return values ? values.join(', ') : null;
+  }
+
+  override has(name: string): boolean {
+    const key = this.#key(name);
+    return key === undefined ? super.has(name) : this.#raw!.has(key);
+  }
+
+  override getSetCookie(): string[] {
+    return this.#raw ? [...(this.#raw.get('set-cookie') ?? [])] : super.getSetCookie();
+  }
+
+  override append(name: string, value: string): void {
+    this.#copy();
+    super.append(name, value);
+  }
+
+  override set(name: string, value: string): void {
+    this.#copy();
+    super.set(name, value);
+  }
+
+  override delete(name: string): void {
+    this.#copy();
+    super.delete(name);
+  }
+
+  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    if (!this.#raw) return super.forEach(callback, thisArg);
+    for (const [name, value] of this.#pairs()) callback.call(thisArg, value, name, this);
+  }
+
+  override entries(): HeadersIterator<[string, string]> {
+    return this.#raw ? (this.#pairs()[Symbol.iterator]() as HeadersIterator<[string, string]>) : super.entries();
+  }
+
+  override keys(): HeadersIterator<string> {
+    return this.#raw ? (this.#pairs().map(([name]) => name)[Symbol.iterator]() as HeadersIterator<string>) : super.keys();
+  }
+
+  override values(): HeadersIterator<string> {
+    return this.#raw ? (this.#pairs().map(([, value]) => value)[Symbol.iterator]() as HeadersIterator<string>) : super.values();
+  }
+
+  override [Symbol.iterator](): HeadersIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** What iterating a Headers gives: sorted names, values combined, but one pair per Set-Cookie. */
+  #pairs(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [name, values] of this.#raw!) {
+      if (name === 'set-cookie') for (const v of values) out.push([name, v]);
+      else out.push([name, values.join(', ')]);
+    }
+    return out;
+  }
 }
 
 function decoded(body: Readable, encoding: string | null): Readable {
@@ -127,6 +219,36 @@ function nodeBacked(node: Readable, onUse: () => void): ReadableStream<Uint8Arra
   return web;
 }
 
+/** A stream's bytes, read with events (no async iterator and promise per chunk). */
+function collect(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    // Destroyed without an error (an abort already handled elsewhere): what a for await would throw.
+    const onClose = () => onError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const done = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    if (stream.readableEnded) return resolve(Buffer.alloc(0));
+    if (stream.destroyed) return onError((stream.errored as Error | null) ?? new Error('Premature close'));
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+  });
+}
+
 /** What SDKs read of a Response; the rarer methods go through a real Response over the same bytes. */
 class UpstreamResponse {
   readonly type = 'basic';
@@ -165,9 +287,7 @@ class UpstreamResponse {
     this.#used = true;
     if (this.#web) return Buffer.from(await new Response(this.#web).arrayBuffer());
     if (!this.#stream) return Buffer.alloc(0);
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.#stream) chunks.push(chunk as Buffer);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    return collect(this.#stream);
   }
 
   async text(): Promise<string> {
@@ -217,6 +337,20 @@ class UpstreamResponse {
   }
 }
 
+/** A provider's few URLs, parsed once each (a bounded memo: an SDK calls the same endpoints over and over). */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+
+function parsedUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: u.pathname + u.search };
+    if (parsedUrls.size >= 500) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
 function networkError(err: unknown, signal: AbortSignal | null | undefined): unknown {
   if (signal?.aborted) return signal.reason;
   return new TypeError('fetch failed', { cause: err });
@@ -229,13 +363,13 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
   if (url === null || body === null || init?.redirect === 'manual' || init?.redirect === 'error') return fetch(input, init);
   const signal = init?.signal ?? undefined;
   if (signal?.aborted) throw signal.reason;
-  const target = new URL(url);
+  const target = parsedUrl(url);
   const method = (init?.method ?? 'GET').toUpperCase();
   let res: Dispatcher.ResponseData;
   try {
     res = await dispatcher().request({
       origin: target.origin,
-      path: target.pathname + target.search,
+      path: target.path,
       method: method as Dispatcher.HttpMethod,
       headers: headerRecord(init?.headers, init?.body),
       body,
@@ -249,7 +383,7 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
     res.body.resume();
     return fetch(url, init);
   }
-  const headers = responseHeaders(res.headers);
+  const headers = new ResponseHeaders(res.headers);
   const empty = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
   if (empty) res.body.resume();
   const stream = empty ? null : decoded(res.body, headers.get('content-encoding'));

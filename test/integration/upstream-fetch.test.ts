@@ -23,6 +23,13 @@ beforeAll(async () => {
           res.setHeader('set-cookie', ['a=1', 'b=2']);
           res.end(JSON.stringify({ method: req.method, headers: req.headers, body, search: url.search }));
           return;
+        case '/headers':
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('set-cookie', ['a=1', 'b=2']);
+          res.setHeader('X-Multi', ['1', '2']);
+          res.setHeader('x-request-id', 'req_1');
+          res.end('{}');
+          return;
         case '/gzip':
           res.setHeader('content-encoding', 'gzip');
           res.end(gzipSync('{"packed":"gzip"}'));
@@ -113,6 +120,41 @@ describe('upstreamFetch', () => {
       expect(res.bodyUsed).toBe(true);
       await expect(res.text()).rejects.toThrow(TypeError);
     }
+  });
+
+  it("answers every Headers read as the global fetch's response headers do, and stays a Headers after changes", async () => {
+    const [ours, theirs] = await Promise.all([upstreamFetch(`${base}/headers`), fetch(`${base}/headers`)]);
+    await Promise.all([ours.text(), theirs.text()]);
+    const h = ours.headers;
+    expect(h).toBeInstanceOf(Headers);
+    // The date header can differ by a second between the two answers.
+    const pairs = (x: Headers) => [...x].filter(([name]) => name !== 'date');
+    expect(pairs(h)).toEqual(pairs(theirs.headers));
+    expect([...h.entries()].filter(([n]) => n !== 'date')).toEqual([...theirs.headers.entries()].filter(([n]) => n !== 'date'));
+    expect([...h.keys()]).toEqual([...theirs.headers.keys()]);
+    const seen: string[] = [];
+    h.forEach((value, name, parent) => {
+      expect(parent).toBe(h);
+      seen.push(name);
+    });
+    expect(seen).toEqual([...theirs.headers.keys()]);
+    expect([...h.values()].length).toBe([...theirs.headers.values()].length);
+    expect(h.get('x-multi')).toBe('1, 2');
+    for (const name of ['Content-Type', 'set-cookie', 'SET-COOKIE', 'x-multi', 'X-Request-Id', 'x-missing', 'content-length']) {
+      expect(h.get(name)).toBe(theirs.headers.get(name));
+      expect(h.has(name)).toBe(theirs.headers.has(name));
+    }
+    expect(h.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(() => h.get('bad name')).toThrow(TypeError);
+    expect(new Headers(h).get('content-type')).toBe('application/json');
+    // A change: from then on it is the Headers proper.
+    h.append('x-added', '1');
+    h.set('content-type', 'text/plain');
+    h.delete('set-cookie');
+    expect(h.get('x-added')).toBe('1');
+    expect(h.get('content-type')).toBe('text/plain');
+    expect(h.getSetCookie()).toEqual([]);
+    expect([...h.keys()]).toContain('x-added');
   });
 
   it('sends bytes and URLSearchParams bodies, and adds the defaults fetch adds', async () => {

@@ -33,6 +33,9 @@ function logger() {
   return { l, warnings };
 }
 
+/** A call passed to record() is taken in (listeners, queue) once the event loop's turn is over. */
+const taken = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('usage recorder bound', () => {
   it('keeps at most maxQueue calls while the database is down, reports the dropped count, then writes the rest', async () => {
     const t = table();
@@ -59,7 +62,8 @@ describe('usage recorder bound', () => {
     for (let i = 1; i <= 4; i++) r.record(call(i));
     t.hold();
     const writing = r.flush(); // 1 and 2 in flight
-    r.record(call(5)); // full: 3 (the oldest not in flight) goes
+    r.record(call(5));
+    await taken(); // full: 3 (the oldest not in flight) goes
     t.state.held!.release();
     await writing;
     expect(t.rows.map((c) => c.inputTokens)).toEqual([1, 2, 4, 5]);
@@ -75,6 +79,7 @@ describe('usage recorder bound', () => {
     t.hold();
     const writing = r.flush();
     r.record(call(3));
+    await taken();
     t.state.held!.release();
     await writing;
     expect(t.rows.map((c) => c.inputTokens)).toEqual([1, 2]);
@@ -82,7 +87,7 @@ describe('usage recorder bound', () => {
     await r.close();
   });
 
-  it('tells onRecord listeners about every call, even with analytics off', () => {
+  it('tells onRecord listeners about every call, even with analytics off', async () => {
     const t = table();
     const r = new UsageRecorder(t.write, { enabled: false }, logger().l);
     const seen: number[] = [];
@@ -91,8 +96,12 @@ describe('usage recorder bound', () => {
       throw new Error('a broken listener');
     });
     r.record(call(7));
+    expect(seen).toEqual([]); // after the answer is written, not on the request path
+    await taken();
+    expect(seen).toEqual([7]);
     off();
     r.record(call(8));
+    await taken();
     expect(seen).toEqual([7]);
     expect(r.stats().queued).toBe(0);
   });
