@@ -70,6 +70,13 @@ function plainParams(value: unknown): Params | null {
  * hands every other request to Yoga.
  */
 export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (error: unknown) => void) {
+  // Query texts that parsed and validated, with their document: parsing and validating
+  // depend only on the text and the schema, which is fixed, so a text sent again skips
+  // both (and the plugins' hooks around them, which cache the same outcome). Bounded:
+  // emptied when full.
+  const valid = new Map<string, DocumentNode>();
+  const VALID_MAX = 1000;
+
   /** Yoga answers a request whose body we already read. */
   async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer, signal: AbortSignal): Promise<void> {
     const headers = new Headers();
@@ -132,15 +139,21 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
     if (!params) return toYoga(req, res, body, signal);
 
     const enveloped = yoga.getEnveloped({ req, res, params, signal });
+    const cached = valid.get(params.query);
+    const known = cached !== undefined;
     let document: DocumentNode;
     try {
-      document = enveloped.parse(params.query);
+      document = cached ?? enveloped.parse(params.query);
     } catch {
       return toYoga(req, res, body, signal); // a syntax error: Yoga words and codes it
     }
     const operation = getOperationAST(document, params.operationName);
     if (!operation || operation.operation === 'subscription') return toYoga(req, res, body, signal);
-    const errors = enveloped.validate(enveloped.schema, document);
+    const errors = known ? [] : enveloped.validate(enveloped.schema, document);
+    if (!known && errors.length === 0) {
+      if (valid.size >= VALID_MAX) valid.clear();
+      valid.set(params.query, document);
+    }
     let result: ExecutionResult = { errors };
     if (!errors.length) {
       let contextValue: unknown;

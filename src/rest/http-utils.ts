@@ -13,8 +13,25 @@ export function clientGone(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). Events rather than for await: no promise per chunk. */
-export function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). A small body usually comes
+ * in the packet that carried the headers: once the HTTP parser is done with that packet
+ * (after one microtask, when the handler starts synchronously) it is whole in the stream's
+ * buffer and is taken from there. Otherwise it is read with events as it arrives.
+ */
+export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (!req.complete) await undefined;
+  if (req.complete && req.readableFlowing === null && !req.destroyed && req.readableLength <= maxBytes) {
+    const chunks: Buffer[] = [];
+    for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
+    // Nothing left once read() returns null on a complete message: the stream ends by itself.
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+  return readArriving(req, maxBytes);
+}
+
+/** The body read as it arrives, with events (no promise per chunk). */
+function readArriving(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,5 +1,6 @@
 // The foundation through real sockets: health, readiness, auth (JWT and API
 // keys), REST and GraphQL error shapes, on both storage backends.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -65,6 +66,41 @@ describe.each(BACKENDS)('server on %s', (backend) => {
     const method = await t.request('GET', '/api/auth/login');
     expect([method.status, method.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
     expect(method.headers.get('allow')).toBe('POST');
+  });
+
+  it('reads bodies that arrive in pieces, with or without a length, and bounds chunked ones', async () => {
+    /** A raw HTTP/1.1 exchange: the request written in pieces, a pause between them. */
+    const raw = (pieces: string[]) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const u = new URL(t.url);
+        const socket = net.connect(Number(u.port), u.hostname);
+        let data = '';
+        socket.on('data', (d) => (data += d.toString('utf8')));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head, ...rest] = data.split('\r\n\r\n');
+          const body = rest.join('\r\n\r\n');
+          const chunked = /transfer-encoding: chunked/i.test(head!);
+          resolve({ status: Number(head!.split(' ')[1]), body: JSON.parse(chunked ? body.split('\r\n')[1]! : body) });
+        });
+        socket.on('connect', async () => {
+          for (const p of pieces) {
+            socket.write(p);
+            await new Promise((r) => setTimeout(r, 30));
+          }
+        });
+      });
+    const login = JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' });
+    const head = (extra: string) => `POST /api/auth/login HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n${extra}\r\n`;
+    const split = await raw([head(`content-length: ${login.length}\r\n`) + login.slice(0, 10), login.slice(10)]);
+    expect(split.status).toBe(200);
+    expect(split.body.token_type).toBe('bearer');
+    const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+    const chunked = await raw([head('transfer-encoding: chunked\r\n') + chunk(login.slice(0, 10)), chunk(login.slice(10)) + '0\r\n\r\n']);
+    expect(chunked.status).toBe(200);
+    const big = 'x'.repeat(1500);
+    const tooBig = await raw([head('transfer-encoding: chunked\r\n') + chunk(`{"username":"${big}",`), chunk(`"password":"${big}"}`) + '0\r\n\r\n']);
+    expect([tooBig.status, tooBig.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
   it('lets admins create, use, list and revoke API keys', async () => {
