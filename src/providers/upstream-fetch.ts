@@ -233,7 +233,8 @@ function collect(stream: Readable): Promise<Buffer> {
       reject(err);
     };
     // Destroyed without an error (an abort already handled elsewhere): what a for await would throw.
-    const onClose = () => onError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const prematureClose = () => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    const onClose = () => onError(prematureClose());
     const done = () => {
       stream.off('data', onData);
       stream.off('end', onEnd);
@@ -241,7 +242,7 @@ function collect(stream: Readable): Promise<Buffer> {
       stream.off('close', onClose);
     };
     if (stream.readableEnded) return resolve(Buffer.alloc(0));
-    if (stream.destroyed) return onError((stream.errored as Error | null) ?? new Error('Premature close'));
+    if (stream.destroyed) return onError((stream.errored as Error | null) ?? prematureClose());
     stream.on('data', onData);
     stream.once('end', onEnd);
     stream.once('error', onError);
