@@ -1,6 +1,8 @@
 // Cache-hit latency of the REST completion path at 1 and 50 connections, with the
 // in-memory store and with Redis (with the embedded database, and with PostgreSQL as
 // docker-compose deploys it), next to GET /health (the HTTP floor of the same server).
+// Redis rows run with the default in-process tier in front of Redis (CACHE_LOCAL_ENTRIES);
+// one more row turns it off, so every hit is a Redis round trip.
 //   node --import tsx bench/cache.ts [--quick] [--rounds 5]
 import { benchArgs, numberArg } from './lib/args.js';
 import { buildRequest } from './lib/http-load.js';
@@ -41,6 +43,7 @@ await runBench('cache', async () => {
   if (!redis) console.error('no Redis (no redis-server binary, and none at BENCH_REDIS_URL): measuring the memory store only');
   const db = redis && (await pgReachable()) ? await createDatabase() : null;
   const pgPrefix = redisPrefix();
+  const noLocalPrefix = redisPrefix();
   try {
     const mock = await startMock({ latencyMs: 0 });
     const common = { ...mockProviderEnv(mock), ENABLE_CACHING: 'true', ANALYTICS_ENABLED: 'true' };
@@ -48,6 +51,9 @@ await runBench('cache', async () => {
     const gwNoAnalytics = await startGateway({ name: 'gateway (memory cache, analytics off)', env: { ...common, ANALYTICS_ENABLED: 'false' } });
     const gwRedis = redis
       ? await startGateway({ name: 'gateway (redis cache)', env: { ...common, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix } })
+      : null;
+    const gwRedisNoLocal = redis
+      ? await startGateway({ name: 'gateway (redis cache, no local tier)', env: { ...common, REDIS_URL: redis.url, REDIS_KEY_PREFIX: noLocalPrefix, CACHE_LOCAL_ENTRIES: '0' } })
       : null;
     // The compose deployment: PostgreSQL for the records, Redis for the cache.
     const gwRedisPg = db
@@ -59,6 +65,8 @@ await runBench('cache', async () => {
     await warm(gwMem, tokMem);
     await warm(gwNoAnalytics, tokNoAnalytics);
     if (gwRedis) await warm(gwRedis, tokRedis);
+    const tokRedisNoLocal = gwRedisNoLocal ? await gwRedisNoLocal.token() : '';
+    if (gwRedisNoLocal) await warm(gwRedisNoLocal, tokRedisNoLocal);
     const tokRedisPg = gwRedisPg ? await gwRedisPg.token() : '';
     if (gwRedisPg) await warm(gwRedisPg, tokRedisPg);
 
@@ -68,6 +76,7 @@ await runBench('cache', async () => {
     ];
     targets.push({ id: 'memory-noanalytics', label: 'cache hit, memory store, analytics off', url: gwNoAnalytics.url, requests: prompts.map((p) => restRequest(gwNoAnalytics, tokNoAnalytics, p)) });
     if (gwRedis) targets.push({ id: 'redis', label: 'cache hit, Redis (embedded database)', url: gwRedis.url, requests: prompts.map((p) => restRequest(gwRedis, tokRedis, p)) });
+    if (gwRedisNoLocal) targets.push({ id: 'redis-nolocal', label: 'cache hit, Redis, no local tier (embedded database)', url: gwRedisNoLocal.url, requests: prompts.map((p) => restRequest(gwRedisNoLocal, tokRedisNoLocal, p)) });
     if (gwRedisPg) targets.push({ id: 'redis-pg', label: 'cache hit, Redis + PostgreSQL', url: gwRedisPg.url, requests: prompts.map((p) => restRequest(gwRedisPg, tokRedisPg, p)) });
     // Every measured request must be a hit.
     const notHit = (r: { status: number; body: Buffer }) => r.status >= 400 || !r.body.includes('"cached":true');
@@ -91,24 +100,27 @@ await runBench('cache', async () => {
       };
     }));
     const p99At1 = (id: string) => rows.find((r) => r.id === id && r.connections === 1)?.p99 ?? NaN;
-    const targetsMet: Record<string, boolean> = { 'memory cache-hit p99 < 2 ms at 1 connection': p99At1('memory') < TARGET_P99_MS };
-    if (gwRedis) targetsMet['Redis cache-hit p99 < 2 ms at 1 connection (embedded database)'] = p99At1('redis') < TARGET_P99_MS;
-    if (gwRedisPg) targetsMet['Redis cache-hit p99 < 2 ms at 1 connection (PostgreSQL)'] = p99At1('redis-pg') < TARGET_P99_MS;
+    // The targets are measured as deployed (local tier on); the no-local-tier row is in the first table.
+    const checked: [string, string][] = [['memory cache-hit p99 < 2 ms at 1 connection', 'memory']];
+    if (gwRedis) checked.push(['Redis cache-hit p99 < 2 ms at 1 connection (embedded database)', 'redis']);
+    if (gwRedisPg) checked.push(['Redis cache-hit p99 < 2 ms at 1 connection (PostgreSQL)', 'redis-pg']);
+    const targetsMet = Object.fromEntries(checked.map(([k, id]) => [k, p99At1(id) < TARGET_P99_MS]));
 
     printTable(`Cache hits, REST POST /api/ai/openai (median of ${rounds} interleaved rounds, ms)`, ['target', 'connections', 'p50', 'p99', 'req/s', 'errors'],
       rows.map((r) => [r.label, r.connections, r.p50, r.p99, r.rps, r.errors]));
     printTable('Target: cache-hit p99 < 2 ms at 1 connection', ['target', 'p99 at 1 connection', 'met'],
-      Object.entries(targetsMet).map(([k, v]) => [k, p99At1(k.startsWith('memory') ? 'memory' : k.endsWith('(PostgreSQL)') ? 'redis-pg' : 'redis'), v]));
+      checked.map(([k, id]) => [k, p99At1(id), targetsMet[k]!]));
     return {
-      setup: { pinning: 'gateways, their Redis and their PostgreSQL backends on core 0; mock and load generator on core 1', keys, rounds, durationMs, connections: CONNECTIONS, redis: redis?.description ?? null, postgresql: db ? 'a database of its own on the local PostgreSQL (its backends pinned to core 0; the server\'s other processes not)' : null, analytics: 'on, except the row that says off' },
+      setup: { pinning: 'gateways, their Redis and their PostgreSQL backends on core 0; mock and load generator on core 1', keys, rounds, durationMs, connections: CONNECTIONS, redis: redis?.description ?? null, postgresql: db ? 'a database of its own on the local PostgreSQL (its backends pinned to core 0; the server\'s other processes not)' : null, analytics: 'on, except the row that says off', localTier: 'CACHE_LOCAL_ENTRIES default (1,000) on the Redis rows, 0 on the row that says so' },
       rows, targetsMet, raw: byConn,
     };
   } finally {
     if (redis) {
       await stopAll(); // the gateways (and a private Redis) first, so that none writes after the clean-up
       if (redis.shared) {
-        const n = (await deleteRedisPrefix(prefix, redis.url)) + (await deleteRedisPrefix(pgPrefix, redis.url));
-        console.log(`deleted ${n} Redis keys under ${prefix} and ${pgPrefix}`);
+        let n = 0;
+        for (const p of [prefix, noLocalPrefix, pgPrefix]) n += await deleteRedisPrefix(p, redis.url);
+        console.log(`deleted ${n} Redis keys under ${prefix}, ${noLocalPrefix} and ${pgPrefix}`);
       }
       await db?.drop();
     }

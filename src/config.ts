@@ -34,6 +34,9 @@ export interface Config {
   redisCommandTimeoutMs: number;
   cacheTtlSeconds: number;
   cacheMaxEntries: number;
+  /** Entries each instance keeps in memory in front of Redis (0: none). */
+  cacheLocalEntries: number;
+  cacheLocalTtlSeconds: number;
   enableCaching: boolean;
   enableOptimization: boolean;
   aggressiveOptimization: boolean;
@@ -215,6 +218,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
     cacheTtlSeconds: int('REDIS_CACHE_TTL', 86_400, 1),
     cacheMaxEntries: int('CACHE_MAX_ENTRIES', 100_000, 100),
+    cacheLocalEntries: int('CACHE_LOCAL_ENTRIES', 1_000, 0, 1_000_000),
+    cacheLocalTtlSeconds: int('CACHE_LOCAL_TTL', 60, 1, 86_400),
     enableCaching: bool('ENABLE_CACHING', true),
     enableOptimization: bool('ENABLE_OPTIMIZATION', false),
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),

@@ -84,6 +84,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     enabled: config.enableCaching,
     ttlSeconds: config.cacheTtlSeconds,
     coalesceWaitMs: Math.min(config.requestTimeoutMs, 30_000),
+    local: { maxEntries: config.cacheLocalEntries, maxChars: 32 * 1024 * 1024, maxAgeMs: config.cacheLocalTtlSeconds * 1000 },
   }, logger);
   const pricing = new Pricing(loadPriceTable(config.pricingFile));
   const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql, logger), { enabled: config.analyticsEnabled }, logger);

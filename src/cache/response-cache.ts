@@ -2,11 +2,14 @@
 // provider or model (SCAN in batches, never KEYS), request coalescing across
 // instances (a lock plus a notification), and fail-open behaviour: any kv
 // failure turns into a miss, a skipped write or an uncoordinated call, never an
-// error for the caller.
+// error for the caller. With Redis, an optional in-process tier serves repeated hits
+// without the round trip; invalidations reach every instance's tier through pub/sub,
+// and a tier that may have missed one is emptied and not used until it hears itself.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
 import { modelKeyPattern, providerKeyPattern } from './completion-key.js';
+import { LocalTier, type LocalTierOptions } from './local-tier.js';
 
 export interface CachedCompletion {
   provider: string;
@@ -21,6 +24,8 @@ export interface CachedCompletion {
   /** Chunk boundaries of a streamed answer, replayed as they were. */
   chunks?: string[];
   createdAt: string;
+  /** When the shared entry expires (epoch ms); bounds how long the local tier keeps it. */
+  expiresAt?: number;
 }
 
 export interface CachePolicy {
@@ -37,6 +42,8 @@ export interface CacheOptions {
   ttlSeconds: number;
   /** How long followers wait for a leader computing the same entry. */
   coalesceWaitMs: number;
+  /** The in-process tier in front of Redis; off when absent, when maxEntries is 0, or without Redis. */
+  local?: LocalTierOptions;
 }
 
 export interface CacheStats {
@@ -47,6 +54,10 @@ export interface CacheStats {
   writes: number;
   coalesced: number;
   errors: number;
+  /** Hits served from an instance's local tier (included in hits). */
+  localHits: number;
+  /** Entries in this instance's local tier now. */
+  localEntries: number;
   hitRatePercent: number;
   entries: number;
   bytes: number;
@@ -58,6 +69,8 @@ export interface CacheHealth {
   redisConnected: boolean;
   responseTimeMs: number | null;
   breaker: string;
+  /** This instance's local tier: serving, paused (until it can hear invalidations again) or off. */
+  localTier: 'serving' | 'paused' | 'off';
   error?: string;
 }
 
@@ -72,6 +85,11 @@ const STATS_KEY = 'cache:stats';
  */
 const STATS_FLUSH_MS = 1_000;
 const ENTRY_PATTERN = 'c:*';
+const INVALIDATE_CHANNEL = 'cache:invalidate';
+/** How often an instance repeats its probe until it hears it (the first may precede its subscription). */
+const PROBE_RETRY_MS = 1_000;
+
+type InvalidateMessage = { prefix: string } | { probe: string };
 
 export class ResponseCache {
   private readonly inflight = new Map<string, Promise<CachedCompletion | null>>();
@@ -79,12 +97,76 @@ export class ResponseCache {
   private pending: Record<string, number> = {};
   private flushTimer: NodeJS.Timeout | null = null;
 
+  private readonly local: LocalTier | null;
+  /** Set once this instance heard its own probe since delivery last resumed: invalidations reach it. */
+  private localTrusted = false;
+  private delivering = true;
+  private probeId = '';
+  private probeTimer: NodeJS.Timeout | null = null;
+  /** Bumped whenever local entries may have gone stale: a Redis read begun before must not fill the tier. */
+  private generation = 0;
+  private invalidations: Promise<(() => void) | null> | null = null;
+  private readonly stopWatching: () => void = () => {};
+
   constructor(
     private readonly kv: KeyValueStore,
     private readonly pubsub: PubSub,
     readonly options: CacheOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const local = options.local;
+    this.local = options.enabled && kv.kind === 'redis' && local && local.maxEntries > 0 ? new LocalTier(local) : null;
+    if (!this.local) return;
+    this.stopWatching = pubsub.onDeliveryChange((up) => {
+      this.delivering = up;
+      this.distrustLocal();
+      if (up) this.listen();
+    });
+    this.listen();
+  }
+
+  /** Subscribes to invalidations once, then probes until this instance hears itself. */
+  private listen() {
+    if (!this.invalidations) {
+      this.invalidations = this.pubsub.subscribe(INVALIDATE_CHANNEL, (m) => this.onInvalidation(m as InvalidateMessage)).catch((e) => {
+        this.invalidations = null; // tried again when delivery resumes
+        this.logger.debug('cache invalidation subscription failed; local tier paused', { error: (e as Error).message });
+        return null;
+      });
+    }
+    void this.invalidations.then((subscribed) => subscribed && this.probe());
+  }
+
+  private probe() {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+    if (this.localTrusted || !this.delivering || !this.invalidations) return;
+    this.probeId = randomUUID();
+    this.pubsub.publish(INVALIDATE_CHANNEL, { probe: this.probeId }).catch(() => {});
+    this.probeTimer = setTimeout(() => this.probe(), PROBE_RETRY_MS);
+    this.probeTimer.unref?.();
+  }
+
+  private onInvalidation(m: InvalidateMessage) {
+    if ('prefix' in m) return this.dropLocal(m.prefix);
+    if (m.probe !== this.probeId || this.localTrusted) return;
+    this.generation++;
+    this.localTrusted = true;
+  }
+
+  private distrustLocal() {
+    this.localTrusted = false;
+    this.dropLocal('');
+  }
+
+  private dropLocal(prefix: string) {
+    this.generation++;
+    this.local?.dropPrefix(prefix);
+  }
+
+  private get localServing() {
+    return this.local !== null && this.localTrusted;
+  }
 
   get enabled() {
     return this.options.enabled;
@@ -112,19 +194,33 @@ export class ResponseCache {
     }
   }
 
-  /** Sends what is pending (shutdown). */
-  close(): Promise<void> {
+  /** Sends what is pending and stops listening (shutdown). */
+  async close(): Promise<void> {
+    this.stopWatching();
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.delivering = false;
+    this.distrustLocal();
+    const unsubscribe = await this.invalidations;
+    unsubscribe?.();
     return this.flushStats();
   }
 
   /** A hit or null; a kv failure is a miss. Counts hits and misses. */
   async get(key: string, policy: CachePolicy = {}): Promise<CachedCompletion | null> {
     if (!this.enabled || policy.read === false) return null;
+    const near = this.localServing ? this.local!.get(key) : null;
+    if (near) {
+      this.count({ hits: 1, localHits: 1 });
+      return JSON.parse(near) as CachedCompletion;
+    }
+    const generation = this.generation;
     try {
       const raw = await this.kv.get(key);
       if (raw) {
         this.count({ hits: 1 });
-        return JSON.parse(raw) as CachedCompletion;
+        const entry = JSON.parse(raw) as CachedCompletion;
+        if (this.localServing && generation === this.generation) this.local!.set(key, raw, entry.expiresAt);
+        return entry;
       }
       this.count({ misses: 1 });
       return null;
@@ -137,9 +233,14 @@ export class ResponseCache {
 
   async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
     if (!this.enabled || policy.write === false) return;
+    const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
+    const expiresAt = Date.now() + ttlSeconds * 1000;
+    const raw = JSON.stringify({ ...entry, expiresAt });
+    const generation = this.generation;
     try {
-      await this.kv.set(key, JSON.stringify(entry), policy.ttlSeconds ?? this.options.ttlSeconds);
+      await this.kv.set(key, raw, ttlSeconds);
       this.count({ writes: 1 });
+      if (this.localServing && generation === this.generation) this.local!.set(key, raw, expiresAt);
     } catch (e) {
       this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
     }
@@ -268,6 +369,8 @@ export class ResponseCache {
       writes: n('writes'),
       coalesced: n('coalesced'),
       errors: n('errors'),
+      localHits: n('localHits'),
+      localEntries: this.local?.size ?? 0,
       hitRatePercent: hits + misses ? Math.round((hits / (hits + misses)) * 1000) / 10 : 0,
       entries,
       bytes,
@@ -293,7 +396,8 @@ export class ResponseCache {
 
   async health(): Promise<CacheHealth> {
     const status = this.kv.status();
-    const base = { backend: this.kv.kind, breaker: status.breaker };
+    const localTier = !this.local ? 'off' : this.localServing ? 'serving' : 'paused';
+    const base = { backend: this.kv.kind, breaker: status.breaker, localTier } as const;
     if (!this.enabled) return { status: 'disabled', redisConnected: status.kind === 'redis' && status.connected, responseTimeMs: null, ...base };
     try {
       const ms = await this.kv.ping();
@@ -303,9 +407,25 @@ export class ResponseCache {
     }
   }
 
+  /**
+   * Deletes the shared entries, then tells every instance's local tier (this one's too, at
+   * once). The message is queued while this instance's publisher reconnects; should it still
+   * not go out, other instances serve what they hold until it leaves their tiers
+   * (CACHE_LOCAL_TTL at most).
+   */
   private async clearPattern(pattern: string): Promise<number> {
     let cleared = 0;
-    for await (const keys of this.kv.scan(pattern, 500)) cleared += await this.kv.del(keys);
+    const prefix = pattern.slice(0, -1); // patterns are '<prefix>*'
+    try {
+      for await (const keys of this.kv.scan(pattern, 500)) cleared += await this.kv.del(keys);
+    } finally {
+      this.dropLocal(prefix);
+      if (this.kv.kind === 'redis') {
+        await this.pubsub.publish(INVALIDATE_CHANNEL, { prefix }).catch((e) => {
+          this.logger.warn('cache invalidation not published; other instances keep local entries until their tiers expire', { error: (e as Error).message });
+        });
+      }
+    }
     return cleared;
   }
 

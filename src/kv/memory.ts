@@ -161,6 +161,10 @@ export class MemoryPubSub implements PubSub {
       this.emitter.off(channel, handler);
     };
   }
+  /** In one process delivery never stops. */
+  onDeliveryChange(_handler: (delivering: boolean) => void) {
+    return () => {};
+  }
   async close() {
     this.emitter.removeAllListeners();
   }

@@ -3,6 +3,7 @@
 // Redis costs callers nothing while it stays dead. ioredis keeps reconnecting
 // in the background; the first command that succeeds closes the breaker.
 import { CircuitBreaker } from '../circuit-breaker.js';
+import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { KvUnavailableError, type KeyValueStore, type KvStatus, type PubSub } from './types.js';
@@ -205,6 +206,7 @@ export class RedisStore implements KeyValueStore {
 /** Pub/sub through graphql-redis-subscriptions, on its own pair of connections. */
 export class RedisPubSubAdapter implements PubSub {
   private readonly engine: RedisPubSub;
+  private readonly delivery = new EventEmitter();
 
   constructor(url: string, private readonly prefix: string, commandTimeoutMs: number) {
     const options = { ...redisClientOptions(commandTimeoutMs), enableOfflineQueue: true, commandTimeout: Math.max(commandTimeoutMs, 1_000) };
@@ -212,7 +214,24 @@ export class RedisPubSubAdapter implements PubSub {
     const subscriber = new Redis(url, options);
     publisher.on('error', () => {});
     subscriber.on('error', () => {});
+    // 'close' repeats while reconnecting. 'ready' comes just before ioredis subscribes to the
+    // channels again: a listener that must miss nothing confirms with a message of its own.
+    let delivering = false;
+    const change = (now: boolean) => {
+      if (now === delivering) return;
+      delivering = now;
+      this.delivery.emit('change', now);
+    };
+    subscriber.on('ready', () => change(true));
+    subscriber.on('close', () => change(false));
+    this.delivery.setMaxListeners(0);
     this.engine = new RedisPubSub({ publisher, subscriber });
+  }
+  onDeliveryChange(handler: (delivering: boolean) => void) {
+    this.delivery.on('change', handler);
+    return () => {
+      this.delivery.off('change', handler);
+    };
   }
   async publish(channel: string, payload: unknown) {
     await this.engine.publish(this.prefix + channel, payload);

@@ -41,6 +41,12 @@ export interface PubSub {
   publish(channel: string, payload: unknown): Promise<void>;
   /** Resolves once the subscription is active; the returned function unsubscribes. */
   subscribe(channel: string, handler: (payload: unknown) => void): Promise<() => void>;
+  /**
+   * Tells handler when delivery stops (false: the subscriber connection is gone, and what
+   * is published meanwhile is lost to this instance) and when it is back (true). The
+   * returned function stops the calls.
+   */
+  onDeliveryChange(handler: (delivering: boolean) => void): () => void;
   close(): Promise<void>;
 }
 

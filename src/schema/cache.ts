@@ -12,6 +12,8 @@ const CacheStatsRef = builder.objectRef<CacheStats>('CacheStats').implement({
     writes: t.exposeInt('writes'),
     coalesced: t.exposeInt('coalesced'),
     errors: t.exposeInt('errors'),
+    localHits: t.exposeInt('localHits', { description: "Hits served from an instance's in-process tier in front of Redis (included in hits)" }),
+    localEntries: t.exposeInt('localEntries', { description: "Entries in this instance's in-process tier" }),
     hitRatePercent: t.exposeFloat('hitRatePercent'),
     entries: t.exposeInt('entries'),
     bytes: t.exposeFloat('bytes'),
@@ -37,6 +39,7 @@ const CacheHealthRef = builder.objectRef<CacheHealth>('CacheHealth').implement({
     redisConnected: t.exposeBoolean('redisConnected'),
     responseTimeMs: t.exposeFloat('responseTimeMs', { nullable: true }),
     circuitBreaker: t.exposeString('breaker'),
+    localTier: t.exposeString('localTier', { description: "This instance's in-process tier: serving, paused (until it hears invalidations again) or off" }),
     error: t.exposeString('error', { nullable: true }),
   }),
 });

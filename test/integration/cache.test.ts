@@ -8,6 +8,16 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/env.js';
 import { mockProviderEnv } from '../helpers/mock-env.js';
 import { privateRedis } from '../helpers/redis-server.js';
+import { Redis } from 'ioredis';
+
+/** Polls check until it holds (5 s at most). */
+async function until(check: () => Promise<boolean>) {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe.each(BACKENDS)('cache on %s', (backend) => {
   let mock: MockUpstream;
@@ -212,6 +222,68 @@ describe('cache shared through Redis by several instances', () => {
     }
   });
 
+  it("serves repeated hits from each instance's local tier and drops them on every instance when cleared", async () => {
+    const a = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock) });
+    const b = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock), share: { databaseUrl: a.config.databaseUrl, redisPrefix: a.config.redisKeyPrefix } });
+    try {
+      const ta = await a.adminToken();
+      const tb = await b.adminToken();
+      const ask = (app: TestApp, token: string, prompt: string, provider = 'openai') => app.request('POST', `/api/ai/${provider}`, { token, body: { prompt } });
+      const stats = async (app: TestApp, token: string) => (await app.request('GET', '/api/ai/cache/stats', { token })).body;
+      const tier = async (app: TestApp, token: string) => (await app.request('GET', '/api/ai/cache/health', { token })).body.local_tier;
+      await until(async () => (await tier(a, ta)) === 'serving' && (await tier(b, tb)) === 'serving');
+      mock.reset();
+
+      await ask(a, ta, 'local tier');
+      expect((await ask(b, tb, 'local tier')).body.cached).toBe(true); // from Redis; now kept by b too
+      await ask(b, tb, 'kept elsewhere', 'gemini');
+      const before = await stats(b, tb);
+      expect(before.local_entries).toBe(2);
+      const repeat = await ask(b, tb, 'local tier');
+      expect(repeat.body).toMatchObject({ cached: true, tokens_used: 0, estimated_cost: 0 });
+      expect((await stats(b, tb)).local_hits).toBe(before.local_hits + 1);
+
+      // Cleared through a: b hears it and drops that provider's entries, and only those.
+      expect((await a.request('DELETE', '/api/ai/cache/provider/openai', { token: ta })).status).toBe(200);
+      await until(async () => (await stats(b, tb)).local_entries === 1);
+      expect((await ask(b, tb, 'local tier')).body.cached).toBe(false);
+      expect(mock.count('openai')).toBe(2);
+      expect((await ask(b, tb, 'kept elsewhere', 'gemini')).body.cached).toBe(true);
+    } finally {
+      await b.stop({ cleanup: false });
+      await a.stop();
+    }
+  });
+
+  it('empties and pauses the local tier when its subscriber connection drops, then serves again', async () => {
+    const redis = await privateRedis();
+    await redis.start();
+    const t = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock, { REDIS_URL: redis.url }) });
+    const admin = new Redis(redis.url);
+    try {
+      const token = await t.adminToken();
+      const stats = async () => (await t.request('GET', '/api/ai/cache/stats', { token })).body;
+      const tier = async () => (await t.request('GET', '/api/ai/cache/health', { token })).body.local_tier;
+      const ask = () => t.request('POST', '/api/ai/openai', { token, body: { prompt: 'subscriber drop' } });
+      await until(async () => (await tier()) === 'serving');
+      await ask();
+      expect((await stats()).local_entries).toBe(1);
+
+      await admin.client('KILL', 'TYPE', 'pubsub'); // invalidations sent now would be lost to it
+      await until(async () => (await stats()).local_entries === 0);
+      await until(async () => (await tier()) === 'serving'); // reconnected and heard its own probe
+      const hits = (await stats()).local_hits;
+      expect((await ask()).body.cached).toBe(true); // from Redis
+      expect((await stats()).local_hits).toBe(hits);
+      expect((await ask()).body.cached).toBe(true); // and now locally
+      expect((await stats()).local_hits).toBe(hits + 1);
+    } finally {
+      admin.disconnect();
+      await t.stop();
+      await redis.stop();
+    }
+  });
+
   it('fails open while Redis is down and resumes caching when it is back', async () => {
     const redis = await privateRedis();
     await redis.start();
@@ -227,7 +299,7 @@ describe('cache shared through Redis by several instances', () => {
       const during = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(`during outage ${i % 5}`)));
       expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
       const health = await t.request('GET', '/api/ai/cache/health', { token });
-      expect([health.status, health.body.status, health.body.redis_connected]).toEqual([503, 'degraded', false]);
+      expect([health.status, health.body.status, health.body.redis_connected, health.body.local_tier]).toEqual([503, 'degraded', false, 'paused']);
       const ready = await t.request('GET', '/ready');
       expect(ready.status).toBe(503);
 

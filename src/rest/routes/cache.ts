@@ -18,6 +18,8 @@ export const cacheRoutes: Route[] = [
           cache_writes: s.writes,
           coalesced_requests: s.coalesced,
           errors: s.errors,
+          local_hits: s.localHits,
+          local_entries: s.localEntries,
           enabled: s.enabled,
           backend: s.backend,
         },
@@ -55,6 +57,7 @@ export const cacheRoutes: Route[] = [
           response_time_ms: h.responseTimeMs,
           backend: h.backend,
           circuit_breaker: h.breaker,
+          local_tier: h.localTier,
           ...(h.error ? { error: h.error } : {}),
         },
       };
