@@ -14,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { createGraphQLError, processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
-import { clientGone, readBytes } from './rest/http-utils.js';
+import { ClientGone, type Cancellation } from './cancellation.js';
+import { readBytes } from './rest/http-utils.js';
 
 type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -78,7 +79,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
   const VALID_MAX = 1000;
 
   /** Yoga answers a request whose body we already read. */
-  async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer, signal: AbortSignal): Promise<void> {
+  async function toYoga(req: IncomingMessage, res: ServerResponse, body: Buffer, cancel: Cancellation): Promise<void> {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (name === 'content-length' || name === 'transfer-encoding' || value === undefined) continue;
@@ -86,7 +87,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
     }
     const response = await yoga.fetch(
       `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`,
-      { method: req.method, headers, body, signal },
+      { method: req.method, headers, body, signal: cancel.signal },
       { req, res },
     );
     const out: Record<string, string | string[]> = {};
@@ -129,26 +130,26 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       return;
     }
     const body = await readBytes(req, maxBodyBytes);
-    const signal = clientGone(res);
+    const cancel = new ClientGone(res);
     let params: Params | null = null;
     try {
       params = plainParams(JSON.parse(body.toString('utf8')));
     } catch {
       params = null;
     }
-    if (!params) return toYoga(req, res, body, signal);
+    if (!params) return toYoga(req, res, body, cancel);
 
-    const enveloped = yoga.getEnveloped({ req, res, params, signal });
+    const enveloped = yoga.getEnveloped({ req, res, params, cancel });
     const cached = valid.get(params.query);
     const known = cached !== undefined;
     let document: DocumentNode;
     try {
       document = cached ?? enveloped.parse(params.query);
     } catch {
-      return toYoga(req, res, body, signal); // a syntax error: Yoga words and codes it
+      return toYoga(req, res, body, cancel); // a syntax error: Yoga words and codes it
     }
     const operation = getOperationAST(document, params.operationName);
-    if (!operation || operation.operation === 'subscription') return toYoga(req, res, body, signal);
+    if (!operation || operation.operation === 'subscription') return toYoga(req, res, body, cancel);
     const errors = known ? [] : enveloped.validate(enveloped.schema, document);
     if (!known && errors.length === 0) {
       if (valid.size >= VALID_MAX) valid.clear();
@@ -160,7 +161,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       try {
         contextValue = await enveloped.contextFactory();
       } catch {
-        return toYoga(req, res, body, signal); // nothing has run yet: Yoga answers the failure its way
+        return toYoga(req, res, body, cancel); // nothing has run yet: Yoga answers the failure its way
       }
       try {
         result = (await enveloped.execute({

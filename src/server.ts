@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { credentialFromHeaders } from './auth/auth-service.js';
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
+import { fromSignal, type Cancellation } from './cancellation.js';
 import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { useCompiledOperations } from './graphql-jit.js';
@@ -136,8 +137,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
         credential = credentialFromHeaders((n) => request.headers.get(n));
       }
       const viewer = await services.auth.authenticate(credential);
-      const signal = (initial as { signal?: AbortSignal }).signal ?? request?.signal;
-      return { viewer, services, signal };
+      const cancel = (initial as { cancel?: Cancellation }).cancel ?? (request ? fromSignal(() => request.signal) : undefined);
+      return { viewer, services, cancel };
     },
   });
 
@@ -193,7 +194,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
           socket: ctx.extra.socket,
           params: payload,
           connectionParams: ctx.connectionParams ?? {},
-          signal: abort.signal,
+          cancel: fromSignal(() => abort.signal),
         });
         const args = {
           schema: s,

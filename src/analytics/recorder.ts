@@ -128,7 +128,7 @@ export class UsageRecorder {
       if (this.queue.length <= this.inFlight) return;
       this.queue.splice(this.inFlight, 1);
     }
-    this.queue.push({ ...call, id: randomUUID(), createdAt: new Date(at) });
+    this.queue.push(Object.assign({ id: randomUUID(), createdAt: new Date(at) }, call)); // not `{ ...call, id }`: see Gateway.recordCall
     this.schedule(this.queue.length >= this.flushAt ? 0 : this.flushIntervalMs);
   }
 

@@ -235,7 +235,7 @@ export class ResponseCache {
     if (!this.enabled || policy.write === false) return;
     const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
     const expiresAt = Date.now() + ttlSeconds * 1000;
-    const raw = JSON.stringify({ ...entry, expiresAt });
+    const raw = JSON.stringify(Object.assign({}, entry, { expiresAt })); // not `{ ...entry, expiresAt }`: see Gateway.recordCall
     const generation = this.generation;
     try {
       await this.kv.set(key, raw, ttlSeconds);

@@ -1,6 +1,7 @@
 // The one pipeline every entry point uses (REST, GraphQL, batch, multi-provider,
 // streams): validate -> optimize -> cache lookup / coalesce -> route (limits,
 // breaker, retries, fallback) -> price -> cache write -> record usage.
+import type { Cancellation } from '../cancellation.js';
 import type { Viewer } from '../auth/auth-service.js';
 import { completionCacheKey } from '../cache/completion-key.js';
 import type { CachedCompletion, CachePolicy, ResponseCache } from '../cache/response-cache.js';
@@ -40,7 +41,8 @@ export interface CompletionInput {
 export interface Caller {
   viewer: Viewer | null;
   source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream';
-  signal?: AbortSignal;
+  /** The caller going away; its signal is read only where the gateway waits on a provider. */
+  cancel?: Cancellation;
 }
 
 export interface CompletionResult {
@@ -175,7 +177,7 @@ export class Gateway {
         const routed = await this.router.run(
           p.chain,
           (adapter, model, signal) => adapter.chat({ ...p.request, model }, { signal }),
-          { signal: caller.signal, timeoutMs: p.timeoutMs },
+          { cancel: caller.cancel, timeoutMs: p.timeoutMs },
         );
         const result = this.resultFromUpstream(p, routed.provider, routed.value, routed.failedOver);
         // A fallback's answer is not what the key asked for: do not cache it under that key.
@@ -214,7 +216,9 @@ export class Gateway {
       warnings: [],
     };
     // The caller pays nothing; what the answer cost originally is kept as its list price.
-    this.recordCall(caller, p, streamed, { ...usageOf(result), listCostUsd: hit.costUsd, status: 'success', errorCode: null });
+    const usage = usageOf(result);
+    usage.listCostUsd = hit.costUsd;
+    this.recordCall(caller, p, streamed, usage, 'success', null);
     return result;
   }
 
@@ -279,7 +283,7 @@ export class Gateway {
   }
 
   record(caller: Caller, p: PreparedRequest, result: CompletionResult, streamed: boolean) {
-    this.recordCall(caller, p, streamed, { ...usageOf(result), status: 'success', errorCode: null });
+    this.recordCall(caller, p, streamed, usageOf(result), 'success', null);
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
@@ -287,7 +291,7 @@ export class Gateway {
     const partial = this.resultFromUpstream(p, provider, {
       text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
-    this.recordCall(caller, p, true, { ...usageOf(partial), status: 'error', errorCode: 'CLIENT_DISCONNECTED' });
+    this.recordCall(caller, p, true, usageOf(partial), 'error', 'CLIENT_DISCONNECTED');
   }
 
   recordError(caller: Caller, p: PreparedRequest | undefined, err: GatewayError, started: number, streamed: boolean) {
@@ -303,26 +307,42 @@ export class Gateway {
       costEstimated: false,
       latencyMs: Math.round(performance.now() - started),
       cached: false,
-      status: 'error',
-      errorCode: err.code,
-    });
+    }, 'error', err.code);
   }
 
-  /** Every record names the caller and the request's optimization the same way. */
-  private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, call: Omit<CallRecord, 'userId' | 'source' | 'optimized' | 'tokensSaved' | 'streamed'>) {
+  /**
+   * Every record names the caller and the request's optimization the same way. Written
+   * out field by field: built with object spread, these records outlived the
+   * young-generation collections on Node 20 (bench/experiments/gc-probe.mts: 250 KB
+   * copied per collection instead of 35 KB at 1 connection, twice the pause).
+   */
+  private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, u: Usage, status: CallRecord['status'], errorCode: string | null) {
     this.recorder.record({
       userId: caller.viewer?.userId ?? null,
+      provider: u.provider,
+      model: u.model,
       source: caller.source,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      costUsd: u.costUsd,
+      listCostUsd: u.listCostUsd,
+      costEstimated: u.costEstimated,
+      latencyMs: u.latencyMs,
+      cached: u.cached,
       optimized: p.optimized,
       tokensSaved: p.tokensSaved,
       streamed,
-      ...call,
+      status,
+      errorCode,
     });
   }
 }
 
+/** What a record says of the call itself. */
+type Usage = Pick<CallRecord, 'provider' | 'model' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'listCostUsd' | 'costEstimated' | 'latencyMs' | 'cached'>;
+
 /** The usage fields of a record, from a result (list price = the price charged). */
-function usageOf(r: CompletionResult) {
+function usageOf(r: CompletionResult): Usage {
   return {
     provider: r.provider,
     model: r.model,

@@ -6,11 +6,13 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { UpstreamError, type ProviderAdapter } from '../providers/types.js';
 import { CircuitBreaker } from '../circuit-breaker.js';
+import type { Cancellation } from '../cancellation.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { backoffDelayMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } from './retry.js';
 
 export interface RouteOptions {
-  signal?: AbortSignal;
+  /** The caller going away: aborts the attempt in flight and ends the run. */
+  cancel?: Cancellation;
   timeoutMs?: number;
 }
 
@@ -69,7 +71,7 @@ export class ProviderRouter {
         return { value, provider: step.provider, model: step.model, attempts, failedOver };
       } catch (e) {
         const err = e instanceof GatewayError ? e : new GatewayError('PROVIDER_ERROR', `${step.provider} failed`, { cause: e });
-        if (options.signal?.aborted || err.code === 'PROVIDER_BAD_REQUEST' || err.code === 'UNKNOWN_PROVIDER' || i === chain.length - 1) throw err;
+        if (options.cancel?.aborted || err.code === 'PROVIDER_BAD_REQUEST' || err.code === 'UNKNOWN_PROVIDER' || i === chain.length - 1) throw err;
         this.logger.warn('provider failed, falling back', { provider: step.provider, next: chain[i + 1]!.provider, code: err.code });
         failedOver.push(step.provider);
         lastError = err;
@@ -92,16 +94,15 @@ export class ProviderRouter {
           retryAfter: Math.max(1, breaker.retryAfterSeconds()),
         });
       }
-      // One controller per attempt, aborted by our timeout or by the caller's signal
-      // (cheaper than AbortSignal.any on this hot path).
+      // One controller per attempt, aborted by our timeout or by the caller leaving (a
+      // listener, not a second signal: see ../cancellation.ts).
       const attemptAbort = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         attemptAbort.abort(new Error('timeout'));
       }, timeoutMs);
-      const onCallerAbort = () => attemptAbort.abort(options.signal!.reason);
-      options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+      const unlink = options.cancel?.onAbort((reason) => attemptAbort.abort(reason));
       try {
         const value = await attempt(adapter, model, attemptAbort.signal);
         breaker.success();
@@ -109,9 +110,9 @@ export class ProviderRouter {
       } catch (e) {
         // On success the link stays: a stream keeps reading after this returns, and the
         // caller leaving must still abort it.
-        options.signal?.removeEventListener('abort', onCallerAbort);
-        const upstream = timedOut && !options.signal?.aborted ? new UpstreamError('timeout', `${name} did not answer within ${timeoutMs} ms`) : e;
-        if (options.signal?.aborted) {
+        unlink?.();
+        const upstream = timedOut && !options.cancel?.aborted ? new UpstreamError('timeout', `${name} did not answer within ${timeoutMs} ms`) : e;
+        if (options.cancel?.aborted) {
           breaker.release(); // the caller left; says nothing about the provider
           throw new GatewayError('BAD_REQUEST', 'Request aborted by the client', { status: 499, cause: e });
         }
@@ -120,7 +121,7 @@ export class ProviderRouter {
         if (n < this.retry.maxRetries && isRetryable(upstream)) {
           const delay = backoffDelayMs(n, this.retry, upstream instanceof UpstreamError ? upstream.retryAfter : undefined);
           this.logger.debug('retrying provider call', { provider: name, attempt: n + 1, delayMs: delay });
-          await sleep(delay, options.signal);
+          await sleep(delay, options.cancel?.signal);
           continue;
         }
         throw toProviderError(name, upstream);

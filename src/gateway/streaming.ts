@@ -126,7 +126,7 @@ export class StreamingService {
           const first = await iterator.next();
           return { iterator, first };
         },
-        { signal: caller.signal, timeoutMs: p.timeoutMs },
+        { cancel: caller.cancel, timeoutMs: p.timeoutMs },
       );
     } catch (e) {
       const err = toGatewayError(e);
@@ -180,7 +180,7 @@ export class StreamingService {
       }
       throw new GatewayError('PROVIDER_ERROR', `${provider} ended the stream without completing it`);
     } catch (e) {
-      if (caller.signal?.aborted) throw new GatewayError('BAD_REQUEST', 'Stream aborted by the client', { status: 499 });
+      if (caller.cancel?.aborted) throw new GatewayError('BAD_REQUEST', 'Stream aborted by the client', { status: 499 });
       errored = true;
       const err = toProviderError(provider, e);
       this.gateway.recordError(caller, p, err, started, true);

@@ -33,8 +33,9 @@ export async function guarded<T>(signal: AbortSignal, fail: Fail, call: () => Pr
 /** A guarded chat call, with latencyMs measured around it. */
 export async function timedChat(signal: AbortSignal, fail: Fail, call: () => Promise<ChatAnswer>): Promise<ChatResult> {
   const started = performance.now();
-  const answer = await guarded(signal, fail, call);
-  return { ...answer, latencyMs: elapsedMs(started) };
+  const a = await guarded(signal, fail, call);
+  // Field by field: see chatBody in ./openai/format.ts.
+  return { text: a.text, finishReason: a.finishReason, inputTokens: a.inputTokens, outputTokens: a.outputTokens, model: a.model, latencyMs: elapsedMs(started) };
 }
 
 /**

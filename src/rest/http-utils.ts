@@ -4,15 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-/** A signal that aborts when the client goes away before the answer is finished. */
-export function clientGone(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  return controller.signal;
-}
-
 /**
  * The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). A small body usually comes
  * in the packet that carried the headers: once the HTTP parser is done with that packet

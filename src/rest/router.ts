@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { credentialFromHeaders, requireAdmin, requireViewer, type Viewer } from '../auth/auth-service.js';
 import { GatewayError } from '../errors.js';
 import type { Services } from '../services.js';
-import { clientGone, readJsonBody, sendError, sendJson } from './http-utils.js';
+import { ClientGone, type Cancellation } from '../cancellation.js';
+import { readJsonBody, sendError, sendJson } from './http-utils.js';
 
 export type Access = 'public' | 'user' | 'admin';
 
@@ -21,8 +22,8 @@ export interface RestRequest {
   services: Services;
   req: IncomingMessage;
   res: ServerResponse;
-  /** Aborted when the client disconnects. */
-  signal: AbortSignal;
+  /** The client disconnecting (its AbortSignal is made only when read). */
+  cancel: Cancellation;
 }
 
 export interface RestResult {
@@ -129,7 +130,7 @@ export function createRouter(routes: Route[]) {
       if (route.access === 'admin') requireAdmin(viewer);
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(req, services.config.maxBodyBytes);
       const result = await route.handler({
-        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, signal: clientGone(res),
+        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, cancel: new ClientGone(res),
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {

@@ -214,7 +214,7 @@ builder.subscriptionField('analyticsUpdated', (t) =>
   t.field({
     type: UpdateRef,
     description: 'The summary and per-provider figures: now, then after calls are recorded (at most about twice a second)',
-    subscribe: (_, __, { services, signal }) => services.analytics.live.subscribe(signal),
+    subscribe: (_, __, { services, cancel }) => services.analytics.live.subscribe(cancel?.signal),
     resolve: (update) => update,
   }),
 );

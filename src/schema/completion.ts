@@ -107,7 +107,7 @@ builder.mutationField('completion', (t) =>
     resolve: (_, { input }, ctx) =>
       ctx.services.gateway.complete(
         { ...toInput(input), provider: u(input.provider), model: u(input.model), fallback: u(input.fallback) },
-        { viewer: requireViewer(ctx.viewer), source: 'graphql', signal: ctx.signal },
+        { viewer: requireViewer(ctx.viewer), source: 'graphql', cancel: ctx.cancel },
       ),
   }),
 );
@@ -145,7 +145,7 @@ builder.mutationField('multiProvider', (t) =>
     resolve: (_, { input }, ctx) => {
       const models = input.models && typeof input.models === 'object' ? (input.models as Record<string, string>) : undefined;
       return multiProvider(ctx.services.gateway, { ...toInput(input), providers: input.providers, models }, {
-        viewer: requireViewer(ctx.viewer), source: 'multi', signal: ctx.signal,
+        viewer: requireViewer(ctx.viewer), source: 'multi', cancel: ctx.cancel,
       });
     },
   }),

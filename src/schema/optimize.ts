@@ -188,7 +188,7 @@ builder.mutationField('batchComplete', (t) =>
           detectSimilar: input.detectSimilar ?? undefined,
           threshold: input.similarityThreshold ?? undefined,
         },
-        { viewer: requireViewer(ctx.viewer), source: 'batch', signal: ctx.signal },
+        { viewer: requireViewer(ctx.viewer), source: 'batch', cancel: ctx.cancel },
       ),
   }),
 );

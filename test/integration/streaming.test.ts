@@ -124,6 +124,26 @@ describe.each(BACKENDS)('streaming on %s', (backend) => {
     expect(row!.outputTokens).toBeGreaterThan(0);
   });
 
+  it('aborts the upstream call of a plain completion when the client disconnects (REST and GraphQL)', async () => {
+    mock.configure({ latencyMs: 3_000 });
+    const calls: [string, unknown][] = [
+      ['/api/ai/openai', { prompt: 'client leaves (REST)', no_cache: true }],
+      ['/graphql', { query: 'mutation($input: CompletionInput!) { completion(input: $input) { response } }', variables: { input: { provider: 'openai', prompt: 'client leaves (GraphQL)', cache: { read: false, write: false } } } }],
+    ];
+    for (const [i, [path, body]] of calls.entries()) {
+      const controller = new AbortController();
+      const answer = fetch(`${t.url}${path}`, {
+        method: 'POST', signal: controller.signal,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).catch((e: Error) => e);
+      await until(() => mock.count('openai') === i + 1, `the upstream call from ${path}`);
+      controller.abort();
+      expect(await answer).toMatchObject({ name: 'AbortError' });
+      await until(() => mock.aborted('openai') === i + 1, `the upstream abort from ${path}`);
+    }
+  });
+
   it('records completed streams with their real usage and cost', async () => {
     const since = new Date();
     const events = await readSse(await streamRequest(t, token, { provider: 'cohere', prompt: 'recorded stream' }));

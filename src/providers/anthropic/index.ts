@@ -46,7 +46,8 @@ export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, 
     return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
   };
 
-  const body = (request: ChatRequest) => {
+  // `last` goes in the same literal (see chatBody in ../openai/format.ts).
+  const body = (request: ChatRequest, last: { stream: boolean }) => {
     const { system, rest } = splitSystem(request.messages);
     return {
       model: modelOf(request, defaultModel),
@@ -55,13 +56,14 @@ export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, 
       messages: rest.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
       ...defined({ temperature: request.temperature, top_p: request.topP, stop_sequences: stopList(request) }),
       ...request.extra,
+      ...last,
     };
   };
 
   return {
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
-        const params = { ...body(request), stream: false } as MessageCreateParamsNonStreaming;
+        const params = body(request, { stream: false }) as MessageCreateParamsNonStreaming;
         const res: unknown = await sdk().messages.create(params, { signal });
         if (!isRecord(res) || !Array.isArray(res.content)) throw malformed(NAME, 'no content in the message');
         const usage = isRecord(res.usage) ? res.usage : {};
@@ -78,7 +80,7 @@ export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, 
 
     stream: (request, { signal }) =>
       guardedStream(NAME, signal, fail, async function* (linked) {
-        const params = { ...body(request), stream: true } as MessageCreateParamsStreaming;
+        const params = body(request, { stream: true }) as MessageCreateParamsStreaming;
         const stream = await sdk().messages.create(params, { signal: linked });
         const end = streamEnd(modelOf(request, defaultModel));
         for await (const event of stream as AsyncIterable<RawMessageStreamEvent>) {

@@ -59,7 +59,7 @@ export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl
     stream: (request, { signal }) => {
       const recorder = responseRecorder();
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
-        const args = { ...chatBody(request, defaultModel), stream_options: { include_usage: true } } as StreamArgs;
+        const args = chatBody(request, defaultModel, { stream_options: { include_usage: true } }) as StreamArgs;
         const end = streamEnd(modelOf(request, defaultModel));
         for await (const chunk of sdk().chatCompletionStream(args, callOptions(linked, recorder))) {
           yield chunkText(NAME, chunk, end);

@@ -43,7 +43,8 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
     };
 
-  const body = (request: ChatRequest): OllamaChatRequest => {
+  // `stream` goes in the same literal (see chatBody in ../openai/format.ts).
+  const body = (request: ChatRequest, stream: boolean): OllamaChatRequest => {
     const extra = request.extra ?? {};
     const options: Partial<OllamaOptions> = {
       ...defined({
@@ -59,6 +60,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
       ...extra,
       options,
+      stream,
     } as OllamaChatRequest;
   };
 
@@ -66,7 +68,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     chat: (request, { signal }) => {
       const recorder = responseRecorder();
       return timedChat(signal, fail(recorder), async () => {
-        const res: unknown = await connect(signal, recorder).chat({ ...body(request), stream: false });
+        const res: unknown = await connect(signal, recorder).chat(body(request, false) as OllamaChatRequest & { stream: false });
         if (!isRecord(res) || !isRecord(res.message)) throw malformed(NAME, 'no message in the response');
         return {
           text: str(res.message.content) ?? '',
@@ -81,7 +83,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     stream: (request, { signal }) => {
       const recorder = responseRecorder();
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
-        const stream = await connect(linked, recorder).chat({ ...body(request), stream: true });
+        const stream = await connect(linked, recorder).chat(body(request, true) as OllamaChatRequest & { stream: true });
         const end = streamEnd(modelOf(request, defaultModel));
         for await (const part of stream) {
           const p: unknown = part;

@@ -6,7 +6,12 @@ import { count, defined, isRecord, modelOf, str, stopList } from '../shared.js';
 import type { ChatAnswer, StreamEnd } from '../calls.js';
 import { malformed } from '../upstream-error.js';
 
-export function chatBody(request: ChatRequest, defaultModel: string) {
+/**
+ * The request body; `last` (stream flags) goes in after the caller's extras, in the same
+ * literal: Node 20 keeps objects made as `{ ...body, stream }` alive through young-generation
+ * collections (bench/experiments/gc-probe.mts).
+ */
+export function chatBody(request: ChatRequest, defaultModel: string, last: Record<string, unknown> = {}) {
   return {
     model: modelOf(request, defaultModel),
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -17,6 +22,7 @@ export function chatBody(request: ChatRequest, defaultModel: string) {
       stop: stopList(request),
     }),
     ...request.extra,
+    ...last,
   };
 }
 

@@ -34,18 +34,14 @@ export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   return {
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
-        const params = { ...chatBody(request, defaultModel), stream: false } as ChatCompletionCreateParamsNonStreaming;
+        const params = chatBody(request, defaultModel, { stream: false }) as ChatCompletionCreateParamsNonStreaming;
         const res: unknown = await sdk().chat.completions.create(params, { signal });
         return chatAnswer(NAME, res, modelOf(request, defaultModel));
       }),
 
     stream: (request, { signal }) =>
       guardedStream(NAME, signal, fail, async function* (linked) {
-        const params = {
-          ...chatBody(request, defaultModel),
-          stream: true,
-          stream_options: { include_usage: true },
-        } as ChatCompletionCreateParamsStreaming;
+        const params = chatBody(request, defaultModel, { stream: true, stream_options: { include_usage: true } }) as ChatCompletionCreateParamsStreaming;
         const stream = await sdk().chat.completions.create(params, { signal: linked });
         const end = streamEnd(modelOf(request, defaultModel));
         for await (const chunk of stream) yield chunkText(NAME, chunk, end);

@@ -222,7 +222,7 @@ export const analyticsRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/analytics/export',
     access: 'user',
-    async handler({ body, services, res, signal }) {
+    async handler({ body, services, res, cancel }) {
       const b = parseBody(ExportBody, body);
       const filters: AnalyticsFilters = { provider: b.provider, days: b.days, userId: b.user_id };
       const limit = b.limit ?? EXPORT_MAX_ROWS;
@@ -232,7 +232,7 @@ export const analyticsRoutes: Route[] = [
       const rows = queries.exportCalls({ ...filters, includeCosts: b.include_costs, limit });
       const fields = b.include_costs ? [...EXPORT_FIELDS, ...COST_FIELDS] : EXPORT_FIELDS;
       try {
-        await streamExport(res, signal, rows, fields, b.format, truncated, { provider: b.provider ?? null, days: b.days ?? null, user_id: b.user_id ?? null, include_costs: b.include_costs });
+        await streamExport(res, cancel.signal, rows, fields, b.format, truncated, { provider: b.provider ?? null, days: b.days ?? null, user_id: b.user_id ?? null, include_costs: b.include_costs });
       } finally {
         await rows.return(undefined);
       }

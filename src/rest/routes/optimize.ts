@@ -140,12 +140,12 @@ export const optimizeRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/batch/complete',
     access: 'user',
-    async handler({ body, services, viewer, signal }) {
+    async handler({ body, services, viewer, cancel }) {
       const b = parseBody(BatchCompleteBody, body);
       const { prompts, detect_similar, similarity_threshold, provider, ...rest } = b;
       const r = await services.batch.complete(
         { ...toCompletionInput(provider, rest), prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
-        { viewer, source: 'batch', signal },
+        { viewer, source: 'batch', cancel },
       );
       return {
         body: {

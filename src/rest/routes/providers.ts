@@ -85,10 +85,10 @@ export const providerRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/multi-provider',
     access: 'user',
-    async handler({ body, services, viewer, signal }) {
+    async handler({ body, services, viewer, cancel }) {
       const b = parseBody(MultiBody, body);
       const { providers, models, ...rest } = b;
-      const r = await multiProvider(services.gateway, { ...toCompletionInput(undefined, rest), providers, models }, { viewer, source: 'multi', signal });
+      const r = await multiProvider(services.gateway, { ...toCompletionInput(undefined, rest), providers, models }, { viewer, source: 'multi', cancel });
       const responses: Record<string, unknown> = {};
       for (const [p, o] of Object.entries(r.responses)) {
         responses[p] = o.status === 'success' ? completionJson(o.result) : { status: 'error', error: o.error };
@@ -108,7 +108,7 @@ export const providerRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/:provider',
     access: 'user',
-    async handler({ params, body, services, viewer, signal }) {
+    async handler({ params, body, services, viewer, cancel }) {
       const provider = params.provider!;
       services.router.adapter(provider); // 404 for an unknown provider before reading anything else
       const b = parseBody(CompletionBody, body);
@@ -119,7 +119,7 @@ export const providerRoutes: Route[] = [
           throw new GatewayError('VALIDATION_ERROR', `base_url cannot be chosen per request; set ${provider.toUpperCase()}_BASE_URL`, { details: { field: 'base_url' } });
         }
       }
-      const result = await services.gateway.complete(toCompletionInput(provider, b), { viewer, source: 'rest', signal });
+      const result = await services.gateway.complete(toCompletionInput(provider, b), { viewer, source: 'rest', cancel });
       return { body: completionJson(result) };
     },
   },

@@ -26,7 +26,7 @@ const StreamQuery = z.object({
 
 async function stream(r: RestRequest, input: CompletionInput, chunkSize: number) {
   // Errors before the first chunk (validation, limits, provider down) still get a JSON status.
-  const pieces = await r.services.streaming.open(input, { viewer: r.viewer, source: 'stream', signal: r.signal });
+  const pieces = await r.services.streaming.open(input, { viewer: r.viewer, source: 'stream', cancel: r.cancel });
   await writeSse(r.res, outputChunks(pieces, chunkSize, input.model), r.services.logger);
   return undefined;
 }
