@@ -58,6 +58,8 @@ export interface GatewayOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   healthTimeoutMs?: number;
+  /** Checkout to run (default BENCH_GATEWAY_ROOT or this one): A/B runs of two commits. */
+  root?: string;
 }
 
 /** `node --import tsx src/main.ts`, as `npm start` runs it, pinned to the server core. */
@@ -80,7 +82,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
   };
   // BENCH_GATEWAY_NODE_FLAGS: extra node flags for every gateway (experiments, e.g. a --require preload).
   const extra = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts'], env, cpu: o.cpu ?? SERVER_CPU });
+  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts'], env, cpu: o.cpu ?? SERVER_CPU, cwd: o.root });
   const url = `http://127.0.0.1:${port}`;
   let healthyAt: number;
   try {
