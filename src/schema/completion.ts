@@ -61,8 +61,16 @@ type CommonArgs = {
 
 const u = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
-export function toInput(a: CommonArgs): Omit<CompletionInput, 'provider' | 'model' | 'fallback'> {
+/**
+ * The gateway's input from the common arguments, with the route (provider, model, fallback)
+ * where the field has one. One literal: `{ ...toInput(a), provider }` would be the
+ * `{ ...x, newField }` shape that outlives young-generation GC on Node 20 (Gateway.recordCall).
+ */
+export function toInput(a: CommonArgs, route: Pick<CompletionInput, 'provider' | 'model' | 'fallback'> = {}): CompletionInput {
   return {
+    provider: route.provider,
+    model: route.model,
+    fallback: route.fallback,
     prompt: u(a.prompt),
     systemMessage: u(a.systemMessage),
     messages: u(a.messages),
@@ -106,7 +114,7 @@ builder.mutationField('completion', (t) =>
     args: { input: t.arg({ type: CompletionInputType, required: true }) },
     resolve: (_, { input }, ctx) =>
       ctx.services.gateway.complete(
-        { ...toInput(input), provider: u(input.provider), model: u(input.model), fallback: u(input.fallback) },
+        toInput(input, { provider: u(input.provider), model: u(input.model), fallback: u(input.fallback) }),
         { viewer: requireViewer(ctx.viewer), source: 'graphql', cancel: ctx.cancel },
       ),
   }),

@@ -29,7 +29,7 @@ builder.subscriptionField('streamCompletion', (t) =>
     },
     subscribe: async (_, { input, chunkSize }, ctx) => {
       const pieces = await ctx.services.streaming.open(
-        { ...toInput(input), provider: input.provider ?? undefined, model: input.model ?? undefined, fallback: input.fallback ?? undefined },
+        toInput(input, { provider: input.provider ?? undefined, model: input.model ?? undefined, fallback: input.fallback ?? undefined }),
         { viewer: requireViewer(ctx.viewer), source: 'stream', cancel: ctx.cancel },
       );
       return outputChunks(pieces, chunkSize ?? 0, input.model ?? undefined);
