@@ -1,6 +1,7 @@
 // Experiment: the gateway's garbage-collection pauses while it answers REST cache hits
 // at 1 connection (3 rounds of 3 s after 1.5 s of warm-up), with the latency seen;
-// PROBE_MISS=1: completions that skip the cache (each one a call to the mock upstream).
+// PROBE_MISS=1: completions that skip the cache (each one a call to the mock upstream);
+// PROBE_GRAPHQL=1: the GraphQL completion mutation instead of REST.
 //   node --import tsx bench/experiments/gc-probe.mts
 //   PROBE_FLAGS="--trace-gc-nvp" PROBE_LOGS=1 ...   (V8's own per-collection lines: pause, promoted bytes)
 //   PROBE_ANALYTICS=true ...                        (usage records written; default off)
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedLoop } from '../lib/http-load.js';
-import { restRequest } from '../lib/payloads.js';
+import { graphqlRequest, restRequest } from '../lib/payloads.js';
 import { pinSelf, stopAll } from '../lib/proc.js';
 import { mockProviderEnv, startGateway, startMock } from '../lib/servers.js';
 
@@ -20,7 +21,11 @@ const flags = (process.env.PROBE_FLAGS ?? '').split(' ').filter(Boolean);
 const gw = await startGateway({ env: { ...mockProviderEnv(mock), ANALYTICS_ENABLED: process.env.PROBE_ANALYTICS ?? 'false' }, nodeFlags: ['--import', observer, ...flags] });
 const token = await gw.token();
 const prompts = Array.from({ length: 100 }, (_, i) => `Cache benchmark prompt number ${i}: summarise the benefits of response caching.`);
-const requests = prompts.map((p) => restRequest(gw, token, p, process.env.PROBE_MISS ? { no_cache: true } : {}));
+const requests = prompts.map((p) =>
+  process.env.PROBE_GRAPHQL
+    ? graphqlRequest(gw, token, p, process.env.PROBE_MISS ? { cache: { read: false, write: false } } : {})
+    : restRequest(gw, token, p, process.env.PROBE_MISS ? { no_cache: true } : {}),
+);
 const pauses = async () => {
   process.kill(gw.proc.pid, 'SIGUSR2');
   await new Promise((r) => setTimeout(r, 200));
