@@ -1,6 +1,6 @@
 // The cache key: a hash of the canonical form of everything that shapes the
 // answer. Object key order never changes it; any differing parameter does.
-import * as crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ChatRequest } from '../providers/types.js';
 
 /** JSON with object keys sorted at every depth and undefined values dropped. */
@@ -13,12 +13,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-// One-shot hashing (Node >= 20.12) makes no Hash object: those are native-backed and
-// outlive the young-generation collections, which then copy every request's key material.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
 function sha256(text: string) {
-  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
+  return createHash('sha256').update(text).digest('hex');
 }
 
 const modelTags = new Map<string, string>();

@@ -181,9 +181,7 @@ builder.mutationField('batchComplete', (t) =>
     resolve: (_, { input }, ctx) =>
       ctx.services.batch.complete(
         {
-          ...toInput(input),
-          provider: input.provider ?? undefined,
-          model: input.model ?? undefined,
+          ...toInput(input, { provider: input.provider ?? undefined, model: input.model ?? undefined }),
           prompts: input.prompts,
           detectSimilar: input.detectSimilar ?? undefined,
           threshold: input.similarityThreshold ?? undefined,

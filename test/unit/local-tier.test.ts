@@ -157,7 +157,7 @@ describe('ResponseCache local tier', () => {
     await cache.close();
   });
 
-  it('drops only the cleared provider or model from the tier', async () => {
+  it("drops only the cleared provider's entries from the tier", async () => {
     const cache = makeCache(new HeldStore(), new MemoryPubSub());
     await settle();
     await cache.set('c:openai:t1:a', entry);
