@@ -1,7 +1,7 @@
 // Overhead of the completion path (REST and GraphQL, cache off) over a zero-latency
 // mock upstream, against calling the mock directly and against Portkey's gateway
 // proxying to the same mock, in one interleaved run.
-//   node --import tsx bench/overhead.ts [--quick] [--rounds 5] [--levels 1,2,4,8,16,32,64]
+//   node --import tsx bench/overhead.ts [--quick] [--rounds 7] [--levels 1,2,4,8,16,32,64]
 import { benchArgs, listArg, numberArg } from './lib/args.js';
 import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from './lib/payloads.js';
 import { runBench } from './lib/run.js';
@@ -11,7 +11,7 @@ import { interleavedRounds, med, sweep, verify, type Target } from './lib/suite.
 import { printTable } from './lib/table.js';
 
 const args = benchArgs({ rounds: { type: 'string' }, 'sweep-rounds': { type: 'string' }, levels: { type: 'string' }, 'latency-ms': { type: 'string' }, 'step-ms': { type: 'string' } });
-const rounds = numberArg(args, 'rounds', args.quick ? 2 : 5);
+const rounds = numberArg(args, 'rounds', args.quick ? 2 : 7);
 const sweepRounds = numberArg(args, 'sweep-rounds', args.quick ? 1 : 3);
 const latencyMs = numberArg(args, 'latency-ms', args.quick ? 600 : 1500);
 const stepMs = numberArg(args, 'step-ms', args.quick ? 500 : 1000);
