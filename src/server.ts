@@ -148,9 +148,12 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
   let stopping = false;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
     inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
-    services.analytics.metrics.observeRequest(req, res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      services.analytics.metrics.observeRequest(req, res, started);
+    });
     if (stopping) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
@@ -170,7 +173,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       void services.readiness().then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }));
       return;
     }
-    void router(req, res, services);
+    router(req, res, services).catch((e: unknown) => sendError(res, e, services.logger));
   });
   server.keepAliveTimeout = 65_000;
 

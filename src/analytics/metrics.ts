@@ -61,16 +61,13 @@ export class GatewayMetrics {
     this.stopRecording = recorder.onRecord((call) => this.observeCall(call));
   }
 
-  /** Call once per HTTP request, as it arrives. */
-  observeRequest(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
-    res.once('close', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const route = matchedRoute.get(req) ?? (FIXED_ROUTES.has(path) ? path : path.startsWith('/graphql/') ? '/graphql' : 'unmatched');
-      const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
-      this.requests.inc(labels);
-      this.requestSeconds.observe(labels, (performance.now() - started) / 1000);
-    });
+  /** Counts an HTTP request once its response has closed (`started`: performance.now() when it came in). */
+  observeRequest(req: IncomingMessage, res: ServerResponse, started: number): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = matchedRoute.get(req) ?? (FIXED_ROUTES.has(path) ? path : path.startsWith('/graphql/') ? '/graphql' : 'unmatched');
+    const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
+    this.requests.inc(labels);
+    this.requestSeconds.observe(labels, (performance.now() - started) / 1000);
   }
 
   private observeCall(call: CallRecord): void {

@@ -101,36 +101,61 @@ export function createRouter(routes: Route[]) {
         continue;
       }
       const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      try {
+        r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      } catch {
+        throw new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`);
+      }
       return { route: r, params };
     }
     allowed = [...new Set(allowed)];
     return { allowed };
   }
 
+  // The path as URL parsing normalises it, and the route it matches, per method and raw path:
+  // both depend only on those two, and a client sends the same few again and again. Bounded
+  // (emptied when full); the params are frozen since every request with that path shares them.
+  const resolved = new Map<string, { pathname: string; found: ReturnType<typeof match> }>();
+  const RESOLVED_MAX = 1000;
+  function resolve(method: string, rawPath: string) {
+    const key = `${method} ${rawPath}`;
+    let r = resolved.get(key);
+    if (!r) {
+      const pathname = new URL(rawPath, 'http://localhost').pathname;
+      const found = match(method, pathname);
+      if ('params' in found) Object.freeze(found.params);
+      r = { pathname, found };
+      if (resolved.size >= RESOLVED_MAX) resolved.clear();
+      resolved.set(key, r);
+    }
+    return r;
+  }
+
   return async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const raw = req.url ?? '/';
+    const end = raw.search(/[?#]/);
     const method = (req.method ?? 'GET').toUpperCase();
-    const found = match(method, url.pathname);
     try {
+      const { pathname, found } = resolve(method, end < 0 ? raw : raw.slice(0, end));
+      const query = end < 0 ? new URLSearchParams() : new URL(raw, 'http://localhost').searchParams;
       if (!('route' in found) || !found.route) {
         const allowed = (found as { allowed: string[] }).allowed;
         if (allowed.length) {
           res.setHeader('allow', allowed.join(', '));
-          throw new GatewayError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${allowed.join(', ')}`);
+          throw new GatewayError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}; use ${allowed.join(', ')}`);
         }
-        throw new GatewayError('NOT_FOUND', `No route for ${method} ${url.pathname}`);
+        throw new GatewayError('NOT_FOUND', `No route for ${method} ${pathname}`);
       }
       const { route, params } = found;
       matchedRoute.set(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
-      if (!credential && route.allowQueryToken) credential = url.searchParams.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
+      if (!credential && route.allowQueryToken) credential = query.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
       const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);
       if (route.access === 'user') requireViewer(viewer);
       if (route.access === 'admin') requireAdmin(viewer);
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(req, services.config.maxBodyBytes);
       const result = await route.handler({
-        method, path: url.pathname, params, query: url.searchParams, body, viewer, services, req, res, cancel: new ClientGone(res),
+        method, path: pathname, params, query, body, viewer, services, req, res, cancel: new ClientGone(res),
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {

@@ -66,6 +66,12 @@ describe.each(BACKENDS)('server on %s', (backend) => {
     const method = await t.request('GET', '/api/auth/login');
     expect([method.status, method.body.error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
     expect(method.headers.get('allow')).toBe('POST');
+    // The route a path resolves to is remembered: the same answers a second time.
+    const again = await t.request('GET', '/api/auth/login');
+    expect([again.status, again.headers.get('allow')]).toEqual([405, 'POST']);
+    const badEncoding = await t.request('POST', '/api/ai/%E0%A4', { token: admin, body: { prompt: 'hi' } });
+    expect([badEncoding.status, badEncoding.body.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect((await t.request('GET', '/health')).status).toBe(200);
   });
 
   it('reads bodies that arrive in pieces, with or without a length, and bounds chunked ones', async () => {
