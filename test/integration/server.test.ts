@@ -72,6 +72,8 @@ describe.each(BACKENDS)('server on %s', (backend) => {
     const badEncoding = await t.request('POST', '/api/ai/%E0%A4', { token: admin, body: { prompt: 'hi' } });
     expect([badEncoding.status, badEncoding.body.error.code]).toEqual([400, 'BAD_REQUEST']);
     expect((await t.request('GET', '/health')).status).toBe(200);
+    const badCookie = await t.request('GET', '/api/ai/stream?provider=local&prompt=hi', { headers: { cookie: 'aigw_token=%E0%A4' } });
+    expect([badCookie.status, badCookie.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
   });
 
   it('reads bodies that arrive in pieces, with or without a length, and bounds chunked ones', async () => {
