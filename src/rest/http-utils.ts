@@ -6,19 +6,27 @@ import type { Logger } from '../logger.js';
 
 /**
  * The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). A small body usually comes
- * in the packet that carried the headers: once the HTTP parser is done with that packet
- * (after one microtask, when the handler starts synchronously) it is whole in the stream's
- * buffer and is taken from there. Otherwise it is read with events as it arrives.
+ * in the packet that carried the headers: one microtask after the handler starts, the HTTP
+ * parser has put it in the stream's buffer. The message is marked complete a step later in
+ * the same parse, so a body whose Content-Length bytes are all buffered is taken from
+ * there too (the stream then ends by itself once the parser ends the message). Otherwise
+ * it is read with events as it arrives.
  */
 export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   if (!req.complete) await undefined;
-  if (req.complete && req.readableFlowing === null && !req.destroyed && req.readableLength <= maxBytes) {
+  if ((req.complete || allBuffered(req)) && req.readableFlowing === null && !req.destroyed && req.readableLength <= maxBytes) {
     const chunks: Buffer[] = [];
     for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
-    // Nothing left once read() returns null on a complete message: the stream ends by itself.
+    if (!req.complete) req.resume(); // nothing more can come: let the stream end when the parser ends the message
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
   return readArriving(req, maxBytes);
+}
+
+/** Every byte of a Content-Length body is in the stream's buffer. */
+function allBuffered(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  return declared !== undefined && req.headers['transfer-encoding'] === undefined && req.readableLength > 0 && Number(declared) === req.readableLength;
 }
 
 /** The body read as it arrives, with events (no promise per chunk). */
