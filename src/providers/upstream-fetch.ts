@@ -219,8 +219,19 @@ function nodeBacked(node: Readable, onUse: () => void): ReadableStream<Uint8Arra
   return web;
 }
 
-/** A stream's bytes, read with events (no async iterator and promise per chunk). */
-function collect(stream: Readable): Promise<Buffer> {
+/**
+ * A stream's bytes. When all `length` bytes are already in its buffer (an answer that came
+ * in one packet with its headers, parsed before the caller got the response), they are
+ * taken from there; otherwise they are read with events (no async iterator and promise per
+ * chunk).
+ */
+function collect(stream: Readable, length: number): Promise<Buffer> {
+  if (length > 0 && stream.readableLength === length && stream.readableFlowing === null && !stream.destroyed) {
+    const chunks: Buffer[] = [];
+    for (let chunk: Buffer | null; (chunk = stream.read() as Buffer | null) !== null; ) chunks.push(chunk);
+    stream.resume(); // nothing more can come: the stream ends by itself when the message does
+    return Promise.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const onData = (chunk: Buffer) => chunks.push(chunk);
@@ -257,6 +268,8 @@ class UpstreamResponse {
   readonly ok: boolean;
   readonly statusText: string;
   #stream: Readable | null;
+  /** The body's length in bytes as the stream gives them (NaN when unknown or decoded). */
+  #length: number;
   #web: ReadableStream<Uint8Array> | null = null;
   #used = false;
 
@@ -265,10 +278,12 @@ class UpstreamResponse {
     readonly headers: Headers,
     readonly url: string,
     stream: Readable | null,
+    length = NaN,
   ) {
     this.ok = status >= 200 && status < 300;
     this.statusText = STATUS_CODES[status] ?? '';
     this.#stream = stream;
+    this.#length = length;
   }
 
   get body(): ReadableStream<Uint8Array> | null {
@@ -288,7 +303,7 @@ class UpstreamResponse {
     this.#used = true;
     if (this.#web) return Buffer.from(await new Response(this.#web).arrayBuffer());
     if (!this.#stream) return Buffer.alloc(0);
-    return collect(this.#stream);
+    return collect(this.#stream, this.#length);
   }
 
   async text(): Promise<string> {
@@ -388,5 +403,6 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
   const empty = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
   if (empty) res.body.resume();
   const stream = empty ? null : decoded(res.body, headers.get('content-encoding'));
-  return new UpstreamResponse(res.statusCode, headers, url, stream) as unknown as Response;
+  const length = stream === res.body ? Number(headers.get('content-length') ?? NaN) : NaN;
+  return new UpstreamResponse(res.statusCode, headers, url, stream, length) as unknown as Response;
 };

@@ -9,6 +9,7 @@ import { upstreamFetch } from '../../src/providers/upstream-fetch.js';
 let server: http.Server;
 let base: string;
 const closed: string[] = [];
+let connections = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -69,6 +70,15 @@ beforeAll(async () => {
           });
           return;
         }
+        case '/big': {
+          // Larger than one socket read: the body is still arriving when the caller reads it.
+          const big = JSON.stringify({ text: 'x'.repeat(300_000) });
+          res.setHeader('content-type', 'application/json');
+          res.setHeader('content-length', Buffer.byteLength(big));
+          res.write(big.slice(0, 1000));
+          setTimeout(() => res.end(big.slice(1000)), 5);
+          return;
+        }
         case '/cut':
           res.setHeader('content-length', '100');
           res.write('{"partial":');
@@ -80,6 +90,7 @@ beforeAll(async () => {
       }
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -120,6 +131,19 @@ describe('upstreamFetch', () => {
       expect(res.bodyUsed).toBe(true);
       await expect(res.text()).rejects.toThrow(TypeError);
     }
+  });
+
+  it('reads whole answers and answers still arriving, and keeps one connection for sequential calls', async () => {
+    await (await upstreamFetch(`${base}/echo`)).json();
+    const before = connections;
+    for (let i = 0; i < 20; i++) {
+      const res = await upstreamFetch(`${base}/echo?i=${i}`, { method: 'POST', body: `{"i":${i}}` });
+      expect(((await res.json()) as { body: string }).body).toBe(`{"i":${i}}`);
+    }
+    const big = (await (await upstreamFetch(`${base}/big`)).json()) as { text: string };
+    expect(big.text).toHaveLength(300_000);
+    expect(((await (await upstreamFetch(`${base}/echo`)).json()) as { method: string }).method).toBe('GET');
+    expect(connections).toBe(before);
   });
 
   it("answers every Headers read as the global fetch's response headers do, and stays a Headers after changes", async () => {
