@@ -16,6 +16,7 @@ import { createGraphQLError, processRegularResult, type YogaServerInstance } fro
 import type { GraphQLContext } from './context.js';
 import { ClientGone, type Cancellation } from './cancellation.js';
 import { readBytes } from './rest/http-utils.js';
+import { memoize } from './memo.js';
 
 type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -35,9 +36,9 @@ const JSON_TYPES = ['application/graphql-response+json', 'application/json'];
  * async iterable) under this Accept header, or null when none fits (Yoga answers 406). The
  * same walk as Yoga's: the header's utf-8 types last first, the last match winning.
  */
-function acceptedJson(accept: string | undefined): string | null {
+const acceptedJson = memoize((accept: string): string | null => {
   let chosen: string | null = null;
-  const asked = (accept ?? '*/*').replace(/\s/g, '').toLowerCase().split(',').reverse();
+  const asked = accept.replace(/\s/g, '').toLowerCase().split(',').reverse();
   for (const entry of asked) {
     const [type, ...params] = entry.split(';');
     const charset = params.find((p) => p.includes('charset=')) ?? 'charset=utf-8';
@@ -49,7 +50,7 @@ function acceptedJson(accept: string | undefined): string | null {
     }
   }
   return chosen;
-}
+});
 
 interface Params {
   query: string;
@@ -124,7 +125,7 @@ export function graphqlHandler(yoga: Yoga, maxBodyBytes: number, onUnexpected: (
       length > 0 &&
       length <= maxBodyBytes &&
       (req.headers['content-type'] ?? '').toLowerCase().split(';')[0]!.trim() === 'application/json';
-    const mediaType = plain ? acceptedJson(req.headers.accept) : null;
+    const mediaType = plain ? acceptedJson(req.headers.accept ?? '*/*') : null;
     if (!mediaType) {
       await yoga(req, res);
       return;

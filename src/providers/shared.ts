@@ -95,9 +95,9 @@ export function stopList(request: ChatRequest): string[] | undefined {
 
 /** The fields that are not undefined: unset optional parameters are left out of the request, not sent. */
 export function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
+  const out: Record<string, unknown> = {};
+  for (const key in fields) if (fields[key] !== undefined) out[key] = fields[key];
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** Milliseconds the SDKs that insist on a timeout get: effectively none (setTimeout's maximum). */

@@ -15,6 +15,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
+import { memoize } from '../memo.js';
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer']);
@@ -168,6 +169,7 @@ class ResponseHeaders extends Headers {
 }
 
 function decoded(body: Readable, encoding: string | null): Readable {
+  if (!encoding) return body;
   const codings = (encoding ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c && c !== 'identity');
   let out = body;
   // Content-Encoding lists codings in the order applied: undo them last first.
@@ -353,19 +355,11 @@ class UpstreamResponse {
   }
 }
 
-/** A provider's few URLs, parsed once each (a bounded memo: an SDK calls the same endpoints over and over). */
-const parsedUrls = new Map<string, { origin: string; path: string }>();
-
-function parsedUrl(url: string): { origin: string; path: string } {
-  let parsed = parsedUrls.get(url);
-  if (!parsed) {
-    const u = new URL(url);
-    parsed = { origin: u.origin, path: u.pathname + u.search };
-    if (parsedUrls.size >= 500) parsedUrls.clear();
-    parsedUrls.set(url, parsed);
-  }
-  return parsed;
-}
+/** A provider's few URLs, parsed once each (an SDK calls the same endpoints over and over). */
+const parsedUrl = memoize((url) => {
+  const u = new URL(url);
+  return { origin: u.origin, path: u.pathname + u.search };
+}, 500);
 
 function networkError(err: unknown, signal: AbortSignal | null | undefined): unknown {
   if (signal?.aborted) return signal.reason;

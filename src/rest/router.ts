@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { Services } from '../services.js';
 import { ClientGone, type Cancellation } from '../cancellation.js';
 import { readJsonBody, sendError, sendJson } from './http-utils.js';
+import { memoize } from '../memo.js';
 
 export type Access = 'public' | 'user' | 'admin';
 
@@ -117,31 +118,23 @@ export function createRouter(routes: Route[]) {
     return { allowed };
   }
 
-  // The path as URL parsing normalises it, and the route it matches, per method and raw path:
-  // both depend only on those two, and a client sends the same few again and again. Bounded
-  // (emptied when full); the params are frozen since every request with that path shares them.
-  const resolved = new Map<string, { pathname: string; found: ReturnType<typeof match> }>();
-  const RESOLVED_MAX = 1000;
-  function resolve(method: string, rawPath: string) {
-    const key = `${method} ${rawPath}`;
-    let r = resolved.get(key);
-    if (!r) {
-      const pathname = new URL(rawPath, 'http://localhost').pathname;
-      const found = match(method, pathname);
-      if ('params' in found) Object.freeze(found.params);
-      r = { pathname, found };
-      if (resolved.size >= RESOLVED_MAX) resolved.clear();
-      resolved.set(key, r);
-    }
-    return r;
-  }
+  // The path as URL parsing normalises it, and the route it matches, per method and raw path
+  // ("POST /api/ai/openai"): both depend only on those two. The params are frozen since every
+  // request with that path shares them.
+  const resolve = memoize((key) => {
+    const space = key.indexOf(' ');
+    const pathname = new URL(key.slice(space + 1), 'http://localhost').pathname;
+    const found = match(key.slice(0, space), pathname);
+    if ('params' in found) Object.freeze(found.params);
+    return { pathname, found };
+  });
 
   return async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
     const raw = req.url ?? '/';
     const end = raw.search(/[?#]/);
     const method = (req.method ?? 'GET').toUpperCase();
     try {
-      const { pathname, found } = resolve(method, end < 0 ? raw : raw.slice(0, end));
+      const { pathname, found } = resolve(`${method} ${end < 0 ? raw : raw.slice(0, end)}`);
       const query = end < 0 ? new URLSearchParams() : new URL(raw, 'http://localhost').searchParams;
       if (!('route' in found) || !found.route) {
         const allowed = (found as { allowed: string[] }).allowed;
