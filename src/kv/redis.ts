@@ -214,6 +214,18 @@ export class RedisPubSubAdapter implements PubSub {
     const subscriber = new Redis(url, options);
     publisher.on('error', () => {});
     subscriber.on('error', () => {});
+    // graphql-redis-subscriptions drops the promises of the UNSUBSCRIBE and PUNSUBSCRIBE it
+    // sends: a command that times out (or a connection that closes) while Redis does not
+    // answer would be an unhandled rejection, which ends the process. Handled here: the
+    // library has already forgotten the channel, so anything still delivered on it is ignored.
+    for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+      const send = subscriber[method].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
+      (subscriber as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        const sent = send(...args);
+        sent.catch(() => {});
+        return sent;
+      };
+    }
     // 'close' repeats while reconnecting. 'ready' comes just before ioredis subscribes to the
     // channels again: a listener that must miss nothing confirms with a message of its own.
     let delivering = false;
@@ -237,7 +249,14 @@ export class RedisPubSubAdapter implements PubSub {
     await this.engine.publish(this.prefix + channel, payload);
   }
   async subscribe(channel: string, handler: (payload: unknown) => void) {
-    const id = await this.engine.subscribe(this.prefix + channel, handler);
+    const name = this.prefix + channel;
+    const subscribing = this.engine.subscribe(name, handler);
+    // The library also keeps the SUBSCRIBE's outcome in a promise of its own, for other
+    // subscribers to the same channel; with none, its failure would go unhandled (see the
+    // constructor). Its outcome is `subscribing`'s, which the caller gets.
+    const pending = (this.engine as unknown as { subsPendingRefsMap?: Map<string, { pending?: { catch?(f: () => void): unknown } }> }).subsPendingRefsMap;
+    pending?.get(name)?.pending?.catch?.(() => {});
+    const id = await subscribing;
     return () => this.engine.unsubscribe(id);
   }
   async close() {

@@ -7,6 +7,8 @@ import { RedisPubSubAdapter, RedisStore } from '../../src/kv/redis.js';
 import type { KeyValueStore, PubSub } from '../../src/kv/types.js';
 import { deleteRedisPrefix } from '../helpers/redis.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
+import { privateRedis } from '../helpers/redis-server.js';
+import { Redis } from 'ioredis';
 
 const prefix = `tkv${randomBytes(4).toString('hex')}:`;
 const stores: [string, () => { kv: KeyValueStore; pubsub: PubSub }][] = [
@@ -145,4 +147,39 @@ describe('redis store under event-loop lag', () => {
     expect(kv.status().breaker).toBe('closed');
     await kv.close();
   });
+});
+
+describe('redis pub/sub when Redis stops answering', () => {
+  it('rejects a subscribe that timed out and survives an unsubscribe that timed out, with no unhandled rejection', async () => {
+    const redis = await privateRedis();
+    await redis.start();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const pubsub = new RedisPubSubAdapter(redis.url, 'tpause:', 200); // commands time out after 1 s
+    const admin = new Redis(redis.url);
+    try {
+      const got: unknown[] = [];
+      const unsubscribe = await pubsub.subscribe('a', (m) => got.push(m));
+      await pubsub.publish('a', { n: 1 });
+      await expect.poll(() => got).toEqual([{ n: 1 }]);
+
+      await admin.call('CLIENT', 'PAUSE', '2500', 'ALL'); // every other client's commands wait
+      await expect(pubsub.subscribe('b', () => {})).rejects.toThrow(/timed out/i);
+      unsubscribe();
+      await new Promise((r) => setTimeout(r, 1_500)); // past the UNSUBSCRIBE's timeout
+      await admin.call('CLIENT', 'UNPAUSE');
+
+      const later = await pubsub.subscribe('c', (m) => got.push(m));
+      await pubsub.publish('c', { n: 2 });
+      await expect.poll(() => got).toEqual([{ n: 1 }, { n: 2 }]);
+      later();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      admin.disconnect();
+      await pubsub.close();
+      await redis.stop();
+    }
+  }, 20_000);
 });
