@@ -170,7 +170,7 @@ class ResponseHeaders extends Headers {
 
 function decoded(body: Readable, encoding: string | null): Readable {
   if (!encoding) return body;
-  const codings = (encoding ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c && c !== 'identity');
+  const codings = encoding.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c && c !== 'identity');
   let out = body;
   // Content-Encoding lists codings in the order applied: undo them last first.
   for (const coding of codings.reverse()) {
