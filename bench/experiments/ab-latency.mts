@@ -6,6 +6,7 @@
 // <checkout> needs node_modules and src/generated (a symlink to this one's node_modules
 // and a copy of its src/generated do).
 import path from 'node:path';
+import { benchArgs, numberArg } from '../lib/args.js';
 import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from '../lib/payloads.js';
 import { pinSelf, stopAll } from '../lib/proc.js';
 import { mockProviderEnv, startGateway, startMock, startPortkey, type Gateway } from '../lib/servers.js';
@@ -14,14 +15,11 @@ import { interleavedRounds, verify, type Target } from '../lib/suite.js';
 import { printTable } from '../lib/table.js';
 
 pinSelf();
-const arg = (name: string, fallback?: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
-const base = arg('base');
-if (!base) throw new Error('--base <checkout> is required');
-const rounds = Number(arg('rounds', '7'));
-const ms = Number(arg('ms', '1500'));
+const args = benchArgs({ base: { type: 'string' }, rounds: { type: 'string' }, ms: { type: 'string' } });
+const base = args.values.base;
+if (typeof base !== 'string' || !base) throw new Error('--base <checkout> is required');
+const rounds = numberArg(args, 'rounds', 7);
+const ms = numberArg(args, 'ms', 1500);
 
 const mock = await startMock({ latencyMs: 0 });
 const env = mockProviderEnv(mock);

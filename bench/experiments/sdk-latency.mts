@@ -4,6 +4,7 @@
 // run against the zero-latency mock, as bench/overhead.ts measures added latency.
 //   node --import tsx bench/experiments/sdk-latency.mts [--rounds 5] [--ms 1500]
 import { pathToFileURL } from 'node:url';
+import { benchArgs, numberArg } from '../lib/args.js';
 import path from 'node:path';
 import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from '../lib/payloads.js';
 import { pinSelf, ROOT, stopAll } from '../lib/proc.js';
@@ -13,12 +14,9 @@ import { interleavedRounds, verify, type Target } from '../lib/suite.js';
 import { printTable } from '../lib/table.js';
 
 pinSelf();
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const rounds = arg('rounds', 5);
-const ms = arg('ms', 1500);
+const args = benchArgs({ rounds: { type: 'string' }, ms: { type: 'string' } });
+const rounds = numberArg(args, 'rounds', 5);
+const ms = numberArg(args, 'ms', 1500);
 const preload = pathToFileURL(path.join(ROOT, 'bench', 'experiments', 'openai-call-preload.mjs')).href;
 
 const mock = await startMock({ latencyMs: 0 });

@@ -6,6 +6,7 @@
 // Not part of npm run bench.
 //   node --import tsx bench/experiments/timeline.mts [--rounds 3] [--ms 3000]
 import { pathToFileURL } from 'node:url';
+import { benchArgs, numberArg } from '../lib/args.js';
 import path from 'node:path';
 import { closedLoop, type LoadOptions } from '../lib/http-load.js';
 import { directRequest, graphqlIsError, graphqlRequest, restRequest } from '../lib/payloads.js';
@@ -15,12 +16,9 @@ import { median } from '../lib/stats.js';
 import { printTable } from '../lib/table.js';
 
 pinSelf();
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const rounds = arg('rounds', 3);
-const ms = arg('ms', 3000);
+const args = benchArgs({ rounds: { type: 'string' }, ms: { type: 'string' } });
+const rounds = numberArg(args, 'rounds', 3);
+const ms = numberArg(args, 'ms', 3000);
 const here = (file: string) => pathToFileURL(path.join(ROOT, 'bench', 'experiments', file)).href;
 const preload = ['--import', here('timeline-preload.mjs')];
 
