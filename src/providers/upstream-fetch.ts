@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import { memoize } from '../memo.js';
+import { takeBuffered } from '../buffered-body.js';
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer']);
@@ -228,12 +229,8 @@ function nodeBacked(node: Readable, onUse: () => void): ReadableStream<Uint8Arra
  * chunk).
  */
 function collect(stream: Readable, length: number): Promise<Buffer> {
-  if (length > 0 && stream.readableLength === length && stream.readableFlowing === null && !stream.destroyed) {
-    const chunks: Buffer[] = [];
-    for (let chunk: Buffer | null; (chunk = stream.read() as Buffer | null) !== null; ) chunks.push(chunk);
-    stream.resume(); // nothing more can come: the stream ends by itself when the message does
-    return Promise.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-  }
+  const whole = length > 0 && stream.readableLength === length ? takeBuffered(stream) : null;
+  if (whole) return Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const onData = (chunk: Buffer) => chunks.push(chunk);

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { takeBuffered } from '../buffered-body.js';
 
 /**
  * The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). A small body usually comes
@@ -14,13 +15,8 @@ import type { Logger } from '../logger.js';
  */
 export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   if (!req.complete) await undefined;
-  if ((req.complete || allBuffered(req)) && req.readableFlowing === null && !req.destroyed && req.readableLength <= maxBytes) {
-    const chunks: Buffer[] = [];
-    for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
-    if (!req.complete) req.resume(); // nothing more can come: let the stream end when the parser ends the message
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  }
-  return readArriving(req, maxBytes);
+  const whole = (req.complete || allBuffered(req)) && req.readableLength <= maxBytes ? takeBuffered(req) : null;
+  return whole ?? readArriving(req, maxBytes);
 }
 
 /** Every byte of a Content-Length body is in the stream's buffer. */
