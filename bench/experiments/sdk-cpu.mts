@@ -1,7 +1,7 @@
 // The OpenAI SDK's own CPU per non-streaming chat call, in a tight loop with an in-process
 // fetch that answers at once (no network): the SDK's cost at its best, with hot caches.
 // Compare with bench/experiments/sdk-latency.mts, what it adds per request at 1 connection.
-//   taskset -c 0 node --import tsx bench/experiments/sdk-cpu.mts [baseline sdk sdkSignal sdkAsResponse]
+//   taskset -c 0 node --import tsx bench/experiments/sdk-cpu.mts [baseline sdk sdkSignal sdkHook sdkAsResponse]
 import OpenAI from 'openai';
 const answer = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'Mock openai answer' }, finish_reason: 'stop' }], usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } });
 const rawHeaders: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(answer.length), date: new Date().toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-request-id': 'req_123' };
@@ -13,13 +13,16 @@ const variants: Record<string, () => Promise<unknown>> = {
   baseline: async () => { const r = await fetchStd('http://x', { method: 'POST', body: JSON.stringify(params) }); return r.json(); },
   sdk: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params); })(),
   sdkSignal: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
+  // As src/providers/openai/index.ts sends: fetchWithAuth straight to the fetch, without the SDK's timer and signal.
+  sdkHook: (() => { class C extends OpenAI { protected override fetchWithAuth(url: RequestInfo, init: RequestInit) { return fetchStd(url, init); } } const c = new C({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647 }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
   sdkAsResponse: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return async () => (await c.chat.completions.create(params).asResponse()).json(); })(),
 };
 const which = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(variants);
-for (let round = 0; round < 3; round++) for (const name of which) {
+for (let round = 0; round < 5; round++) for (const name of which) {
   const f = variants[name]!;
   for (let i = 0; i < 3000; i++) await f();
-  const n = 20000; const t0 = performance.now();
+  const n = 20000; const t0 = performance.now(); const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) await f();
-  console.log(name.padEnd(14), ((performance.now() - t0) * 1000 / n).toFixed(1), 'µs/call');
+  const cpu = process.cpuUsage(c0);
+  console.log(name.padEnd(14), ((performance.now() - t0) * 1000 / n).toFixed(1), 'µs/call,', ((cpu.user + cpu.system) / n).toFixed(1), 'µs CPU/call');
 }
