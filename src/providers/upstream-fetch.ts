@@ -78,6 +78,7 @@ function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']):
 class ResponseHeaders extends Headers {
   /** Lowercase name -> values, in name order; null once copied into the Headers proper. */
   #raw: Map<string, string[]> | null = new Map();
+  #pairsMade: [string, string][] | null = null;
 
   constructor(raw: Dispatcher.ResponseData['headers']) {
     super();
@@ -160,7 +161,9 @@ class ResponseHeaders extends Headers {
 
   /** What iterating a Headers gives: sorted names, values combined, but one pair per Set-Cookie. */
   #pairs(): [string, string][] {
-    const out: [string, string][] = [];
+    // Kept: the OpenAI SDK iterates a response's headers twice (its log line and request id).
+    if (this.#pairsMade) return this.#pairsMade;
+    const out: [string, string][] = (this.#pairsMade = []);
     for (const [name, values] of this.#raw!) {
       if (name === 'set-cookie') for (const v of values) out.push([name, v]);
       else out.push([name, values.join(', ')]);
