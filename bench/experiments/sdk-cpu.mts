@@ -13,8 +13,17 @@ const variants: Record<string, () => Promise<unknown>> = {
   baseline: async () => { const r = await fetchStd('http://x', { method: 'POST', body: JSON.stringify(params) }); return r.json(); },
   sdk: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params); })(),
   sdkSignal: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
-  // As src/providers/openai/index.ts sends: fetchWithAuth straight to the fetch, without the SDK's timer and signal.
-  sdkHook: (() => { class C extends OpenAI { protected override fetchWithAuth(url: RequestInfo, init: RequestInit) { return fetchStd(url, init); } } const c = new C({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647 }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
+  // As src/providers/openai/index.ts calls it: fetchWithAuth straight to the fetch (no timer or
+  // second signal), auth headers built once.
+  sdkHook: (() => {
+    class C extends OpenAI {
+      #auth?: ReturnType<OpenAI['authHeaders']>;
+      protected override fetchWithAuth(url: RequestInfo, init: RequestInit) { return fetchStd(url, init); }
+      protected override authHeaders(...args: Parameters<OpenAI['authHeaders']>) { return (this.#auth ??= super.authHeaders(...args)); }
+    }
+    const c = new C({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647 });
+    return () => c.chat.completions.create(params, { signal: new AbortController().signal });
+  })(),
   sdkAsResponse: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return async () => (await c.chat.completions.create(params).asResponse()).json(); })(),
 };
 const which = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(variants);

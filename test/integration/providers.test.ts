@@ -223,6 +223,16 @@ describe.each(cases)('$provider adapter', (c) => {
     expect(mock.count(c.provider)).toBe(1);
   });
 
+  it('every call of one adapter carries the key, streams too', async () => {
+    const a = adapter();
+    for (let i = 0; i < 3; i++) {
+      await a.chat(request(c.model), opts());
+      c.checkAuth(lastCompletion(c.provider)!.headers);
+      await collect(a.stream(request(c.model), opts()));
+      c.checkAuth(lastCompletion(c.provider)!.headers);
+    }
+  });
+
   it('stream yields several deltas that add up to the chat answer, then one done with usage', async () => {
     const a = adapter();
     const chat = await a.chat(request(c.model), opts());
