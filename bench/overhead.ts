@@ -5,7 +5,7 @@
 import { benchArgs, listArg, numberArg } from './lib/args.js';
 import { directRequest, graphqlIsError, graphqlRequest, portkeyRequest, restRequest } from './lib/payloads.js';
 import { runBench } from './lib/run.js';
-import { mockProviderEnv, startFloorProxy, startGateway, startMock, startPortkey } from './lib/servers.js';
+import { mockProviderEnv, startArgs, startFloorProxy, startGateway, startMock, startPortkey } from './lib/servers.js';
 import { median, ratio } from './lib/stats.js';
 import { interleavedRounds, med, sweep, verify, type Target } from './lib/suite.js';
 import { printTable } from './lib/table.js';
@@ -115,7 +115,7 @@ await runBench('overhead', async () => {
     setup: {
       pinning: 'gateways, Portkey and the minimal proxy on core 0; mock upstream and load generator on core 1',
       mock: 'test/mock-upstream, latency 0, openai route',
-      gateway: 'node --import tsx src/main.ts, NODE_ENV=production, ENABLE_CACHING=false, embedded DB in a temp dir',
+      gateway: `node ${startArgs().join(' ')}, NODE_ENV=production, ENABLE_CACHING=false, embedded DB in a temp dir`,
       rounds, sweepRounds, latencyMs, stepMs, levels, p99BoundMs: P99_BOUND,
     },
     latency: latencyRows,

@@ -12,7 +12,7 @@ import { createDatabase, pgReachable } from './lib/pg.js';
 import { rssMiB, sampleRss } from './lib/proc.js';
 import { benchRedis, deleteRedisPrefix, redisPrefix } from './lib/redis.js';
 import { runBench } from './lib/run.js';
-import { login, startGateway } from './lib/servers.js';
+import { login, startArgs, startGateway } from './lib/servers.js';
 import { median } from './lib/stats.js';
 import { describe } from './lib/suite.js';
 import { printTable } from './lib/table.js';
@@ -109,7 +109,7 @@ await runBench('startup', async () => {
     groups.map((g) => [g.mode, g.boot, g.healthMs, g.loginMs, g.firstCompletionMs, g.rssIdleMiB, g.rssLoadPeakMiB, g.loadRps]));
   return {
     setup: {
-      command: 'node --import tsx src/main.ts (NODE_ENV=production), pinned to core 0',
+      command: `node ${startArgs().join(' ')} (NODE_ENV=production), pinned to core 0`,
       first: 'embedded: fresh DATA_DIR temp dir (migrations run); postgres+redis: fresh database',
       load: `${LOAD_CONNECTIONS} connections for ${loadMs} ms of POST /api/ai/local (64 distinct prompts, no_cache), RSS sampled every 50 ms`,
       rounds,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LOAD_CPU, ROOT, SERVER_CPU, baseEnv, freePort, spawnNode, waitForHttp, type Managed } from './proc.js';
+import { GATEWAY_ROOT, LOAD_CPU, ROOT, SERVER_CPU, baseEnv, freePort, spawnNode, waitForHttp, type Managed } from './proc.js';
 
 export const MODEL = 'gpt-4o-mini';
 export const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
@@ -62,7 +62,19 @@ export interface GatewayOptions {
   root?: string;
 }
 
-/** `node --import tsx src/main.ts`, as `npm start` runs it, pinned to the server core. */
+/**
+ * The node arguments `npm start` uses in a checkout (its package.json's start script, which
+ * must be `node ...`): the benchmarks run the gateway exactly as it is started, and an A/B of two
+ * checkouts runs each with its own. Anything else (an older `tsx src/main.ts`) runs as
+ * `node --import tsx src/main.ts`.
+ */
+export function startArgs(root = GATEWAY_ROOT): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
+  const words = start.trim().split(/\s+/);
+  return words[0] === 'node' ? words.slice(1) : ['--import', 'tsx', 'src/main.ts'];
+}
+
+/** The gateway as `npm start` runs it (startArgs), pinned to the server core. */
 export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
   const port = await freePort();
   const ownDir = o.dataDir === undefined && !o.env?.DATABASE_URL ? mkdtempSync(path.join(os.tmpdir(), 'aigw-bench-')) : undefined;
@@ -82,7 +94,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
   };
   // BENCH_GATEWAY_NODE_FLAGS: extra node flags for every gateway (experiments, e.g. a --require preload).
   const extra = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts'], env, cpu: o.cpu ?? SERVER_CPU, cwd: o.root });
+  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), ...startArgs(o.root)], env, cpu: o.cpu ?? SERVER_CPU, cwd: o.root });
   const url = `http://127.0.0.1:${port}`;
   let healthyAt: number;
   try {
