@@ -2,7 +2,8 @@
 // (a request to the gateway, a provider's answer) usually arrives in one packet and is
 // parsed into the stream's buffer before anyone reads it; reading it there skips the
 // data/end events and their ticks. Used by the request reader (src/rest/http-utils.ts)
-// and by the providers' fetch (src/providers/upstream-fetch.ts).
+// and by the providers' fetch (src/providers/upstream-fetch.ts); takeWhole is the check both
+// make on a body whose message is not marked complete yet.
 import type { Readable } from 'node:stream';
 
 /**
@@ -16,4 +17,13 @@ export function takeBuffered(stream: Readable): Buffer | null {
   for (let chunk: Buffer | null; (chunk = stream.read() as Buffer | null) !== null; ) chunks.push(chunk);
   stream.resume(); // nothing more can come
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/**
+ * The body of `stream` when exactly `length` bytes (its Content-Length) are buffered: the
+ * whole of it is there although its message may not be marked complete yet. Null otherwise
+ * (unknown or zero length, bytes still arriving, or the stream already being read).
+ */
+export function takeWhole(stream: Readable, length: number): Buffer | null {
+  return length > 0 && stream.readableLength === length ? takeBuffered(stream) : null;
 }

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import { memoize } from '../memo.js';
-import { takeBuffered } from '../buffered-body.js';
+import { takeWhole } from '../buffered-body.js';
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'te', 'trailer']);
@@ -232,7 +232,7 @@ function nodeBacked(node: Readable, onUse: () => void): ReadableStream<Uint8Arra
  * chunk).
  */
 function collect(stream: Readable, length: number): Promise<Buffer> {
-  const whole = length > 0 && stream.readableLength === length ? takeBuffered(stream) : null;
+  const whole = takeWhole(stream, length);
   if (whole) return Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

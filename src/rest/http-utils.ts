@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { takeBuffered } from '../buffered-body.js';
+import { takeBuffered, takeWhole } from '../buffered-body.js';
 
 /**
  * The request body, up to maxBytes (PAYLOAD_TOO_LARGE past it). A small body usually comes
@@ -15,14 +15,14 @@ import { takeBuffered } from '../buffered-body.js';
  */
 export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   if (!req.complete) await undefined;
-  const whole = (req.complete || allBuffered(req)) && req.readableLength <= maxBytes ? takeBuffered(req) : null;
+  const whole = req.readableLength > maxBytes ? null : req.complete ? takeBuffered(req) : takeWhole(req, declaredLength(req));
   return whole ?? readArriving(req, maxBytes);
 }
 
-/** Every byte of a Content-Length body is in the stream's buffer. */
-function allBuffered(req: IncomingMessage): boolean {
+/** The body's length as its Content-Length gives it; NaN without one (or when chunked). */
+function declaredLength(req: IncomingMessage): number {
   const declared = req.headers['content-length'];
-  return declared !== undefined && req.headers['transfer-encoding'] === undefined && req.readableLength > 0 && Number(declared) === req.readableLength;
+  return declared === undefined || req.headers['transfer-encoding'] !== undefined ? NaN : Number(declared);
 }
 
 /** The body read as it arrives, with events (no promise per chunk). */
