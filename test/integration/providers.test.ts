@@ -10,6 +10,7 @@ import type { ChatRequest, ProviderAdapter, StreamEvent } from '../../src/provid
 import { UpstreamError } from '../../src/providers/types.js';
 import { guardedStream, streamEnd, timedChat, type Fail } from '../../src/providers/calls.js';
 import { defined } from '../../src/providers/shared.js';
+import { GatewayOpenAI } from '../../src/providers/openai/index.js';
 
 const KEY = 'sk-test-SECRET-key-0123456789';
 const SYSTEM = 'You are a terse assistant.';
@@ -396,6 +397,31 @@ describe('provider specifics', () => {
     expect(body.model).toBe('gpt-4');
     expect(res.model).toBe('gpt-4');
     for (const k of ['max_tokens', 'temperature', 'top_p', 'stop']) expect(body).not.toHaveProperty(k);
+  });
+
+  it('the OpenAI client builds each kind of call its own headers once, and per-call headers stay with their call', async () => {
+    const client = new GatewayOpenAI({ apiKey: KEY, baseURL: mock.baseUrls.openai, maxRetries: 0 });
+    const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const last = () => mock.requests.filter((r) => r.provider === 'openai').at(-1)!.headers;
+    await chat();
+    const first = last();
+    await client.models.list(); // a GET: no body, so no content-type
+    const get = last();
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-trace': 't-1' } });
+    const own = last();
+    await chat();
+    const again = last();
+    for (const h of [first, get, own, again]) {
+      expect(h.authorization).toBe(`Bearer ${KEY}`);
+      expect(h['user-agent']).toMatch(/^GatewayOpenAI\/JS /); // the SDK's User-Agent names the client's class
+    }
+    expect(first['content-type']).toBe('application/json');
+    expect(get['content-type']).toBeUndefined();
+    expect(own['x-trace']).toBe('t-1');
+    expect(again['x-trace']).toBeUndefined();
+    const { date: _a, ...firstRest } = first;
+    const { date: _b, ...againRest } = again;
+    expect(againRest).toEqual(firstRest);
   });
 
   it('ollama chat asks for a non-streamed answer and streams when asked', async () => {

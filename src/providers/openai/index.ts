@@ -19,34 +19,55 @@ const INFO: ProviderInfo = {
   maxTokens: 4096,
 };
 
-type AuthSchemes = Parameters<OpenAI['authHeaders']>[1];
+type RequestOptions = Parameters<OpenAI['buildRequest']>[0];
+interface HeaderArgs {
+  options: RequestOptions;
+  method: string;
+  bodyHeaders: unknown;
+  retryCount: number;
+}
+/** The SDK's header builder: a method its types mark private, which GatewayOpenAI wraps. */
+type BuildHeaders = (args: HeaderArgs) => Promise<Headers>;
+type WithBuildHeaders = { buildHeaders: BuildHeaders };
 
 /**
- * The SDK with two of its per-call costs taken off through its protected hooks:
+ * The SDK with two of its per-call costs taken off:
  * - fetchWithAuth (where a built request goes out) sends through upstreamFetch with the
  *   caller's signal. The SDK's own fetchWithTimeout would make a second signal, a
  *   listener on ours and a timer on every call for a timeout the gateway does not use
  *   (it is NO_TIMEOUT_MS: the gateway's attempt deadline aborts through the signal).
- * - authHeaders are built once per scheme set: the key never changes for a client, and
- *   the SDK only reads what it returns (two Headers objects per call otherwise).
- * Together about a quarter of the SDK's CPU per call (bench/experiments/sdk-cpu.mts).
+ * - Request headers are built once per kind of call (method, body headers, timeout, auth
+ *   schemes, retry count): the SDK rebuilds the same set on every call (user agent,
+ *   platform, auth, content type) through a validating Headers, about half of its CPU per
+ *   call (bench/experiments/sdk-cpu.mts). Nothing downstream changes them: the SDK's log
+ *   formatting and upstreamFetch only read them. A call with headers or an idempotency
+ *   key of its own is built as the SDK builds it. buildHeaders is private in the SDK's
+ *   types, so it is wrapped on the instance; the constructor fails loudly if a new SDK
+ *   version renamed it.
  */
-class GatewayOpenAI extends OpenAI {
-  #auth = new Map<string, ReturnType<OpenAI['authHeaders']>>();
+export class GatewayOpenAI extends OpenAI {
+  constructor(options: ConstructorParameters<typeof OpenAI>[0]) {
+    super(options);
+    const self = this as unknown as WithBuildHeaders;
+    const build = self.buildHeaders;
+    if (typeof build !== 'function') throw new Error('openai SDK: buildHeaders not found; GatewayOpenAI needs updating for this SDK version');
+    const built = new Map<string, Promise<Headers>>();
+    self.buildHeaders = (args) => {
+      const { options: call, method, bodyHeaders, retryCount } = args;
+      if (call.headers || call.idempotencyKey !== undefined || this.idempotencyHeader) return build.call(this, args);
+      const key = JSON.stringify([method, bodyHeaders ?? null, call.timeout ?? null, call.__security ?? null, retryCount]);
+      let headers = built.get(key);
+      if (!headers) {
+        headers = build.call(this, args);
+        built.set(key, headers);
+        headers.catch(() => built.delete(key)); // a failure is not kept
+      }
+      return headers;
+    };
+  }
 
   protected override fetchWithAuth(url: RequestInfo, init: RequestInit): Promise<Response> {
     return upstreamFetch(url, init);
-  }
-
-  protected override authHeaders(opts: Parameters<OpenAI['authHeaders']>[0], schemes?: AuthSchemes): ReturnType<OpenAI['authHeaders']> {
-    const key = schemes ? `${Boolean(schemes.bearerAuth)}:${Boolean(schemes.adminAPIKeyAuth)}` : 'default';
-    let headers = this.#auth.get(key);
-    if (!headers) {
-      headers = super.authHeaders(opts, schemes);
-      this.#auth.set(key, headers);
-      headers.catch(() => this.#auth.delete(key)); // a failure is not kept
-    }
-    return headers;
   }
 }
 
