@@ -399,7 +399,7 @@ describe('provider specifics', () => {
     for (const k of ['max_tokens', 'temperature', 'top_p', 'stop']) expect(body).not.toHaveProperty(k);
   });
 
-  it('the OpenAI client builds each kind of call its own headers once, and per-call headers stay with their call', async () => {
+  it('the OpenAI client builds each kind of call its own headers once, without the SDK telemetry, and per-call headers stay with their call', async () => {
     const client = new GatewayOpenAI({ apiKey: KEY, baseURL: mock.baseUrls.openai, maxRetries: 0 });
     const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     const last = () => mock.requests.filter((r) => r.provider === 'openai').at(-1)!.headers;
@@ -414,6 +414,7 @@ describe('provider specifics', () => {
     for (const h of [first, get, own, again]) {
       expect(h.authorization).toBe(`Bearer ${KEY}`);
       expect(h['user-agent']).toMatch(/^GatewayOpenAI\/JS /); // the SDK's User-Agent names the client's class
+      expect(Object.keys(h).filter((k) => k.startsWith('x-stainless-'))).toEqual([]); // no host telemetry upstream
     }
     expect(first['content-type']).toBe('application/json');
     expect(get['content-type']).toBeUndefined();

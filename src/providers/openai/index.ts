@@ -26,12 +26,23 @@ interface HeaderArgs {
   bodyHeaders: unknown;
   retryCount: number;
 }
+/**
+ * The SDK's telemetry headers (the gateway host's OS, architecture, runtime and their
+ * versions, the SDK's retry count and timeout), left out: the API does not need them, and
+ * every header is work on each request for the SDK's log formatting, the HTTP client and
+ * the upstream.
+ */
+const NO_TELEMETRY = Object.fromEntries(
+  ['Lang', 'Package-Version', 'OS', 'Arch', 'Runtime', 'Runtime-Version', 'Retry-Count', 'Timeout'].map((h) => [`X-Stainless-${h}`, null]),
+);
+
 /** The SDK's header builder: a method its types mark private, which GatewayOpenAI wraps. */
 type BuildHeaders = (args: HeaderArgs) => Promise<Headers>;
 type WithBuildHeaders = { buildHeaders: BuildHeaders };
 
 /**
- * The SDK with two of its per-call costs taken off:
+ * The SDK with its per-call costs that the gateway does not need taken off:
+ * - No telemetry headers (NO_TELEMETRY, above).
  * - fetchWithAuth (where a built request goes out) sends through upstreamFetch with the
  *   caller's signal. The SDK's own fetchWithTimeout would make a second signal, a
  *   listener on ours and a timer on every call for a timeout the gateway does not use
@@ -47,7 +58,7 @@ type WithBuildHeaders = { buildHeaders: BuildHeaders };
  */
 export class GatewayOpenAI extends OpenAI {
   constructor(options: ConstructorParameters<typeof OpenAI>[0]) {
-    super(options);
+    super({ ...options, defaultHeaders: { ...NO_TELEMETRY, ...options?.defaultHeaders } });
     const self = this as unknown as WithBuildHeaders;
     const build = self.buildHeaders;
     if (typeof build !== 'function') throw new Error('openai SDK: buildHeaders not found; GatewayOpenAI needs updating for this SDK version');
