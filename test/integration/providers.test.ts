@@ -399,7 +399,7 @@ describe('provider specifics', () => {
     for (const k of ['max_tokens', 'temperature', 'top_p', 'stop']) expect(body).not.toHaveProperty(k);
   });
 
-  it('the OpenAI client builds each kind of call its own headers once, without the SDK telemetry, and per-call headers stay with their call', async () => {
+  it("the OpenAI client's reused request headers are right for each kind of call, carry no SDK telemetry, and per-call headers stay with their call", async () => {
     const client = new GatewayOpenAI({ apiKey: KEY, baseURL: mock.baseUrls.openai, maxRetries: 0 });
     const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     const last = () => mock.requests.filter((r) => r.provider === 'openai').at(-1)!.headers;
