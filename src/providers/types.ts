@@ -1,12 +1,63 @@
 // The canonical shapes every provider adapter speaks. The gateway pipeline only
 // ever sees these; each adapter maps them to and from its SDK.
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** An image, by https URL or by its bytes (a base64 data URL parsed once, at validation). */
+export type ImageSource = { kind: 'url'; url: string } | { kind: 'base64'; mediaType: string; data: string };
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: ImageSource; detail?: 'auto' | 'low' | 'high' };
+
+/** A function call the model asked for; `arguments` is a JSON text, as the providers give it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
 
 export interface ChatMessage {
   role: ChatRole;
-  content: string;
+  /** Text, or parts (text and images). An assistant message that only calls tools has ''. */
+  content: string | ContentPart[];
+  /** Assistant messages: the tool calls the model made. */
+  toolCalls?: ToolCall[];
+  /** Tool messages: the call this is the result of. */
+  toolCallId?: string;
 }
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** A JSON schema (type: object) for the arguments. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; description?: string; schema: Record<string, unknown>; strict?: boolean };
+
+/**
+ * What a request asks of a provider beyond plain text chat. An adapter lists the ones it
+ * translates natively; the gateway refuses a request that needs one the provider lacks
+ * (UNSUPPORTED_FEATURE) instead of dropping it.
+ */
+export type ChatFeature =
+  | 'tools'
+  | 'tool_choice_required'
+  | 'parallel_tool_calls'
+  | 'images'
+  | 'image_urls'
+  | 'json_object'
+  | 'json_schema'
+  | 'seed'
+  | 'penalties'
+  | 'user';
 
 export interface ChatRequest {
   model: string;
@@ -16,7 +67,16 @@ export interface ChatRequest {
   temperature?: number;
   topP?: number;
   stop?: string[];
-  /** Provider-specific parameters passed through to the SDK call unchanged. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** The end user, for the provider's abuse monitoring. */
+  user?: string;
+  /** Generation parameters the provider documents that have no canonical field (see ProviderAdapter.extraParams). */
   extra?: Record<string, unknown>;
 }
 
@@ -75,11 +135,20 @@ export class UpstreamError extends Error {
 
 export interface ProviderAdapter {
   readonly name: string;
+  /** The upstream base URL in use (the configured one or the provider's public API). */
+  readonly baseUrl: string;
   /** Human label; the local provider says plainly that it is simulated. */
   readonly label: string;
   readonly models: string[];
   readonly defaultModel: string;
-  readonly maxTokens: number;
+  /** The most output tokens a request may ask for, per model (the provider's limit when the model is unknown). */
+  maxOutputTokens(model: string): number;
+  /** Model names this provider accepts; checked before a name reaches a URL or a body. */
+  readonly modelPattern: RegExp;
+  /** Keys of `extra` the provider documents for generation; anything else is refused. */
+  readonly extraParams: readonly string[];
+  /** What it translates beyond text chat. */
+  readonly features: ReadonlySet<ChatFeature>;
   /** False when the API key (or, for Ollama, nothing) is missing: no call is made. */
   isConfigured(): boolean;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;
