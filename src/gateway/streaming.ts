@@ -158,6 +158,9 @@ export class StreamingService {
           chunks.push(e.text);
           lead?.push(e.text);
           yield { type: 'chunk', text: e.text };
+        } else if (e.type === 'tool_call') {
+          // No adapter streams tool calls before the pipeline carries them (none declares the tools feature).
+          throw new GatewayError('PROVIDER_ERROR', `${provider} streamed a tool call, which this stream cannot carry yet`);
         } else {
           const upstream: ChatResult = {
             text: chunks.join(''),

@@ -80,12 +80,32 @@ export interface ChatRequest {
   extra?: Record<string, unknown>;
 }
 
-export interface ChatResult {
-  text: string;
-  finishReason: string | null;
-  /** Token counts as the provider reported them; null when it reported none. */
+/** Why generation stopped, in the same words for every provider. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
+
+/**
+ * Token usage as the provider reported it, normalised: inputTokens counts every input
+ * token (cached reads and cache writes included, even where the provider reports them
+ * apart, as Anthropic does), outputTokens every output token (reasoning included, even
+ * where reported apart, as Gemini's thoughts are). null where the provider reported nothing.
+ */
+export interface Usage {
   inputTokens: number | null;
   outputTokens: number | null;
+  /** Input tokens read from the provider's prompt cache (part of inputTokens). */
+  cachedInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache (part of inputTokens; Anthropic's cache_creation). */
+  cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning (part of outputTokens). */
+  reasoningTokens?: number;
+}
+
+export interface ChatResult extends Usage {
+  text: string;
+  /** The tool calls the model made, in order (arguments as JSON text). */
+  toolCalls?: ToolCall[];
+  /** Normalised by the adapter (see FinishReason); as the provider said it where it has no equivalent. */
+  finishReason: string | null;
   /** The model that answered, as the provider named it. */
   model: string;
   latencyMs: number;
@@ -93,13 +113,16 @@ export interface ChatResult {
 
 export type StreamEvent =
   | { type: 'delta'; text: string }
-  | {
+  /**
+   * A piece of a tool call: the call's index in the answer; id and name come with its first
+   * piece, arguments (JSON text) in pieces after. The pipeline assembles the calls.
+   */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | ({
       type: 'done';
       finishReason: string | null;
-      inputTokens: number | null;
-      outputTokens: number | null;
       model: string;
-    };
+    } & Usage);
 
 export interface CallOptions {
   /** Aborted on timeout or when the client goes away; adapters pass it to the SDK. */
