@@ -189,9 +189,10 @@ class DocumentMeasure {
           if (this.measured.has(name) || !this.fragments.has(name)) continue; // an unknown fragment: validation reports it
           if (onPath.has(name)) {
             const via = stack.slice(stack.findIndex((s) => s.name === name) + 1).map((s) => `"${s.name}"`);
+            const shown = via.length > 5 ? [...via.slice(0, 5), `and ${via.length - 5} more`] : via;
             throw new GatewayError(
               'GRAPHQL_VALIDATION_FAILED',
-              `Cannot spread fragment "${name}" within itself${via.length ? ` via ${via.join(', ')}` : ''}.`,
+              `Cannot spread fragment "${name}" within itself${via.length ? ` via ${shown.join(', ')}` : ''}.`,
             );
           }
           onPath.add(name);
@@ -277,9 +278,9 @@ export function checkDocument(
       if (value <= limit) return;
       throw new GatewayError('QUERY_TOO_COMPLEX', message, { details: { measure: measureName, limit, actual: value } });
     };
+    complex('cost', m.cost, limits.maxCost, `${name} costs ${m.cost}, more than the limit of ${limits.maxCost} (a call to a provider costs 100, most fields 1)`);
     complex('aliases', m.aliases, limits.maxAliases, `${name} has ${m.aliases} aliased fields; at most ${limits.maxAliases} are allowed`);
     complex('fields', m.fields, limits.maxFields, `${name} selects ${m.fields} fields (fragments expanded); at most ${limits.maxFields} are allowed`);
-    complex('cost', m.cost, limits.maxCost, `${name} costs ${m.cost}, more than the limit of ${limits.maxCost} (a call to a provider costs 100, most fields 1)`);
   }
 }
 

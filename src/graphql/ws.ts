@@ -3,7 +3,7 @@
 // A connection is accepted only with a valid token in connection_init; a message is at
 // most the HTTP body limit; a connection runs a bounded number of operations at once.
 import type { Server } from 'node:http';
-import type { GraphQLError } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +22,18 @@ export function credentialFromConnectionParams(params: Readonly<Record<string, u
   }
   const key = params['x-api-key'];
   return typeof key === 'string' && key.trim() ? key.trim() : null;
+}
+
+/**
+ * An error as a client sees it, without the `http` extension (status and headers for an
+ * HTTP answer), as Yoga leaves it out over HTTP and SSE.
+ */
+function formatted(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
+  const json: GraphQLFormattedError = 'toJSON' in error ? error.toJSON() : error;
+  if (!json.extensions || !('http' in json.extensions)) return json;
+  const { http: _http, ...extensions } = json.extensions;
+  const { extensions: _all, ...rest } = json;
+  return Object.keys(extensions).length ? { ...rest, extensions } : rest;
 }
 
 export interface GraphQLWebSocketOptions {
@@ -71,6 +83,8 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { c
           return false;
         }
       },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(formatted) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatted),
       onSubscribe: async (ctx, _id, payload) => {
         // This operation is counted already (graphql-ws reserves its id before calling us).
         if (Object.keys(ctx.subscriptions).length > maxOperations) {
