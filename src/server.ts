@@ -89,11 +89,11 @@ export function maskGraphQLError(logger: Logger) {
     // About the request itself (syntax, validation, variables: a variable's value the scalar
     // refused comes with the scalar's error as its cause and no path): the client's to fix.
     if (isGraphQL(graphQLError) && (!graphQLError.originalError || (!graphQLError.path && isGraphQL(graphQLError.originalError)))) {
-      const http = graphQLError.extensions?.http as { spec?: boolean } | undefined;
-      if (graphQLError.extensions?.code && !http?.spec) return graphQLError;
-      // Yoga marks request errors it raises (syntax, malformed JSON) as answered 200 under
-      // application/json; the gateway answers bad input with its 4xx on every media type.
       if (graphQLError.extensions?.code) {
+        const http = graphQLError.extensions.http as { spec?: boolean } | undefined;
+        if (!http?.spec) return graphQLError;
+        // Yoga marks request errors it raises (syntax, malformed JSON) to be answered 200
+        // under application/json; the gateway answers bad input with its 4xx on every media type.
         return createGraphQLError(graphQLError.message, {
           nodes: graphQLError.nodes,
           source: graphQLError.source,
