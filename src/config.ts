@@ -38,6 +38,8 @@ export interface Config {
   /** Entries each instance keeps in memory in front of Redis (0: none). */
   cacheLocalEntries: number;
   cacheLocalTtlSeconds: number;
+  /** Who shares response-cache entries: each user their own ('user'), or every caller ('shared'). */
+  cacheScope: 'user' | 'shared';
   enableCaching: boolean;
   enableOptimization: boolean;
   aggressiveOptimization: boolean;
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheMaxEntries: int('CACHE_MAX_ENTRIES', 100_000, 100),
     cacheLocalEntries: int('CACHE_LOCAL_ENTRIES', 1_000, 0, 1_000_000),
     cacheLocalTtlSeconds: int('CACHE_LOCAL_TTL', 60, 1, 86_400),
+    cacheScope: oneOf('CACHE_SCOPE', ['user', 'shared'] as const, 'user'),
     enableCaching: bool('ENABLE_CACHING', true),
     enableOptimization: bool('ENABLE_OPTIMIZATION', false),
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
