@@ -2,6 +2,7 @@
 // gateway reads process.env: it receives this typed object.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
 export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
 export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
@@ -72,6 +73,10 @@ export interface Config {
   maxConcurrentStreams: number;
   maxStreamsPerUser: number;
   shutdownTimeoutMs: number;
+  /** What one GraphQL document may ask for (src/graphql/limits.ts), on every transport. */
+  graphqlLimits: QueryLimits;
+  /** Operations (subscriptions, queries, mutations) running at once on one graphql-ws connection. */
+  wsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -253,6 +258,16 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentStreams: int('MAX_CONCURRENT_STREAMS', 1000, 1),
     maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 1),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    graphqlLimits: {
+      maxTokens: int('GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 1, 1_000_000),
+      // Also bounds the bracket nesting the parser accepts: graphql-js parses recursively.
+      maxDepth: int('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 100_000),
+      maxFields: int('GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 1_000_000),
+      maxCost: int('GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
+      maxOperations: int('GRAPHQL_MAX_OPERATIONS', DEFAULT_QUERY_LIMITS.maxOperations, 1, 1_000),
+    },
+    wsMaxSubscriptions: int('GRAPHQL_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
