@@ -261,7 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1_000_000),
     loginMaxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
     loginWindowSeconds: int('LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
-    loginConcurrency: int('LOGIN_CONCURRENCY', 4, 1, 1000),
+    loginConcurrency: int('LOGIN_CONCURRENCY', 2, 1, 1000),
     loginQueueMax: int('LOGIN_QUEUE_MAX', 100, 0, 100_000),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),

@@ -8,7 +8,7 @@ import type { KeyValueStore, PubSub } from '../kv/types.js';
 import type { Logger } from '../logger.js';
 import { LoginThrottle } from './login-throttle.js';
 import { LookupCache } from './lookup-cache.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { WorkQueue } from './work-queue.js';
 
 export type Role = 'admin' | 'user';
@@ -58,8 +58,8 @@ interface UserState {
   username: string;
   role: Role;
   disabled: boolean;
-  /** Tokens issued before this second are refused (set when the user is disabled). */
-  tokensValidFrom: number;
+  /** Tokens issued under another version are refused (disabling bumps it). */
+  sessionVersion: number;
 }
 
 interface KeyState {
@@ -73,8 +73,6 @@ type Invalidation = { user: string } | { apiKey: string };
 const INVALIDATION_CHANNEL = 'auth:invalidate';
 
 const API_KEY_PREFIX = 'aigw_';
-// bcrypt of a random string: comparing against it keeps unknown-user logins as slow as wrong-password ones.
-const DUMMY_HASH = '$2b$10$MB0gljVQc/ECTM0sIh9XyulolchAEMN8FKFIC8g4BYu31bzgrrzEG';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Longer credentials are none we issued: refused before any work. */
 const MAX_CREDENTIAL_LENGTH = 4096;
@@ -91,7 +89,7 @@ function hashApiKey(key: string) {
 export class AuthService {
   private readonly lastUsedWrites = new Map<string, number>();
   /** Signature-checked tokens: what they say, until they expire. */
-  private readonly verifiedTokens = new Map<string, { userId: string; issuedAt: number; expiresAt: number }>();
+  private readonly verifiedTokens = new Map<string, { userId: string; sessionVersion: number; expiresAt: number }>();
   private readonly users: LookupCache<string, UserState | null>;
   private readonly keys: LookupCache<string, KeyState | null>;
   private readonly throttle: LoginThrottle;
@@ -127,6 +125,11 @@ export class AuthService {
       this.keys.expireAll();
       if (up) void this.listen();
     });
+  }
+
+  /** Cached users and keys, and how often one answered from the cache because the database failed. */
+  stats() {
+    return { users: this.users.size, apiKeys: this.keys.size, staleServed: this.users.staleServed + this.keys.staleServed };
   }
 
   /**
@@ -197,27 +200,42 @@ export class AuthService {
     if (username.length > MAX_USERNAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
       throw new GatewayError('VALIDATION_ERROR', `username and password must be at most ${MAX_USERNAME_LENGTH} and ${MAX_PASSWORD_LENGTH} characters`);
     }
-    const attempt = await this.throttle.begin(username, clientIp);
+    // Checked before waiting and again before verifying: the failures of logins that were
+    // verified meanwhile count, so parallel guesses overshoot the limit by at most loginConcurrency.
+    await this.throttle.check(username, clientIp);
     let user;
     try {
       user = await this.logins.run(async () => {
+        await this.throttle.check(username, clientIp);
         const found = await this.prisma.user.findUnique({ where: { username } });
         const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
-        return found && ok ? found : null;
+        if (!found || !ok) {
+          await this.throttle.failed(username, clientIp);
+          return null;
+        }
+        await this.throttle.succeeded(username);
+        if (needsRehash(found.passwordHash)) await this.rehash(found.id, password);
+        return found;
       });
     } catch (e) {
-      attempt.abandoned();
       throw isDatabaseUnavailable(e) ? databaseUnavailable(e) : e;
     }
     if (!user) throw new GatewayError('UNAUTHENTICATED', 'Invalid username or password');
-    attempt.succeeded();
     if (user.disabledAt) throw new GatewayError('FORBIDDEN', 'This account is disabled');
-    const accessToken = jwt.sign({ username: user.username, role: user.role }, this.signingKey, {
+    const accessToken = jwt.sign({ username: user.username, role: user.role, sv: user.sessionVersion }, this.signingKey, {
       algorithm: 'HS256',
       subject: user.id,
       expiresIn: this.config.jwtExpiresInSeconds,
     });
     return { accessToken, tokenType: 'bearer', expiresIn: this.config.jwtExpiresIn };
+  }
+
+  /** Replaces a hash made the old way (bcrypt) once the password is known to be right. */
+  private async rehash(id: string, password: string) {
+    const passwordHash = await hashPassword(password);
+    await this.prisma.user.update({ where: { id }, data: { passwordHash } }).catch((e: unknown) => {
+      this.logger.warn('password hash not upgraded', { error: (e as Error).message });
+    });
   }
 
   /**
@@ -231,12 +249,12 @@ export class AuthService {
     const token = this.verifyToken(credential);
     if (!token) return null;
     const user = await this.userState(token.userId);
-    if (!user || user.disabled || token.issuedAt < user.tokensValidFrom) return null;
+    if (!user || user.disabled || token.sessionVersion !== user.sessionVersion) return null;
     return { userId: user.id, username: user.username, role: user.role, via: 'jwt' };
   }
 
   /** The token's subject and times when its signature holds and it has not expired. */
-  private verifyToken(token: string): { userId: string; issuedAt: number } | null {
+  private verifyToken(token: string): { userId: string; sessionVersion: number } | null {
     const now = Date.now();
     const known = this.verifiedTokens.get(token);
     if (known) {
@@ -251,7 +269,7 @@ export class AuthService {
     }
     // A token that never expires is none this gateway issued.
     if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return null;
-    const verified = { userId: claims.sub, issuedAt: typeof claims.iat === 'number' ? claims.iat : 0, expiresAt: claims.exp * 1000 };
+    const verified = { userId: claims.sub, sessionVersion: typeof claims.sv === 'number' ? claims.sv : 0, expiresAt: claims.exp * 1000 };
     this.verifiedTokens.set(token, verified);
     if (this.verifiedTokens.size > CACHE_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value as string);
     return verified;
@@ -283,7 +301,7 @@ export class AuthService {
     return this.cached(this.users, id, async () => {
       const u = await this.prisma.user.findUnique({
         where: { id },
-        select: { id: true, username: true, role: true, disabledAt: true, tokensRevokedAt: true },
+        select: { id: true, username: true, role: true, disabledAt: true, sessionVersion: true },
       });
       if (!u) return null;
       return {
@@ -291,7 +309,7 @@ export class AuthService {
         username: u.username,
         role: u.role,
         disabled: u.disabledAt !== null,
-        tokensValidFrom: u.tokensRevokedAt ? Math.floor(u.tokensRevokedAt.getTime() / 1000) : 0,
+        sessionVersion: u.sessionVersion,
       };
     });
   }
@@ -329,8 +347,7 @@ export class AuthService {
    */
   async setUserDisabled(actor: Viewer, id: string, disabled: boolean) {
     this.checkOtherUser(actor, id);
-    const now = new Date();
-    const user = await this.updateUser(id, disabled ? { disabledAt: now, tokensRevokedAt: now } : { disabledAt: null });
+    const user = await this.updateUser(id, disabled ? { disabledAt: new Date(), sessionVersion: { increment: 1 } } : { disabledAt: null });
     await this.invalidate({ user: id });
     return user;
   }
@@ -348,7 +365,7 @@ export class AuthService {
     }
   }
 
-  private async updateUser(id: string, data: { disabledAt: Date | null; tokensRevokedAt?: Date }) {
+  private async updateUser(id: string, data: { disabledAt: Date | null; sessionVersion?: { increment: number } }) {
     try {
       return await this.prisma.user.update({ where: { id }, data });
     } catch (e) {

@@ -23,6 +23,8 @@ export class LookupCache<K, V> {
   private readonly pending = new Map<K, Promise<V>>();
   /** Bumped by every invalidation: a lookup begun before must not store what it read. */
   private generation = 0;
+  /** Times a stale entry answered because the source failed. */
+  staleServed = 0;
 
   constructor(private readonly options: LookupCacheOptions) {}
 
@@ -51,6 +53,7 @@ export class LookupCache<K, V> {
         if (current && current.staleUntil > Date.now() && isOutage(e)) {
           // Try the database again a little later, not on every request.
           current.freshUntil = Date.now() + (this.options.retryMs ?? 1_000);
+          this.staleServed++;
           return current.value;
         }
         throw e;
