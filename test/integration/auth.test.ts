@@ -225,5 +225,5 @@ describe.each(BACKENDS)('generated JWT secret on %s', (backend) => {
       await second.stop();
       await first.stop(); // drops the database the two shared
     }
-  });
+  }, 120_000); // two boots of a persisted embedded database
 });

@@ -7,7 +7,7 @@ const isOutage = (e: unknown) => e instanceof Outage;
 describe('LookupCache', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('serves a fresh entry without loading, and loads again once it is not fresh', async () => {
+  it('serves a fresh entry without loading; just after, answers at once and loads in the background', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new LookupCache<string, number>({ ttlMs: 1_000, staleMs: 60_000, maxEntries: 10 });
     const load = vi.fn(async () => 1);
@@ -16,8 +16,18 @@ describe('LookupCache', () => {
     expect(load).toHaveBeenCalledTimes(1);
     vi.advanceTimersByTime(1_001);
     load.mockResolvedValueOnce(2);
+    expect(await cache.get('a', load, isOutage)).toBe(1);
+    expect(load).toHaveBeenCalledTimes(2);
     expect(await cache.get('a', load, isOutage)).toBe(2);
     expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('waits for the load when the entry is older than one more TTL', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const cache = new LookupCache<string, string>({ ttlMs: 1_000, staleMs: 60_000, maxEntries: 10 });
+    await cache.get('k', async () => 'active', isOutage);
+    vi.advanceTimersByTime(2_001);
+    expect(await cache.get('k', async () => 'disabled', isOutage)).toBe('disabled');
   });
 
   it('serves a stale entry while the source is down, within staleMs, and not after', async () => {
@@ -35,6 +45,7 @@ describe('LookupCache', () => {
     vi.advanceTimersByTime(501);
     expect(await cache.get('k', down, isOutage)).toBe('seen');
     expect(down).toHaveBeenCalledTimes(2);
+    expect(cache.staleServed).toBe(3);
     vi.advanceTimersByTime(10_000);
     await expect(cache.get('k', down, isOutage)).rejects.toBeInstanceOf(Outage);
   });
@@ -43,8 +54,10 @@ describe('LookupCache', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = new LookupCache<string, string>({ ttlMs: 1_000, staleMs: 10_000, maxEntries: 10 });
     await cache.get('k', async () => 'v', isOutage);
-    vi.advanceTimersByTime(1_001);
+    vi.advanceTimersByTime(2_001);
     await expect(cache.get('k', async () => Promise.reject(new Error('bug')), isOutage)).rejects.toThrow('bug');
+    // The entry is gone: the next lookup's outcome is the answer.
+    await expect(cache.get('k', async () => Promise.reject(new Outage('down')), isOutage)).rejects.toBeInstanceOf(Outage);
     await expect(cache.get('new', async () => Promise.reject(new Outage('down')), isOutage)).rejects.toBeInstanceOf(Outage);
   });
 
