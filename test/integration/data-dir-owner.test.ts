@@ -88,5 +88,5 @@ describe('one gateway per DATA_DIR', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
     expect(existsSync(lockFile)).toBe(false);
-  }, 180_000);
+  }, 300_000); // three gateway processes, the first creating a persisted embedded database
 });
