@@ -26,6 +26,58 @@ export function buildRequest(method: string, url: string, headers: Record<string
   return payload ? Buffer.concat([head, payload]) : head;
 }
 
+/**
+ * Requests sent in rotation, or made one by one (unique prompts: see UniqueRequests).
+ */
+export type RequestSource = Buffer[] | (() => Buffer);
+
+export function nextRequest(source: RequestSource, i: number): Buffer {
+  return typeof source === 'function' ? source() : source[i % source.length]!;
+}
+
+let uniqueSerial = 0;
+const RUN_TAG = Math.random().toString(36).slice(2, 8);
+const DIGITS = 12;
+
+/**
+ * Requests that differ only in a serial number inside the prompt, unique in this process:
+ * every one is a cache miss for a gateway that caches answers. `build` makes the request for
+ * a prompt; the serial is written into a copy of its bytes, so each request costs one copy.
+ */
+export class UniqueRequests {
+  private readonly template: Buffer;
+  private readonly at: number;
+  private lastPromptText = '';
+
+  constructor(private readonly build: (prompt: string) => Buffer, private readonly base: string) {
+    const marker = `${RUN_TAG}-${'0'.repeat(DIGITS)}`;
+    this.template = build(this.prompt('0'.repeat(DIGITS)));
+    this.at = this.template.indexOf(marker, 0, 'latin1') + RUN_TAG.length + 1;
+    if (this.at <= RUN_TAG.length || this.template.indexOf(marker, this.at, 'latin1') >= 0) {
+      throw new Error('UniqueRequests: the prompt must appear once, unescaped, in the request');
+    }
+  }
+
+  private prompt(digits: string): string {
+    return `${this.base} [${RUN_TAG}-${digits}]`;
+  }
+
+  /** The next request's bytes. */
+  next = (): Buffer => {
+    const digits = String(++uniqueSerial).padStart(DIGITS, '0');
+    const out = Buffer.allocUnsafe(this.template.length);
+    this.template.copy(out);
+    out.write(digits, this.at, 'latin1');
+    this.lastPromptText = this.prompt(digits);
+    return out;
+  };
+
+  /** The prompt of the request next() returned last. */
+  lastPrompt(): string {
+    return this.lastPromptText;
+  }
+}
+
 type Waiter = (err: Error | null, res?: RawResponse) => void;
 
 /** One keep-alive connection with at most one request in flight. */
@@ -70,6 +122,12 @@ export class RawConnection {
   close() {
     this.closed = true;
     this.socket.destroy();
+  }
+
+  /** Closes with a reset: no TIME_WAIT left behind (thousands of connections per step would exhaust the ports). */
+  reset() {
+    this.closed = true;
+    this.socket.resetAndDestroy();
   }
 
   private fail(e: Error) {
@@ -127,14 +185,16 @@ export class RawConnection {
 
 export interface LoadOptions {
   url: string;
-  /** Requests sent in rotation (one connection takes the next one each time). */
-  requests: Buffer[];
+  /** Requests sent in rotation (one connection takes the next one each time), or made per request. */
+  requests: RequestSource;
   connections: number;
   durationMs: number;
   /** Load before measuring, not recorded. */
   warmupMs?: number;
   /** A response that counts as an error (default: status >= 400). */
   isError?: (r: RawResponse) => boolean;
+  /** Stop after sending this many requests (and waiting for their answers), even before durationMs. */
+  maxRequests?: number;
 }
 
 export interface LoadResult {
@@ -158,6 +218,7 @@ export async function closedLoop(o: LoadOptions): Promise<LoadResult> {
   let completed = 0;
   let firstError: string | undefined;
   let next = 0;
+  const maxRequests = o.maxRequests ?? Infinity;
   const warmEnd = performance.now() + (o.warmupMs ?? 0);
   const end = warmEnd + o.durationMs;
 
@@ -165,8 +226,8 @@ export async function closedLoop(o: LoadOptions): Promise<LoadResult> {
     let conn = conns[i]!;
     for (;;) {
       const t0 = performance.now();
-      if (t0 >= end) return;
-      const req = o.requests[next++ % o.requests.length]!;
+      if (t0 >= end || next >= maxRequests) return;
+      const req = nextRequest(o.requests, next++);
       try {
         const r = await conn.send(req);
         const t1 = performance.now();

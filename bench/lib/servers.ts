@@ -194,13 +194,14 @@ export async function startPortkey(o: { cpu?: string } = {}): Promise<Portkey> {
   };
 }
 
-/** bench/lib/floor-proxy.mjs in front of the mock, on the server core: the floor of added latency. */
+/** bench/lib/floor-proxy.mjs (the bare Node proxy) in front of an upstream, on the server core: the reference. */
 export async function startFloorProxy(mock: Mock, o: { cpu?: string } = {}): Promise<{ proc: Managed; url: string; openai: string; stop(): Promise<void> }> {
   const port = await freePort();
   const proc = spawnNode({ name: 'floor-proxy', args: [path.join(ROOT, 'bench', 'lib', 'floor-proxy.mjs'), '--port', String(port), '--upstream', mock.url], env: { ...baseEnv(), NODE_ENV: 'production' }, cpu: o.cpu ?? SERVER_CPU });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/openai/v1/models`, proc);
-  return { proc, url, openai: `${url}/openai/v1`, stop: () => proc.stop() };
+  const openai = `${url}${new URL(mock.openai).pathname}`;
+  await waitForHttp(`${openai}/models`, proc);
+  return { proc, url, openai, stop: () => proc.stop() };
 }
 
 /** Gateway variables that send the openai provider to the mock. */

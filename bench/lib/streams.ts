@@ -209,6 +209,8 @@ export interface StreamRunOptions {
   stallMs?: number;
   /** Give up on the run after this long. */
   timeoutMs?: number;
+  /** Content chunks a complete stream has (default maxTokens + 1: the test mock's header piece, then one word per token). */
+  expectedChunks?: number;
   prompt?: (i: number) => string;
 }
 
@@ -224,7 +226,7 @@ export async function holdStreams(spec: StreamSpec, o: StreamRunOptions): Promis
   let firstError: string | undefined;
   const stallAt: number[] = [];
   const spans: [number, number][] = [];
-  const expected = o.maxTokens + 1; // the mock's answer: a header piece, then one word per token
+  const expected = o.expectedChunks ?? o.maxTokens + 1;
   const one = async (i: number) => {
     await new Promise((r) => setTimeout(r, (i * o.rampMs) / o.streams));
     const start = performance.now();
@@ -283,7 +285,8 @@ export async function holdStreams(spec: StreamSpec, o: StreamRunOptions): Promis
   return { streams: o.streams, completed, failed, firstError, short, stalled, peakConcurrent: peakOverlap(spans), maxGapMs: maxGap, clientMaxLagMs: clientMaxLag, stallAtChunk: summarize(stallAt), ttfc: summarize(ttfc), gap: summarize(gaps) };
 }
 
-function peakOverlap(spans: [number, number][]): number {
+/** Most spans [start, end] open at one moment (a span ending when another starts does not overlap it). */
+export function peakOverlap(spans: [number, number][]): number {
   const events = spans.flatMap(([a, b]) => [[a, 1], [b, -1]] as [number, number][]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let now = 0;
   let peak = 0;

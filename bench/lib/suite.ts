@@ -1,13 +1,13 @@
 // Interleaved rounds (A, B, C, A, B, C, ...) over HTTP targets, and the sweep
 // for the highest rate under a p99 bound. Medians across rounds are what we quote.
-import { closedLoop, requestOnce, type LoadResult, type RawResponse } from './http-load.js';
+import { closedLoop, nextRequest, requestOnce, type LoadResult, type RawResponse, type RequestSource } from './http-load.js';
 import { median } from './stats.js';
 
 export interface Target {
   id: string;
   label: string;
   url: string;
-  requests: Buffer[];
+  requests: RequestSource;
   isError?: (r: RawResponse) => boolean;
 }
 
@@ -46,6 +46,8 @@ export interface SweepOptions {
   stepMs: number;
   warmupMs: number;
   p99BoundMs: number;
+  /** Stop a target's climb once it is over the bound at two levels in a row (default true). */
+  stopWhenOver?: boolean;
 }
 
 export interface SweepResult {
@@ -58,9 +60,9 @@ export interface SweepResult {
 }
 
 /**
- * For each round and connection level, runs every target (interleaved). A target
- * stops climbing in a round once its p99 was over the bound at two levels in a row
- * (one noisy step on a shared machine does not end its climb).
+ * For each round and connection level, runs every target (interleaved). Unless told
+ * otherwise, a target stops climbing in a round once its p99 was over the bound at two
+ * levels in a row (one noisy step on a shared machine does not end its climb).
  */
 export async function sweep(targets: Target[], o: SweepOptions): Promise<SweepResult> {
   const runs: SweepResult['runs'] = Object.fromEntries(targets.map((t) => [t.id, []]));
@@ -84,7 +86,7 @@ export async function sweep(targets: Target[], o: SweepOptions): Promise<SweepRe
           overOnce.delete(t.id);
           if (r.rps > (best.get(t.id)?.rps ?? 0)) best.set(t.id, { rps: r.rps, c });
         } else if (overOnce.has(t.id)) {
-          over.add(t.id);
+          if (o.stopWhenOver !== false) over.add(t.id);
         } else {
           overOnce.add(t.id);
         }
@@ -105,7 +107,7 @@ export function med(runs: (LoadResult | null | undefined)[], pick: (r: LoadResul
 
 /** Checks a target answers 2xx with the expected text before it is measured. */
 export async function verify(t: Target, expect: string | RegExp): Promise<void> {
-  const raw = t.requests[0]!.toString('latin1');
+  const raw = nextRequest(t.requests, 0).toString('latin1');
   const headerEnd = raw.indexOf('\r\n\r\n');
   const [method, path] = raw.slice(0, raw.indexOf('\r\n')).split(' ');
   const headers: Record<string, string> = {};
