@@ -10,9 +10,14 @@
 // Every target gets the same unique prompts. Reported: added p50/p99 at 1 connection; p99 and
 // rate at each level of a closed-loop sweep up to 64 connections; the peak rate with p99 under
 // 50 ms; and the targets of issue 26 as ratios, each with PASS or FAIL.
+// --base <checkout> adds the gateway of another checkout (its defaults, embedded database) to
+// the same interleaved run: a change measured before and after without the machine's drift
+// between two runs. The checkout needs node_modules and src/generated (a symlink to this one's
+// node_modules and a copy of its src/generated do).
 //   node --import tsx bench/overhead.ts [--quick] [--rounds 7] [--sweep-rounds 3] [--levels 1,2,4,8,16,32,64]
 //     [--latency-ms 1500] [--step-ms 1000] [--framing chunked|length] [--no-gzip] [--tokens 40]
-//     [--graphql] [--no-portkey] [--no-pg]
+//     [--graphql] [--no-portkey] [--no-pg] [--base <checkout>]
+import path from 'node:path';
 import { benchArgs, listArg, numberArg } from './lib/args.js';
 import { buildRequest, UniqueRequests, type RawResponse } from './lib/http-load.js';
 import { auth, graphqlIsError, graphqlRequest, openaiBody, PROMPT, restBody } from './lib/payloads.js';
@@ -29,7 +34,9 @@ import { startUpstream } from './lib/upstream.js';
 const args = benchArgs({
   rounds: { type: 'string' }, 'sweep-rounds': { type: 'string' }, levels: { type: 'string' }, 'latency-ms': { type: 'string' }, 'step-ms': { type: 'string' },
   framing: { type: 'string' }, 'no-gzip': { type: 'boolean' }, tokens: { type: 'string' }, graphql: { type: 'boolean' }, 'no-portkey': { type: 'boolean' }, 'no-pg': { type: 'boolean' },
+  base: { type: 'string' },
 });
+const base = typeof args.values.base === 'string' && args.values.base ? path.resolve(args.values.base) : null;
 const rounds = numberArg(args, 'rounds', args.quick ? 2 : 7);
 const sweepRounds = numberArg(args, 'sweep-rounds', args.quick ? 1 : 3);
 const latencyMs = numberArg(args, 'latency-ms', args.quick ? 600 : 1500);
@@ -56,6 +63,8 @@ await runBench('overhead', async () => {
   const gateways: { id: string; gw: Gateway }[] = [];
   const gw = await startGateway({ name: 'gateway (defaults)', env: mockProviderEnv(upstream) });
   gateways.push({ id: 'gateway', gw });
+  const gwBase = base ? await startGateway({ name: 'gateway (base checkout)', env: mockProviderEnv(upstream), root: base }) : null;
+  if (gwBase) gateways.push({ id: 'gateway-base', gw: gwBase });
   const pk = args.values['no-portkey'] ? null : await startPortkey();
   let redis: BenchRedis | null = null;
   const prefix = redisPrefix();
@@ -84,6 +93,7 @@ await runBench('overhead', async () => {
       { id: 'proxy', label: 'bare Node proxy', url: proxy.url, requests: openaiAt(proxy.openai, upstreamAuth) },
       { id: 'gateway', label: 'gateway, defaults (REST)', url: gw.url, requests: await restAt(gw), isError: missOnly },
     ];
+    if (gwBase) targets.push({ id: 'gateway-base', label: `gateway at ${path.basename(base!)}, defaults (REST)`, url: gwBase.url, requests: await restAt(gwBase), isError: missOnly });
     if (args.values.graphql) {
       const token = await gw.token();
       targets.push({ id: 'gateway-graphql', label: 'gateway, defaults (GraphQL)', url: gw.url, requests: new UniqueRequests((p) => graphqlRequest(gw, token, p), PROMPT).next, isError: missOnlyGraphql });
@@ -147,7 +157,7 @@ await runBench('overhead', async () => {
     const row = (id: string) => latencyRows.find((r) => r.id === id);
     const sweepRow = (id: string) => sweepRows.find((r) => r.id === id);
     const checks: { series: string; check: string; value: number; target: string; pass: boolean }[] = [];
-    for (const id of ['gateway', 'gateway-graphql', 'gateway-pg']) {
+    for (const id of ['gateway', 'gateway-base', 'gateway-graphql', 'gateway-pg']) {
       const g = row(id);
       const s = sweepRow(id);
       if (!g || !s) continue;
@@ -191,6 +201,7 @@ await runBench('overhead', async () => {
         pinning: 'gateways, Portkey, the bare proxy (and PostgreSQL backends, private Redis) on core 0; upstream and load generator on core 1',
         upstream: { ...upstream.options, file: 'bench/lib/provider-upstream.ts' },
         gateway: `node ${startArgs().join(' ')}, NODE_ENV=production, cache and analytics at their defaults, embedded DB in a temp dir; REST POST /api/ai/openai`,
+        base,
         gatewayPg: gwPg ? `the same with DATABASE_URL (a scratch database) and REDIS_URL (${redis!.description})` : null,
         prompts: 'unique per request in every series (a serial number inside the prompt), one user',
         rounds, sweepRounds, latencyMs, stepMs, levels, p99BoundMs: P99_BOUND, targets: TARGETS,

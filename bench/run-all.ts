@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in sequence, each in its own process, then the
 // targets of the issue in one table. Flags (e.g. --quick) are passed to each script.
-//   npm run bench [-- --quick] [-- --only overhead,cache]
+// --only also runs the scripts left out by default (profile, analytics-dashboard).
+//   npm run bench [-- --quick] [-- --only overhead,capacity]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,16 +10,18 @@ import { ROOT } from './lib/proc.js';
 import { machine, RESULTS_DIR } from './lib/results.js';
 import { printTable } from './lib/table.js';
 
-const SCRIPTS = ['overhead', 'cache', 'streaming', 'optimizer', 'startup'];
+const SCRIPTS = ['upstream-ceiling', 'overhead', 'capacity', 'cache', 'streaming', 'optimizer', 'startup'];
+const ON_REQUEST = ['profile', 'analytics-dashboard'];
 const { values, positionals } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean' } }, allowPositionals: true, strict: false });
 const only = typeof values.only === 'string' ? values.only.split(',') : SCRIPTS;
+for (const name of only) if (![...SCRIPTS, ...ON_REQUEST].includes(name)) throw new Error(`--only: no benchmark ${name} (${[...SCRIPTS, ...ON_REQUEST].join(', ')})`);
 const passThrough = [...(values.quick ? ['--quick'] : []), ...positionals];
 
 const m = machine();
 console.log(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}`);
 const started = performance.now();
 const outcome: [string, string, number][] = [];
-for (const name of SCRIPTS.filter((s) => only.includes(s))) {
+for (const name of [...SCRIPTS, ...ON_REQUEST].filter((s) => only.includes(s))) {
   console.log(`\n========== ${name} ==========`);
   const t0 = performance.now();
   const code = await new Promise<number>((resolve) => {
