@@ -5,7 +5,7 @@ export type Cell = string | number | boolean | null | undefined;
 
 function show(c: Cell): string {
   if (c === null || c === undefined) return '–';
-  if (typeof c === 'number') return Number.isFinite(c) ? String(round(c)) : '–';
+  if (typeof c === 'number') return Number.isFinite(c) ? String(round(c)) : c === Infinity ? '∞' : '–';
   if (typeof c === 'boolean') return c ? 'yes' : 'no';
   return c;
 }
