@@ -20,6 +20,7 @@ const BatchCompleteBody = z.object({
 
 export function groupingJson(g: GroupResult) {
   return {
+    blocked_pairs: g.blockedPairs.map((b) => ({ prompt1_index: b.i, prompt2_index: b.j, blocked_by: b.blockedBy })),
     optimization_map: g.optimizationMap,
     grouped_prompts: g.groupedPrompts,
     representative_prompts: g.representativePrompts,
@@ -126,9 +127,14 @@ export const optimizeRoutes: Route[] = [
           similarity_threshold: threshold,
           prompt_count: b.prompts.length,
           matches: matches.map((m) => ({
-            prompt1_index: m.prompt1Index, prompt2_index: m.prompt2Index, similarity_score: m.similarityScore, is_match: m.isMatch,
+            prompt1_index: m.prompt1Index,
+            prompt2_index: m.prompt2Index,
+            similarity_score: m.similarityScore,
+            is_match: m.isMatch,
+            blocked_by: m.blockedBy,
+            score_before_guards: m.scoreBeforeGuards,
           })),
-          total_matches: matches.length,
+          total_matches: matches.filter((m) => m.isMatch).length,
           similarity_method: services.batch.similarityMethod,
         },
       };
@@ -151,6 +157,7 @@ export const optimizeRoutes: Route[] = [
           results: r.results.map((item) => ({
             index: item.index,
             group: item.groupId,
+            answered_by_index: item.answeredByIndex,
             ...(item.status === 'success' ? completionJson(item.result) : { status: 'error', error: item.error }),
           })),
           ...groupingJson(r.grouping),
