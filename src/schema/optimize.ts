@@ -18,6 +18,8 @@ const OptimizeStatsRef = builder.objectRef<OptimizeResult['stats']>('OptimizeSta
     tokensSaved: t.exposeInt('tokensSaved'),
     reductionPercentage: t.exposeFloat('reductionPercentage'),
     strategiesApplied: t.exposeStringList('strategiesApplied'),
+    tokenizer: t.exposeString('tokenizer', { description: "The encoding the counts come from: the target model's family" }),
+    tokenizerExact: t.exposeBoolean('tokenizerExact', { description: 'False when the model has its own tokenizer and the counts approximate it' }),
   }),
 });
 

@@ -61,6 +61,9 @@ describe.each(BACKENDS)('optimization and batches on %s', (backend) => {
     expect(on.body.tokens_saved).toBeGreaterThan(5);
     const sent = mock.requests.at(-1)!.body as { messages: { content: string }[] };
     expect(sent.messages.at(-1)!.content).toBe('Write Python code for sorting data.');
+    // Counted with the tokenizer of the model that is billed: gpt-4 is cl100k_base, the default o200k_base.
+    const gpt4 = await t.request('POST', '/api/ai/openai', { token, body: { prompt: GUIDE_PROMPT, model: 'gpt-4', no_cache: true } });
+    expect(gpt4.body.tokens_saved).toBe(countTokens(GUIDE_PROMPT, 'gpt-4') - countTokens('Write Python code for sorting data.', 'gpt-4'));
     const off = await t.request('POST', '/api/ai/openai', { token, body: { prompt: GUIDE_PROMPT, optimize: false } });
     expect(off.body).toMatchObject({ optimized: false, tokens_saved: 0, cached: false });
     expect((mock.requests.at(-1)!.body as { messages: { content: string }[] }).messages.at(-1)!.content).toBe(GUIDE_PROMPT);

@@ -54,6 +54,8 @@ export const optimizeRoutes: Route[] = [
             tokens_saved: r.stats.tokensSaved,
             reduction_percentage: r.stats.reductionPercentage,
             strategies_applied: r.stats.strategiesApplied,
+            tokenizer: r.stats.tokenizer,
+            tokenizer_exact: r.stats.tokenizerExact,
           },
         },
       };
