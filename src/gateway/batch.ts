@@ -7,11 +7,12 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_SIMILARITY_THRESHOLD, estimateBatch, groupPrompts, type BatchEstimate, type GroupResult } from '../optimize/batch.js';
 import { MAX_BATCH_COMPLETE_PROMPTS, MAX_BATCH_PROMPTS, checkBatchPrompts } from '../optimize/limits.js';
 import { similarityMatches, type EmbedFn, type SimilarityMatch } from '../optimize/similarity.js';
-import type { Caller, CompletionInput, CompletionResult, Gateway } from './gateway.js';
+import type { Caller, CompletionResult, Gateway } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 const UPSTREAM_CONCURRENCY = 4;
 const EMBED_TIMEOUT_MS = 15_000;
 
-export interface BatchCompleteInput extends Omit<CompletionInput, 'prompt' | 'messages'> {
+export interface BatchCompleteInput extends Omit<RawCompletionInput, 'prompt' | 'messages'> {
   prompts: string[];
   detectSimilar?: boolean;
   threshold?: number;
@@ -92,6 +93,12 @@ export class BatchService {
     const { prompts, detectSimilar, threshold = DEFAULT_SIMILARITY_THRESHOLD, ...common } = input;
     checkBatchPrompts(prompts, MAX_BATCH_COMPLETE_PROMPTS);
     checkThreshold(threshold);
+    const own = common as RawCompletionInput;
+    if (own.prompt !== undefined || own.messages !== undefined) {
+      throw new GatewayError('VALIDATION_ERROR', 'prompts: a batch takes its prompts from prompts, not prompt or messages', { details: { field: 'prompts' } });
+    }
+    // The settings every group shares are checked once, before any call: a bad one is the batch's 400.
+    this.gateway.prepare({ ...common, prompt: prompts[0] }, caller);
     const grouping = await this.grouped(prompts, detectSimilar ?? false, threshold);
     const groups = Object.entries(grouping.representativePrompts);
     const answers = new Map<string, { status: 'success'; result: CompletionResult } | { status: 'error'; error: { code: string; message: string } }>();

@@ -3,6 +3,7 @@
 // test/unit/regex-adversarial.test.ts). The input is generated here (not sent) and each job is
 // warmed up on a short text first, so the deadline covers the job's own work only.
 import { parentPort } from 'node:worker_threads';
+import { validateCompletionInput } from '../../src/gateway/completion-input.js';
 import { completionCacheKey } from '../../src/cache/completion-key.js';
 import { estimateBatch, groupPrompts, normalizePrompt } from '../../src/optimize/batch.js';
 import { estimateSavings } from '../../src/optimize/estimate.js';
@@ -36,7 +37,8 @@ export const PATHS: Record<string, (text: string) => unknown> = {
   'batch estimate and normalisation': (t) => [estimateBatch(chunks(t, 256)), normalizePrompt(t)],
   'local provider completion': (t) => local.chat({ model: 'local-sim', messages: [{ role: 'user', content: t }] }, { signal }),
   'local provider embedding': (t) => local.embed!([t], { signal }),
-  'completion cache key': (t) => completionCacheKey('local', { model: 'local-sim', messages: [{ role: 'user', content: t }] }),
+  'completion cache key': (t) => completionCacheKey('local', { model: 'local-sim', messages: [{ role: 'user', content: t }] }, 'u:fuzz'),
+  'completion request validation': (t) => validateCompletionInput({ prompt: t, systemMessage: t.slice(0, 1000), stop: [t.slice(0, 200) || 'x'] }),
 };
 
 const JOBS: Record<string, (text: string) => unknown> = { ...PATHS, ...REGEX_FAMILIES };
