@@ -52,7 +52,11 @@ export const DEFAULT_SIMILARITY_THRESHOLD = 0.85;
 
 // Quoted text and code keep their case; so do words with a capital after their first letter
 // (userId, iPhone): "Rename `userId` to `userID`" is not "Rename `userID` to `userId`".
-const KEEP_CASE = /`[^`]*`|"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|'[^'\n]*'|[\p{L}\p{N}_$]*\p{Ll}[\p{L}\p{N}_$]*\p{Lu}[\p{L}\p{N}_$]*/gu;
+// Bounded spans and whole words, so that a long run never makes the scan quadratic.
+const LITERAL = /`[^`\n]{0,120}`|"[^"\n]{0,120}"|“[^”\n]{0,120}”|«[^»\n]{0,120}»|'[^'\n]{0,120}'/gu;
+const WORD = /[\p{L}\p{N}_$]+/gu;
+const isMixedCase = (word: string): boolean => /\p{Ll}/u.test(word) && /\p{Lu}/u.test(word.slice(1));
+const foldCase = (text: string): string => text.replace(WORD, (word) => (isMixedCase(word) ? word : word.toLowerCase()));
 const TRAILING_SENTENCE_MARKS = /[.!?…。！？]/u;
 
 /**
@@ -64,11 +68,11 @@ export function normalizePrompt(prompt: string): string {
   const spaced = prompt.replace(/\s+/g, ' ');
   let key = '';
   let cursor = 0;
-  for (const m of spaced.matchAll(KEEP_CASE)) {
-    key += spaced.slice(cursor, m.index).toLowerCase() + m[0];
+  for (const m of spaced.matchAll(LITERAL)) {
+    key += foldCase(spaced.slice(cursor, m.index)) + m[0];
     cursor = m.index + m[0].length;
   }
-  key = (key + spaced.slice(cursor).toLowerCase()).trim();
+  key = (key + foldCase(spaced.slice(cursor))).trim();
   // A loop, not a /…+$/ regex: that would retry from every position of a long run of marks.
   let end = key.length;
   while (end > 0 && (TRAILING_SENTENCE_MARKS.test(key[end - 1]!) || key[end - 1] === ' ')) end--;
