@@ -40,6 +40,7 @@ const BY_TYPE: Record<string, readonly string[]> = {
   array: ['minItems', 'maxItems'],
   object: ['required', 'minProperties', 'maxProperties'],
 };
+const TYPED = new Set(Object.values(BY_TYPE).flat());
 /** Keywords handled one by one below. */
 const HANDLED = new Set(['type', 'nullable', 'enum', 'const', 'format', 'items', 'properties', 'additionalProperties', 'anyOf', 'allOf', '$ref']);
 /** Bounds on the translated schema: $ref inlining may multiply a small schema. */
@@ -94,6 +95,8 @@ export function geminiSchema(schema: Schema, ctx: SchemaContext): Schema {
 
   const translateResolved = (s: Schema, path: string, depth: number): Schema => {
     const at = (key: string) => (path ? `${path}.${key}` : key);
+    const unknown = Object.keys(s).find((k) => !HANDLED.has(k) && !ANNOTATIONS.has(k) && !COMMON.includes(k) && !TYPED.has(k));
+    if (unknown !== undefined) throw refuse(path, `the keyword "${unknown}"`);
     let nullable = s.nullable === true;
     if (s.nullable !== undefined && typeof s.nullable !== 'boolean') throw refuse(path, 'nullable that is not a boolean');
 
@@ -128,10 +131,8 @@ export function geminiSchema(schema: Schema, ctx: SchemaContext): Schema {
     if (type === undefined) throw refuse(path, 'a schema without a type');
     if (typeof type !== 'string' || !(type in BY_TYPE)) throw refuse(path, `type ${JSON.stringify(type)}`);
 
-    for (const key of Object.keys(s)) {
-      if (HANDLED.has(key) || ANNOTATIONS.has(key) || COMMON.includes(key) || BY_TYPE[type]!.includes(key)) continue;
-      throw refuse(path, `the keyword "${key}"${Object.values(BY_TYPE).some((keys) => keys.includes(key)) ? ` for type ${type}` : ''}`);
-    }
+    const misplaced = Object.keys(s).find((k) => TYPED.has(k) && !BY_TYPE[type]!.includes(k));
+    if (misplaced !== undefined) throw refuse(path, `the keyword "${misplaced}" for type ${type}`);
     const out: Schema = { type };
     for (const key of BY_TYPE[type]!) {
       if (s[key] === undefined) continue;
