@@ -177,6 +177,22 @@ export function unsupported(provider: string, feature: ChatFeature, what: string
   return new GatewayError('UNSUPPORTED_FEATURE', `${provider} does not support ${what}`, { details: { provider, feature, ...details } });
 }
 
+/**
+ * The request as the provider takes it, from `translate`, which throws UNSUPPORTED_FEATURE
+ * (see `unsupported`) for what the provider cannot take. In a call that refusal becomes the
+ * http 400 UpstreamError a provider's own 400 is: the router neither retries it nor counts
+ * it against the provider's circuit breaker (any caller could open it with bad requests).
+ * ProviderAdapter.check throws the refusal itself, for the gateway to answer before routing.
+ */
+export function translated<T>(translate: () => T): T {
+  try {
+    return translate();
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'UNSUPPORTED_FEATURE') throw new UpstreamError('http', err.message, 400);
+    throw err;
+  }
+}
+
 /** The name of each tool call of the conversation's assistant messages, by id (for providers that answer calls by name). */
 export function toolCallNames(messages: ChatMessage[]): Map<string, string> {
   const names = new Map<string, string>();

@@ -1,7 +1,7 @@
 // What the per-provider chat tests (tools, images, JSON, usage) share: a tool, a tiny image,
 // stream collection and the assembly of streamed tool-call pieces into calls.
 import { expect } from 'vitest';
-import type { ChatRequest, ProviderAdapter, StreamEvent, ToolCall, ToolDefinition } from '../../src/providers/types.js';
+import { UpstreamError, type ChatRequest, type ProviderAdapter, type StreamEvent, type ToolCall, type ToolDefinition } from '../../src/providers/types.js';
 import type { MockUpstream, RecordedRequest } from '../mock-upstream/server.js';
 import { startTestApp, type TestApp } from './app.js';
 import { mockProviderEnv } from './mock-env.js';
@@ -91,22 +91,27 @@ export function lastBody(mock: MockUpstream, provider: RecordedRequest['provider
 
 type Refusal = { code: string; status: number; message: string; details: Record<string, unknown> };
 
-/** An adapter's refusal, the same from chat, stream and check (the GatewayError they throw before calling out). */
+/**
+ * An adapter's refusal: check() throws UNSUPPORTED_FEATURE; chat and stream, before calling
+ * out, the http 400 UpstreamError with the same message (what the router makes of a provider's 400).
+ */
 export async function refusal(adapter: ProviderAdapter, request: ChatRequest): Promise<Refusal> {
-  const errors: unknown[] = [];
-  const attempts: (() => unknown)[] = [() => adapter.chat(request, opts()), () => collect(adapter.stream(request, opts())), () => adapter.check!(request)];
-  for (const attempt of attempts) {
-    try {
-      await attempt();
-      errors.push(null);
-    } catch (err) {
-      errors.push(err);
-    }
+  let refused: Refusal | undefined;
+  try {
+    adapter.check!(request);
+  } catch (err) {
+    refused = err as Refusal;
   }
-  const [first, ...rest] = errors as (Refusal | null)[];
-  expect([first?.code, first?.status]).toEqual(['UNSUPPORTED_FEATURE', 400]);
-  for (const e of rest) expect([e?.code, e?.message]).toEqual([first!.code, first!.message]);
-  return first!;
+  expect([refused?.code, refused?.status]).toEqual(['UNSUPPORTED_FEATURE', 400]);
+  for (const call of [() => adapter.chat(request, opts()), () => collect(adapter.stream(request, opts()))]) {
+    const err = await call().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect([(err as UpstreamError).kind, (err as UpstreamError).status, (err as UpstreamError).message]).toEqual(['http', 400, refused!.message]);
+  }
+  return refused!;
 }
 
 /** A gateway on the embedded backend with every provider pointed at the mock. */

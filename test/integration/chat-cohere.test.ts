@@ -1,14 +1,13 @@
 // The Cohere adapter's tools, images, JSON modes and usage, through the cohere-ai v2 client
 // against the wire-level mock (which reads and answers Cohere's native v2 shapes), and what
-// it refuses, through the adapter and through the gateway's REST API.
+// it refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { providerFactories } from '../../src/providers/registry.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
-import type { TestApp } from '../helpers/app.js';
 import {
-  ask, assemble, collect, done, gatewayOn, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  ask, assemble, collect, done, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'command-a-03-2025';
@@ -149,29 +148,5 @@ describe('cohere usage', () => {
   it('seed and penalties are native fields', async () => {
     await cohere.chat(ask(MODEL, { seed: 7, presencePenalty: 0.5, frequencyPenalty: 0.25 }), opts());
     expect(body()).toMatchObject({ seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25 });
-  });
-});
-
-describe('cohere through the gateway', () => {
-  let t: TestApp;
-  let token: string;
-  beforeAll(async () => {
-    t = await gatewayOn(mock);
-    token = await t.adminToken();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
-  const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
-  const image = { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } };
-  it.each([
-    ['parallel_tool_calls', { prompt: 'hi', tools: [weather], parallel_tool_calls: false }, 'parallel_tool_calls'],
-    ['the user field', { prompt: 'hi', user: 'u-1' }, 'user'],
-    ['an image for a model without vision', { model: 'command-r', messages: [{ role: 'user', content: [image] }] }, 'images'],
-  ])('%s: 400 UNSUPPORTED_FEATURE naming cohere and the feature, nothing sent', async (_name, rest, feature) => {
-    const r = await t.request('POST', '/api/ai/cohere', { token, body: rest });
-    expect([r.status, r.body.error?.code, r.body.error?.details?.provider, r.body.error?.details?.feature]).toEqual([400, 'UNSUPPORTED_FEATURE', 'cohere', feature]);
-    expect(mock.count('cohere')).toBe(0);
   });
 });

@@ -1,14 +1,13 @@
 // The Gemini adapter's tools, images, JSON modes and usage, through @google/generative-ai
 // against the wire-level mock (which reads and answers Gemini's native parts), and what it
-// refuses, through the adapter and through the gateway's REST API.
+// refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { providerFactories } from '../../src/providers/registry.js';
 import type { ChatRequest, ProviderAdapter, ToolCall } from '../../src/providers/types.js';
-import type { TestApp } from '../helpers/app.js';
 import {
-  ask, assemble, collect, done, gatewayOn, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  ask, assemble, collect, done, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'gemini-2.5-flash';
@@ -204,29 +203,5 @@ describe('gemini usage', () => {
   it('seed and penalties are generationConfig fields', async () => {
     await gemini.chat(ask(MODEL, { seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 }), opts());
     expect(body().generationConfig).toEqual({ seed: 7, presencePenalty: 0.5, frequencyPenalty: -0.5 });
-  });
-});
-
-describe('gemini through the gateway', () => {
-  let t: TestApp;
-  let token: string;
-  beforeAll(async () => {
-    t = await gatewayOn(mock);
-    token = await t.adminToken();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
-  const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
-  it.each([
-    ['an image by URL', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] }, 'image_urls'],
-    ['parallel_tool_calls', { prompt: 'hi', tools: [weather], parallel_tool_calls: false }, 'parallel_tool_calls'],
-    ['the user field', { prompt: 'hi', user: 'u-1' }, 'user'],
-    ['a schema keyword outside its subset', { prompt: 'hi', response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'string', format: 'email' } } } } } }, 'json_schema'],
-  ])('%s: 400 UNSUPPORTED_FEATURE naming gemini and the feature, nothing sent', async (_name, rest, feature) => {
-    const r = await t.request('POST', '/api/ai/gemini', { token, body: rest });
-    expect([r.status, r.body.error?.code, r.body.error?.details?.provider, r.body.error?.details?.feature]).toEqual([400, 'UNSUPPORTED_FEATURE', 'gemini', feature]);
-    expect(mock.count('gemini')).toBe(0);
   });
 });

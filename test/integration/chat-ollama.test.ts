@@ -1,14 +1,13 @@
 // The Ollama adapter's tools, images, JSON formats and usage, through the ollama client
 // against the wire-level mock (which reads and answers Ollama's native shapes), and what it
-// refuses, through the adapter and through the gateway's REST API.
+// refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { providerFactories } from '../../src/providers/registry.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
-import type { TestApp } from '../helpers/app.js';
 import {
-  ask, assemble, collect, done, gatewayOn, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'llama3.1';
@@ -137,30 +136,5 @@ describe('ollama usage', () => {
   it('seed and penalties are options', async () => {
     await ollama.chat(ask(MODEL, { seed: 7, presencePenalty: 0.5, frequencyPenalty: 0.25 }), opts());
     expect(body().options).toEqual({ seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25 });
-  });
-});
-
-describe('ollama through the gateway', () => {
-  let t: TestApp;
-  let token: string;
-  beforeAll(async () => {
-    t = await gatewayOn(mock);
-    token = await t.adminToken();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
-
-  const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
-  it.each([
-    ['an image by URL', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] }, 'image_urls'],
-    ['tool_choice required', { prompt: 'hi', tools: [weather], tool_choice: 'required' }, 'tool_choice_required'],
-    ['a named tool_choice', { prompt: 'hi', tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } } }, 'tool_choice_required'],
-    ['parallel_tool_calls', { prompt: 'hi', tools: [weather], parallel_tool_calls: true }, 'parallel_tool_calls'],
-    ['the user field', { prompt: 'hi', user: 'u-1' }, 'user'],
-  ])('%s: 400 UNSUPPORTED_FEATURE naming ollama and the feature, nothing sent', async (_name, rest, feature) => {
-    const r = await t.request('POST', '/api/ai/ollama', { token, body: rest });
-    expect([r.status, r.body.error?.code, r.body.error?.details?.provider, r.body.error?.details?.feature]).toEqual([400, 'UNSUPPORTED_FEATURE', 'ollama', feature]);
-    expect(mock.count('ollama')).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { CohereClientV2, CohereError, CohereTimeoutError } from 'cohere-ai';
 import { UpstreamError } from '../types.js';
-import { defineProvider, isRecord, lazyClient, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, translated, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
@@ -46,24 +46,22 @@ export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       cohereRequest(request, defaultModel);
     },
 
-    chat: async (request, { signal }) => {
-      const params = cohereRequest(request, defaultModel); // refusals are the caller's, not the provider's failures
-      return timedChat(signal, fail, async () => {
+    chat: (request, { signal }) =>
+      timedChat(signal, fail, async () => {
+        const params = translated(() => cohereRequest(request, defaultModel));
         const res: unknown = await sdk().chat(params, { abortSignal: signal });
         return cohereAnswer(res, params.model);
-      });
-    },
+      }),
 
-    stream: (request, { signal }) => {
-      const params = cohereRequest(request, defaultModel);
-      return guardedStream(NAME, signal, fail, async function* (linked) {
+    stream: (request, { signal }) =>
+      guardedStream(NAME, signal, fail, async function* (linked) {
+        const params = translated(() => cohereRequest(request, defaultModel));
         const stream = await sdk().chatStream(params, { abortSignal: linked });
         const end = streamEnd(params.model);
         const state: CohereStreamState = { indexes: new Map(), last: -1 };
         for await (const event of stream) yield cohereEvent(event, state, end);
         return end;
-      });
-    },
+      }),
 
     health: ({ signal }) =>
       guarded(signal, fail, async () => {

@@ -1,5 +1,5 @@
 import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, type GenerativeModel } from '@google/generative-ai';
-import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, translated, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { geminiAnswer, geminiChunk, geminiRequest, NAME, type GeminiStreamState } from './format.js';
@@ -55,20 +55,19 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       geminiRequest(request);
     },
 
-    chat: async (request, { signal }) => {
-      const params = geminiRequest(request); // refusals are the caller's, not the provider's failures
-      return timedChat(signal, fail, async () => {
+    chat: (request, { signal }) =>
+      timedChat(signal, fail, async () => {
+        const params = translated(() => geminiRequest(request));
         const name = modelOf(request, defaultModel);
         const { response } = await model(name).generateContent(params, { signal });
         return geminiAnswer(response, name);
-      });
-    },
+      }),
 
     // The SDK tees the body into the chunk iterator and an aggregate promise, which keeps
     // reading after we stop: only aborting the fetch (guardedStream does) ends the HTTP request.
-    stream: (request, { signal }) => {
-      const params = geminiRequest(request);
-      return guardedStream(NAME, signal, fail, async function* (linked) {
+    stream: (request, { signal }) =>
+      guardedStream(NAME, signal, fail, async function* (linked) {
+        const params = translated(() => geminiRequest(request));
         const name = modelOf(request, defaultModel);
         const result = await model(name).generateContentStream(params, { signal: linked });
         result.response.catch(() => {}); // the aggregate rejects too on abort/errors; we never use it
@@ -76,8 +75,7 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
         const state: GeminiStreamState = { calls: 0, rawFinish: undefined, blocked: false };
         for await (const chunk of result.stream) yield* geminiChunk(chunk, state, end);
         return end;
-      });
-    },
+      }),
 
     // The SDK has no model listing; this is the same GET it would make, by hand.
     health: ({ signal }) =>

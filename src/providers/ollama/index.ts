@@ -1,5 +1,5 @@
 import { Ollama, type ChatRequest as OllamaChatRequest } from 'ollama';
-import { defineProvider, isRecord, str, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, str, translated, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { NAME, ollamaAnswer, ollamaLine, ollamaRequest, type OllamaStreamState } from './format.js';
@@ -54,19 +54,19 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       ollamaRequest(request, defaultModel, false);
     },
 
-    chat: async (request, { signal }) => {
-      const params = ollamaRequest(request, defaultModel, false); // refusals are the caller's, not the provider's failures
+    chat: (request, { signal }) => {
       const recorder = responseRecorder();
       return timedChat(signal, fail(recorder), async () => {
+        const params = translated(() => ollamaRequest(request, defaultModel, false));
         const res: unknown = await connect(signal, recorder).chat(params as OllamaChatRequest & { stream: false });
         return ollamaAnswer(res, params.model);
       });
     },
 
     stream: (request, { signal }) => {
-      const params = ollamaRequest(request, defaultModel, true);
       const recorder = responseRecorder();
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
+        const params = translated(() => ollamaRequest(request, defaultModel, true));
         const stream = await connect(linked, recorder).chat(params as OllamaChatRequest & { stream: true });
         const end = streamEnd(params.model);
         const state: OllamaStreamState = { calls: 0, identity: undefined };
