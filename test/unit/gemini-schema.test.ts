@@ -62,6 +62,8 @@ describe('gemini schema translation', () => {
     ['a schema without a type', obj({ a: { description: 'x' } }), 'without a type', 'properties.a'],
     ['null alone', obj({ a: { type: 'null' } }), 'type "null"', 'properties.a'],
     ['an external $ref', obj({ a: { $ref: 'https://example.com/s.json' } }), '$ref', 'properties.a'],
+    ['a type named after an Object property', obj({ a: { type: 'constructor' } }), 'type "constructor"', 'properties.a'],
+    ['a $ref to an inherited name', obj({ a: { $ref: '#/$defs/constructor' } }, { $defs: {} }), '$ref', 'properties.a'],
     ['a recursive $ref', { ...obj({ a: { $ref: '#/$defs/Node' } }), $defs: { Node: obj({ next: { $ref: '#/$defs/Node' } }) } }, 'recursive $ref', 'properties.a.properties.next'],
   ])('refuses %s', (_name, schema, words, path) => {
     const r = refusal(schema);

@@ -97,7 +97,7 @@ const FINISH: Record<string, string> = {
 
 function finishReason(raw: unknown): string | null {
   const s = str(raw);
-  return s === undefined ? null : (FINISH[s] ?? s);
+  return s === undefined ? null : Object.hasOwn(FINISH, s) ? FINISH[s]! : s;
 }
 
 /**

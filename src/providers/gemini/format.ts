@@ -200,7 +200,7 @@ function finishReason(raw: string | undefined, calls: boolean, blocked: boolean)
   if (blocked) return 'content_filter';
   if (raw === undefined) return calls ? 'tool_calls' : null;
   if (calls && raw === 'STOP') return 'tool_calls';
-  return FINISH[raw] ?? raw;
+  return Object.hasOwn(FINISH, raw) ? FINISH[raw]! : raw;
 }
 
 function blocked(res: Record<string, unknown>): boolean {

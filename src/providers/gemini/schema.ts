@@ -67,7 +67,7 @@ export function geminiSchema(schema: Schema, ctx: SchemaContext): Schema {
     if (typeof s.$ref === 'string') {
       const m = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(s.$ref);
       const name = m ? m[2]!.replaceAll('~1', '/').replaceAll('~0', '~') : undefined;
-      if (name === undefined || !isRecord(defs[name])) throw refuse(path, `$ref ${JSON.stringify(s.$ref)} (only #/$defs/<name> of the root schema)`);
+      if (name === undefined || !Object.hasOwn(defs, name) || !isRecord(defs[name])) throw refuse(path, `$ref ${JSON.stringify(s.$ref)} (only #/$defs/<name> of the root schema)`);
       if (state.expanding.includes(name)) throw refuse(path, `a recursive $ref (${s.$ref})`);
       const { $ref: _ref, ...own } = s;
       return { schema: { ...defs[name], ...own }, ref: name };
@@ -129,7 +129,7 @@ export function geminiSchema(schema: Schema, ctx: SchemaContext): Schema {
     if (values && values.some((v) => typeof v !== 'string')) throw refuse(path, `${s.const !== undefined ? 'const' : 'enum'} values that are not strings`);
     if (type === undefined) type = isRecord(s.properties) ? 'object' : s.items !== undefined ? 'array' : values ? 'string' : undefined;
     if (type === undefined) throw refuse(path, 'a schema without a type');
-    if (typeof type !== 'string' || !(type in BY_TYPE)) throw refuse(path, `type ${JSON.stringify(type)}`);
+    if (typeof type !== 'string' || !Object.hasOwn(BY_TYPE, type)) throw refuse(path, `type ${JSON.stringify(type)}`);
 
     const misplaced = Object.keys(s).find((k) => TYPED.has(k) && !BY_TYPE[type]!.includes(k));
     if (misplaced !== undefined) throw refuse(path, `the keyword "${misplaced}" for type ${type}`);
