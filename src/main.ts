@@ -1,6 +1,7 @@
 // `npm start`: parse the environment, build the app, listen, shut down gracefully.
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { installProcessGuards } from './process-guards.js';
 import { buildApp } from './server.js';
 import { countTokens } from './optimize/tokenizer.js';
 
@@ -19,6 +20,7 @@ const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
 const app = await buildApp(config, logger);
 const port = await app.start();
+installProcessGuards({ logger, registry: app.services.analytics.metrics.registry }); // see src/process-guards.ts
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
   database: app.services.db.backend,

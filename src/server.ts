@@ -170,7 +170,10 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       return;
     }
     if (path === '/ready') {
-      void services.readiness().then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }));
+      void services
+        .readiness()
+        .then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }))
+        .catch((e: unknown) => sendError(res, e, services.logger));
       return;
     }
     router(req, res, services).catch((e: unknown) => sendError(res, e, services.logger));
@@ -184,6 +187,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
   });
 
   const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  // The HTTP server's errors after listening (an accept failing: EMFILE) arrive here; unheard, they would throw.
+  wsServer.on('error', (e) => logger.warn('server error', { error: e.message }));
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
