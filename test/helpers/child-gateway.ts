@@ -12,6 +12,8 @@ import { deleteRedisPrefix } from './redis.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export const CHILD_ADMIN_PASSWORD = 'admin-password-for-tests';
+/** For the hook that starts one: a fresh process compiles the sources and, embedded, initialises PGlite. */
+export const START_TIMEOUT_MS = 180_000;
 
 export interface ChildGateway {
   url: string;

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restRoutes } from '../../src/rest/routes.js';
 import type { Route } from '../../src/rest/router.js';
 import { schema } from '../../src/schema/index.js';
-import { CHILD_ADMIN_PASSWORD, startChildGateway, type ChildGateway } from '../helpers/child-gateway.js';
+import { CHILD_ADMIN_PASSWORD, START_TIMEOUT_MS, startChildGateway, type ChildGateway } from '../helpers/child-gateway.js';
 import { BACKENDS } from '../helpers/env.js';
 import { deepValue, describeCase, hostileNumber, hostileString, hostileValue, toJson } from '../helpers/hostile-values.js';
 import { mockProviderEnv } from '../helpers/mock-env.js';
@@ -263,7 +263,7 @@ describe.each(BACKENDS)('fuzz on %s', (backend) => {
     });
     expect(created.status).toBe(201);
     tokens.user = await login('fuzz-user', 'fuzz-user-password');
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await g?.stop();
     await mock?.close();

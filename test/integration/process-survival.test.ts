@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHILD_ADMIN_PASSWORD, startChildGateway, type ChildGateway } from '../helpers/child-gateway.js';
+import { CHILD_ADMIN_PASSWORD, START_TIMEOUT_MS, startChildGateway, type ChildGateway } from '../helpers/child-gateway.js';
 import { BACKENDS } from '../helpers/env.js';
 
 const guardsModule = fileURLToPath(new URL('../../src/process-guards.ts', import.meta.url));
@@ -83,7 +83,7 @@ describe.each(BACKENDS)('the gateway process on %s', (backend) => {
       body: JSON.stringify({ username: 'admin', password: CHILD_ADMIN_PASSWORD }),
     });
     token = ((await login.json()) as { access_token: string }).access_token;
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     if (g) expect(await g.stop()).toBe(0); // and it still shuts down cleanly
   });
