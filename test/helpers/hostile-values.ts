@@ -46,7 +46,7 @@ export class Deep {
 }
 
 export const deepValue: fc.Arbitrary<Deep> = fc
-  .tuple(fc.constantFrom(20, 200, 1_000, 3_000), fc.constantFrom('object' as const, 'array' as const))
+  .tuple(fc.constantFrom(20, 1_000, 10_000), fc.constantFrom('object' as const, 'array' as const))
   .map(([depth, kind]) => new Deep(depth, kind));
 
 /** Any JSON-ish value: scalars of every type, small arrays and objects, deep nesting. */
@@ -59,7 +59,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>
     { arbitrary: fc.constant(null), weight: 1 },
     { arbitrary: fc.array(tie('value'), { maxLength: 12 }), weight: 2 },
     { arbitrary: fc.dictionary(fc.oneof(hostileString.filter((s) => s.length < 64), fc.constantFrom('__proto__', 'constructor', 'role', 'content')), tie('value'), { maxKeys: 6 }), weight: 2 },
-    { arbitrary: deepValue, weight: 1 },
+    { arbitrary: deepValue, weight: 2 },
   ),
 })).value;
 
