@@ -75,12 +75,32 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** A short, printable description of a generated case for failure reports. */
-export function describeCase(value: unknown, max = 600): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => {
-    if (v instanceof Deep) return `<${v.kind} nested ${v.depth} deep>`;
-    if (typeof v === 'string' && v.length > 80) return `${v.slice(0, 40)}…<${v.length} chars>`;
-    return v;
-  });
+/** Long strings shortened, repeated text and deep nesting named, so a failure report says what was sent. */
+function summarise(v: unknown, depth = 0): unknown {
+  if (v instanceof Deep) return `<${v.kind} nested ${v.depth} deep>`;
+  if (typeof v === 'string') {
+    if (v.length <= 80) return v;
+    const unit = v.slice(0, 8);
+    return v === unit.repeat(v.length / unit.length) ? `<${JSON.stringify(unit)} × ${v.length / unit.length}>` : `${v.slice(0, 40)}…<${v.length} chars>`;
+  }
+  if (depth > 6) {
+    let levels = 0;
+    for (let x: unknown = v; x !== null && typeof x === 'object' && levels < 1_000_000; levels++) x = Object.values(x)[0];
+    return levels ? `<nested ${levels} more levels>` : v;
+  }
+  if (Array.isArray(v)) return v.map((x) => summarise(x, depth + 1));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, summarise(x, depth + 1)]));
+  return v;
+}
+
+/** A short, printable description of a generated case for failure reports (a JSON body is described parsed). */
+export function describeCase(value: { method: string; path: string; headers: Record<string, string>; body?: string }, max = 1_500): string {
+  let body: unknown = value.body;
+  try {
+    if (value.body !== undefined) body = { json: JSON.parse(value.body) as unknown };
+  } catch {
+    // not JSON: the text itself
+  }
+  const text = JSON.stringify(summarise({ ...value, path: value.path.length > 300 ? `${value.path.slice(0, 300)}…` : value.path, body }));
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

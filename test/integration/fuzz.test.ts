@@ -199,19 +199,27 @@ function graphqlCase({ operation, field }: GraphQLTarget): fc.Arbitrary<HttpCase
     });
 }
 
-/** Requests to /graphql that are broken as requests: bodies, documents, parameters. */
-const malformedGraphql: fc.Arbitrary<HttpCase> = fc
-  .oneof(
-    hostileValue.map(toJson),
-    fc.record({ query: hostileValue, variables: hostileValue, operationName: hostileValue }, { requiredKeys: [] }).map(toJson),
-    fc.record({ query: hostileString, variables: fc.dictionary(hostileString, hostileValue, { maxKeys: 3 }) }).map(toJson),
-    fc.constantFrom(10, 1_000, 10_000).map((d) => toJson({ query: `{ ${'health { '.repeat(d)}x${' }'.repeat(d)} }` })),
-    fc.integer({ min: 1, max: 200 }).map((n) => toJson({ query: `{ ${Array.from({ length: n }, (_, i) => `h${i}: health`).join(' ')} }` })),
-    fc.constantFrom('', '{', 'query { health }', '[{"query":"{ health }"},{"query":"{ me { userId } }"}]', '{"query":"{ __schema { types { name } } }"}'),
-  )
-  .chain((body) =>
-    fc.constantFrom(...CONTENT_TYPES).map((contentType): HttpCase => ({ method: 'POST', path: '/graphql', headers: contentType ? { 'content-type': contentType } : {}, body })),
-  );
+/** Requests to /graphql that are broken as requests: bodies, parameters, content types; and hostile documents. */
+const malformedGraphql: fc.Arbitrary<HttpCase> = fc.oneof(
+  fc
+    .oneof(
+      hostileValue.map(toJson),
+      fc.record({ query: hostileValue, variables: hostileValue, operationName: hostileValue }, { requiredKeys: [] }).map(toJson),
+      fc.record({ query: hostileString, variables: fc.dictionary(hostileString, hostileValue, { maxKeys: 3 }) }).map(toJson),
+      fc.constantFrom('', '{', 'query { health }', '[{"query":"{ health }"},{"query":"{ me { userId } }"}]', '{"query":"{ __schema { types { name } } }"}'),
+    )
+    .chain((body) =>
+      fc.constantFrom(...CONTENT_TYPES).map((contentType): HttpCase => ({ method: 'POST', path: '/graphql', headers: contentType ? { 'content-type': contentType } : {}, body })),
+    ),
+  // Well-formed requests carrying hostile documents: deep selections, many aliases, deep variables.
+  fc
+    .oneof(
+      fc.constantFrom(10, 1_000, 2_000, 10_000).map((d) => ({ query: `{ ${'health { '.repeat(d)}x${' }'.repeat(d)} }` })),
+      fc.integer({ min: 1, max: 200 }).map((n) => ({ query: `{ ${Array.from({ length: n }, (_, i) => `h${i}: health`).join(' ')} }` })),
+      deepValue.map((v) => ({ query: 'mutation($i: CompletionInput!) { completion(input: $i) { response } }', variables: { i: { prompt: 'hi', extra: { nested: v } } } })),
+    )
+    .map((request): HttpCase => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: toJson(request) })),
+);
 
 // ---- sending and judging ----
 
