@@ -7,16 +7,8 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { BudgetStatus } from '../../analytics/budget.js';
 import type { AnalyticsFilterInput } from '../../analytics/filters.js';
-import {
-  EXPORT_MAX_ROWS,
-  type AdoptionRates,
-  type Dashboard,
-  type ExportRow,
-  type OptimizationImpact,
-  type PerformanceReport,
-  type ProviderStats,
-  type Summary,
-  type Trends,
+import type {
+  AdoptionRates, Dashboard, ExportRow, OptimizationImpact, PerformanceReport, ProviderStats, Summary, Trends,
 } from '../../analytics/queries.js';
 import type { AnalyticsRequest } from '../../analytics/service.js';
 import { dashboardRoutes } from '../../web/routes.js';
