@@ -11,6 +11,7 @@ import { LiveAnalytics } from './live.js';
 import { GatewayMetrics } from './metrics.js';
 import { AnalyticsQueries } from './queries.js';
 import type { UsageRecorder } from './recorder.js';
+import { RawCallRetention } from './retention.js';
 
 export interface AnalyticsDeps {
   prisma: PrismaClient;
@@ -18,7 +19,7 @@ export interface AnalyticsDeps {
   pubsub: PubSub;
   kv: KeyValueStore;
   recorder: UsageRecorder;
-  config: Pick<Config, 'dailyBudgetUsd' | 'alertEmail' | 'smtpUrl'>;
+  config: Pick<Config, 'dailyBudgetUsd' | 'alertEmail' | 'smtpUrl' | 'analyticsRetentionDays'>;
   logger: Logger;
 }
 
@@ -27,6 +28,8 @@ export class AnalyticsService {
   readonly live: LiveAnalytics;
   readonly budget: BudgetAlerts;
   readonly metrics: GatewayMetrics;
+  /** Deletes raw calls past ANALYTICS_RETENTION_DAYS; null when they are kept forever. */
+  readonly retention: RawCallRetention | null;
   private readonly stopListening: () => void;
 
   constructor(deps: AnalyticsDeps) {
@@ -34,13 +37,16 @@ export class AnalyticsService {
     this.live = new LiveAnalytics(this.queries, deps.pubsub, deps.kv, deps.logger);
     this.budget = new BudgetAlerts(deps.prisma, this.queries, deps.config, deps.logger);
     this.metrics = new GatewayMetrics(deps.recorder);
+    const days = deps.config.analyticsRetentionDays;
+    this.retention = days > 0 ? new RawCallRetention(deps.prisma, { days }, deps.logger) : null;
+    this.retention?.start();
     this.stopListening = deps.recorder.onWritten(() => {
       this.live.schedule();
       this.budget.schedule();
     });
   }
 
-  /** Deletes every recorded call (budget alerts stay: they record e-mails sent). Returns how many. */
+  /** Deletes every recorded call and the rollups (budget alerts stay: they record e-mails sent). Returns how many. */
   async reset(): Promise<number> {
     const deleted = await this.queries.reset();
     this.live.schedule();
@@ -49,7 +55,7 @@ export class AnalyticsService {
 
   async close(): Promise<void> {
     this.stopListening();
-    await Promise.all([this.live.close(), this.budget.close()]);
+    await Promise.all([this.retention?.close(), this.live.close(), this.budget.close()]);
     this.metrics.close();
   }
 }
