@@ -238,7 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
     enableStreaming: bool('ENABLE_STREAMING', true),
     analyticsEnabled: bool('ANALYTICS_ENABLED', true),
-    analyticsMaxQueue: int('ANALYTICS_MAX_QUEUE', 100_000, 100, 10_000_000),
+    analyticsMaxQueue: int('ANALYTICS_MAX_QUEUE', 100_000, 10, 10_000_000),
     analyticsSpillDir: spillMaxMb > 0 ? spillDir : undefined,
     analyticsSpillMaxBytes: spillMaxMb * 1024 * 1024,
     analyticsRetentionDays: int('ANALYTICS_RETENTION_DAYS', 0, 0, 36_500),
