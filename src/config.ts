@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
 export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
 export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
@@ -38,6 +39,8 @@ export interface Config {
   /** Entries each instance keeps in memory in front of Redis (0: none). */
   cacheLocalEntries: number;
   cacheLocalTtlSeconds: number;
+  /** Who shares response-cache entries: each user their own ('user'), or every caller ('shared'). */
+  cacheScope: 'user' | 'shared';
   enableCaching: boolean;
   enableOptimization: boolean;
   aggressiveOptimization: boolean;
@@ -79,6 +82,10 @@ export interface Config {
   maxConcurrentStreams: number;
   maxStreamsPerUser: number;
   shutdownTimeoutMs: number;
+  /** What one GraphQL document may ask for (src/graphql/limits.ts), on every transport. */
+  graphqlLimits: QueryLimits;
+  /** Operations (subscriptions, queries, mutations) running at once on one graphql-ws connection. */
+  wsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -233,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheMaxEntries: int('CACHE_MAX_ENTRIES', 100_000, 100),
     cacheLocalEntries: int('CACHE_LOCAL_ENTRIES', 1_000, 0, 1_000_000),
     cacheLocalTtlSeconds: int('CACHE_LOCAL_TTL', 60, 1, 86_400),
+    cacheScope: oneOf('CACHE_SCOPE', ['user', 'shared'] as const, 'user'),
     enableCaching: bool('ENABLE_CACHING', true),
     enableOptimization: bool('ENABLE_OPTIMIZATION', false),
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
@@ -267,6 +275,16 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentStreams: int('MAX_CONCURRENT_STREAMS', 1000, 1),
     maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 1),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    graphqlLimits: {
+      maxTokens: int('GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 1, 1_000_000),
+      // Also bounds the bracket nesting the parser accepts: graphql-js parses recursively.
+      maxDepth: int('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 100_000),
+      maxFields: int('GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 1_000_000),
+      maxCost: int('GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
+      maxOperations: int('GRAPHQL_MAX_OPERATIONS', DEFAULT_QUERY_LIMITS.maxOperations, 1, 1_000),
+    },
+    wsMaxSubscriptions: int('GRAPHQL_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -6,14 +6,15 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_SIMILARITY_THRESHOLD, groupPrompts, type GroupResult } from '../optimize/batch.js';
 import { similarityMatches, type EmbedFn, type SimilarityMatch } from '../optimize/similarity.js';
-import type { Caller, CompletionInput, CompletionResult, Gateway } from './gateway.js';
+import type { Caller, CompletionResult, Gateway } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 
 export const MAX_BATCH_PROMPTS = 10_000;
 export const MAX_BATCH_COMPLETE_PROMPTS = 1_000;
 const UPSTREAM_CONCURRENCY = 4;
 const EMBED_TIMEOUT_MS = 15_000;
 
-export interface BatchCompleteInput extends Omit<CompletionInput, 'prompt' | 'messages'> {
+export interface BatchCompleteInput extends Omit<RawCompletionInput, 'prompt' | 'messages'> {
   prompts: string[];
   detectSimilar?: boolean;
   threshold?: number;
@@ -80,6 +81,12 @@ export class BatchService {
   async complete(input: BatchCompleteInput, caller: Caller): Promise<BatchCompleteResult> {
     const { prompts, detectSimilar, threshold, ...common } = input;
     checkPrompts(prompts, MAX_BATCH_COMPLETE_PROMPTS);
+    const own = common as RawCompletionInput;
+    if (own.prompt !== undefined || own.messages !== undefined) {
+      throw new GatewayError('VALIDATION_ERROR', 'prompts: a batch takes its prompts from prompts, not prompt or messages', { details: { field: 'prompts' } });
+    }
+    // The settings every group shares are checked once, before any call: a bad one is the batch's 400.
+    this.gateway.prepare({ ...common, prompt: prompts[0] }, caller);
     const grouping = await this.group(prompts, detectSimilar ?? false, threshold);
     const groups = Object.entries(grouping.representativePrompts);
     const answers = new Map<string, { status: 'success'; result: CompletionResult } | { status: 'error'; error: { code: string; message: string } }>();

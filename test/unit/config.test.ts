@@ -79,6 +79,21 @@ describe('config', () => {
     expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-strong-one' })).toEqual([]);
   });
 
+  it('reads the GraphQL limits, with defaults the standard introspection query fits in', () => {
+    expect(loadConfig({}).graphqlLimits).toEqual({ maxTokens: 5000, maxDepth: 20, maxAliases: 30, maxFields: 500, maxCost: 1000, maxOperations: 10 });
+    expect(loadConfig({}).wsMaxSubscriptions).toBe(100);
+    const c = loadConfig({
+      GRAPHQL_MAX_TOKENS: '100', GRAPHQL_MAX_DEPTH: '5', GRAPHQL_MAX_ALIASES: '0', GRAPHQL_MAX_FIELDS: '50', GRAPHQL_MAX_COST: '200',
+      GRAPHQL_MAX_OPERATIONS: '1', GRAPHQL_WS_MAX_SUBSCRIPTIONS: '3',
+    });
+    expect([c.graphqlLimits, c.wsMaxSubscriptions]).toEqual([{ maxTokens: 100, maxDepth: 5, maxAliases: 0, maxFields: 50, maxCost: 200, maxOperations: 1 }, 3]);
+    // The depth also bounds the parser's recursion: it has a ceiling.
+    expect(problems({ GRAPHQL_MAX_DEPTH: '5000', GRAPHQL_MAX_COST: '0' })).toEqual([
+      'GRAPHQL_MAX_DEPTH=5000 is invalid: expected an integer from 1 to 100',
+      'GRAPHQL_MAX_COST=0 is invalid: expected an integer from 1 to 100000000',
+    ]);
+  });
+
   it('parses rate limits', () => {
     expect(parseRateLimit('10/second')).toMatchObject({ limit: 10, windowSeconds: 1 });
     expect(parseRateLimit('5 / hour')).toMatchObject({ limit: 5, windowSeconds: 3600 });

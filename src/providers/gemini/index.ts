@@ -5,7 +5,7 @@ import {
   type GenerativeModel,
 } from '@google/generative-ai';
 import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, stopList, str, type ProviderInfo } from '../shared.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, textOf, stopList, str, type ProviderInfo } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 
@@ -16,7 +16,11 @@ const INFO: ProviderInfo = {
   baseUrl: 'https://generativelanguage.googleapis.com',
   models: ['gemini-2.0-flash', 'gemini-1.5-pro', 'gemini-1.5-flash'],
   defaultModel: 'gemini-2.0-flash',
-  maxTokens: 8192,
+  maxTokens: 65_536,
+  outputLimits: { 'gemini-1.5': 8_192, 'gemini-2.0': 8_192, 'gemini-2.5': 65_536 },
+  // The model is a path segment of the request URL: nothing but a plain name (or models/name).
+  modelPattern: /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  extraParams: ['topK', 'safetySettings', 'thinkingConfig', 'responseLogprobs', 'logprobs'],
 };
 const EMBED_MODEL = 'text-embedding-004';
 
@@ -64,7 +68,8 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
 
   const body = (request: ChatRequest): GenerateContentRequest => {
     const { system, rest } = splitSystem(request.messages);
-    const extra = request.extra ?? {};
+    // Every allowed extra is a generationConfig field but safetySettings, which sits beside it.
+    const { safetySettings, ...generation } = request.extra ?? {};
     const generationConfig = {
       ...defined({
         maxOutputTokens: request.maxTokens,
@@ -72,12 +77,11 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
         topP: request.topP,
         stopSequences: stopList(request),
       }),
-      ...(isRecord(extra.generationConfig) ? extra.generationConfig : {}),
+      ...generation,
     };
     return {
-      contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-      ...defined({ systemInstruction: system }),
-      ...extra,
+      contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: textOf(m.content) }] })),
+      ...defined({ systemInstruction: system, safetySettings }),
       generationConfig,
     } as GenerateContentRequest;
   };

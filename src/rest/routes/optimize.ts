@@ -3,7 +3,7 @@ import { estimateBatch, type GroupResult } from '../../optimize/batch.js';
 import { estimateSavings } from '../../optimize/estimate.js';
 import { optimizePrompt } from '../../optimize/optimizer.js';
 import { recommendOptimizations } from '../../optimize/recommendations.js';
-import { CompletionFields, completionJson, toCompletionInput } from '../completion-body.js';
+import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
 
@@ -11,10 +11,7 @@ const Prompts = z.array(z.string()).min(1);
 const OptimizeBody = z.object({ prompt: z.string().min(1), system_message: z.string().optional(), aggressive: z.boolean().optional(), model: z.string().optional() });
 const BatchOptimizeBody = z.object({ prompts: Prompts, detect_similar: z.boolean().optional(), similarity_threshold: z.number().optional() });
 const SimilarityBody = z.object({ prompts: Prompts, similarity_threshold: z.number().optional() });
-const { prompt: _p, messages: _m, ...completionFields } = CompletionFields;
-const BatchCompleteBody = z.object({
-  ...completionFields,
-  provider: z.string().min(1).optional(),
+const BatchCompleteFields = z.object({
   prompts: Prompts,
   detect_similar: z.boolean().optional(),
   similarity_threshold: z.number().optional(),
@@ -141,10 +138,10 @@ export const optimizeRoutes: Route[] = [
     path: '/api/ai/batch/complete',
     access: 'user',
     async handler({ body, services, viewer, cancel }) {
-      const b = parseBody(BatchCompleteBody, body);
-      const { prompts, detect_similar, similarity_threshold, provider, ...rest } = b;
+      const { input, own } = completionFromBody(undefined, body, ['provider', 'prompts', 'detect_similar', 'similarity_threshold']);
+      const { prompts, detect_similar, similarity_threshold } = parseBody(BatchCompleteFields, { ...own, provider: undefined });
       const r = await services.batch.complete(
-        { ...toCompletionInput(provider, rest), prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
+        { ...input, provider: own.provider as string | undefined, prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
         { viewer, source: 'batch', cancel },
       );
       return {
