@@ -78,7 +78,9 @@ CREATE TABLE "api_call_user_latency_daily" (
     "bucket" INTEGER NOT NULL,
     "calls" BIGINT NOT NULL DEFAULT 0,
 
-    CONSTRAINT "api_call_user_latency_daily_pkey" PRIMARY KEY ("user_id", "day", "provider", "bucket")
+    -- calls in the index too: a user's histogram is read by an index-only scan, not from
+    -- heap pages scattered over the days it was written.
+    CONSTRAINT "api_call_user_latency_daily_pkey" PRIMARY KEY ("user_id", "day", "provider", "bucket") INCLUDE ("calls")
 );
 
 ALTER TABLE "api_call_user_daily" ADD CONSTRAINT "api_call_user_daily_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
