@@ -2,7 +2,8 @@
 // are recorded at RATE per second for OUTAGE seconds while the database refuses
 // connections (as in test/integration/analytics-outage.test.ts), then the database comes
 // back and the script waits until every call is stored. The recorder is the gateway's
-// (insertCalls writer, default in-memory queue, a spill folder in a temporary directory);
+// (insertCalls writer, 1,000-row statements as on PostgreSQL, default in-memory queue, a
+// spill folder in a temporary directory);
 // the calls are recorded directly, not through HTTP. From the repository root:
 //   node --import tsx bench/experiments/recorder-outage.mts [rate=4000] [outageSeconds=30]
 // Needs PostgreSQL at TEST_PG_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
@@ -27,7 +28,7 @@ await admin.connect();
 const db = await openDatabase({ databaseUrl: scratch.url, dataDir: 'unused' });
 const dir = mkdtempSync(join(tmpdir(), 'aigw-outage-spill-'));
 const logger = createLogger('error');
-const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql, logger), { enabled: true, spill: new SpillStore({ dir, maxBytes: 256 << 20 }, logger) }, logger);
+const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql, logger), { enabled: true, batchSize: 1000, spill: new SpillStore({ dir, maxBytes: 256 << 20 }, logger) }, logger);
 const call = (i: number): CallRecord => ({
   userId: null, provider: 'openai', model: 'gpt-4o-mini', source: 'rest', inputTokens: 20 + (i % 50), outputTokens: 40, costUsd: 0.0001,
   listCostUsd: 0.0001, costEstimated: false, latencyMs: 300 + (i % 700), cached: false, optimized: false, tokensSaved: 0, streamed: false,
