@@ -57,13 +57,32 @@ export interface Config {
   alertEmail?: string;
   smtpUrl?: string;
   dailyBudgetUsd?: number;
-  jwtSecret: string;
+  /** JWT_SECRET; unset: a random secret generated once per database and kept in it (src/auth/jwt-secret.ts). */
+  jwtSecret?: string;
+  /** Token lifetime as written (e.g. "24h") and in seconds. */
   jwtExpiresIn: string;
+  jwtExpiresInSeconds: number;
   adminUsername: string;
   adminPassword: string;
   /** True when the admin password is the guide's development default. */
   adminPasswordIsDefault: boolean;
   jwtSecretIsGenerated: boolean;
+  /** How long a looked-up user or API key is trusted before it is read again (invalidations are immediate). */
+  authCacheTtlSeconds: number;
+  /** How long a user or key already seen keeps working while the database cannot be reached. */
+  authCacheStaleSeconds: number;
+  /** Failed logins per username, and per client IP, within loginWindowSeconds before 429. */
+  loginMaxFailuresPerUser: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
+  /** Logins verified at once (database lookup + password hash) and how many may wait. */
+  loginConcurrency: number;
+  loginQueueMax: number;
+  /** Reverse proxies in front of the gateway whose X-Forwarded-For entries are trusted (0: none). */
+  trustProxyHops: number;
+  /** PostgreSQL connections per instance, and how long a query waits for one before 503. */
+  databasePoolSize: number;
+  databaseConnectTimeoutMs: number;
   providers: Record<ConfiguredProviderName, ProviderConfig>;
   /** Provider used when a request names none. */
   defaultProvider: ConfiguredProviderName;
@@ -195,6 +214,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const jwtSecretRaw = read('JWT_SECRET');
+  const jwtExpiresIn = read('JWT_EXPIRES_IN') ?? '24h';
+  const jwtExpiresInSeconds = parseDuration(jwtExpiresIn);
+  if (jwtExpiresInSeconds === undefined || jwtExpiresInSeconds < 60 || jwtExpiresInSeconds > 366 * 86_400) {
+    problems.push(`JWT_EXPIRES_IN=${jwtExpiresIn} is invalid: expected a duration from 60s to 366d, e.g. 15m, 12h or 7d`);
+  }
   const adminPasswordRaw = read('ADMIN_PASSWORD');
   const adminPassword = adminPasswordRaw ?? DEFAULT_ADMIN_PASSWORD;
   if (nodeEnv === 'production') {
@@ -253,9 +277,20 @@ export function loadConfig(env: Env = process.env): Config {
     alertEmail,
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     dailyBudgetUsd: num('DAILY_BUDGET_USD', 0),
-    jwtSecret: jwtSecretRaw ?? 'dev-only-insecure-secret-change-me-please-0001',
+    jwtSecret: jwtSecretRaw,
     jwtSecretIsGenerated: jwtSecretRaw === undefined,
-    jwtExpiresIn: read('JWT_EXPIRES_IN') ?? '24h',
+    jwtExpiresIn,
+    jwtExpiresInSeconds: jwtExpiresInSeconds ?? 86_400,
+    authCacheTtlSeconds: int('AUTH_CACHE_TTL_SECONDS', 5, 1, 3600),
+    authCacheStaleSeconds: int('AUTH_CACHE_STALE_SECONDS', 3600, 0, 7 * 86_400),
+    loginMaxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1_000_000),
+    loginMaxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
+    loginWindowSeconds: int('LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    loginConcurrency: int('LOGIN_CONCURRENCY', 2, 1, 1000),
+    loginQueueMax: int('LOGIN_QUEUE_MAX', 100, 0, 100_000),
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
     adminUsername: read('ADMIN_USERNAME') ?? 'admin',
     adminPassword,
     adminPasswordIsDefault: adminPassword === DEFAULT_ADMIN_PASSWORD,
@@ -288,6 +323,15 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90", "90s", "15m", "12h", "7d" in seconds; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,9})\s*([smhd]?)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * DURATION_UNITS[m[2] || 's']!;
 }
 
 const WINDOWS: Record<string, number> = { second: 1, sec: 1, s: 1, minute: 60, min: 60, m: 60, hour: 3600, h: 3600, day: 86_400, d: 86_400 };

@@ -1,5 +1,6 @@
 // `npm start`: parse the environment, build the app, listen, shut down gracefully.
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { buildApp } from './server.js';
 import { countTokens } from './optimize/tokenizer.js';
@@ -17,7 +18,11 @@ try {
 
 const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
-const app = await buildApp(config, logger);
+const app = await buildApp(config, logger).catch((e: unknown) => {
+  if (!(e instanceof DataDirInUseError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+});
 const port = await app.start();
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
@@ -27,7 +32,7 @@ logger.info('gateway listening', {
 });
 // Load the BPE tables now rather than on the first request that counts tokens.
 setImmediate(() => countTokens('warm up'));
-if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: using a development secret; set it in production');
+if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: tokens are signed with a random secret generated for this database and kept in it; set JWT_SECRET to choose your own');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -5,10 +5,11 @@ import type { Socket } from 'node:net';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { Kind, type DocumentNode, type GraphQLError } from 'graphql';
 import { credentialFromHeaders } from './auth/auth-service.js';
+import { clientIp } from './auth/client-ip.js';
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import { ClientGone, fromSignal, type Cancellation } from './cancellation.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, isDatabaseUnavailable, toGatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { useCompiledOperations } from './graphql-jit.js';
 import { useJsonPosts } from './graphql/json-posts.js';
@@ -70,7 +71,8 @@ function logUnexpected(logger: Logger, error: unknown): void {
 export function maskGraphQLError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const graphQLError = error as GraphQLError;
-    const original = graphQLError?.originalError ?? error;
+    const raw = graphQLError?.originalError ?? error;
+    const original = isDatabaseUnavailable(raw) ? toGatewayError(raw) : raw;
     if (original instanceof GatewayError) {
       return createGraphQLError(original.message, {
         nodes: graphQLError.nodes,
@@ -150,7 +152,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       const viewer = await services.auth.authenticate(credential);
       const res = (initial as { res?: ServerResponse }).res;
       const cancel = (initial as { cancel?: Cancellation }).cancel ?? (res ? new ClientGone(res) : request ? fromSignal(() => request.signal) : undefined);
-      return { viewer, services, cancel };
+      return { viewer, services, cancel, clientIp: clientIp(initial.req as IncomingMessage | undefined, config.trustProxyHops) };
     },
   });
 

@@ -1,6 +1,7 @@
 // The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
 // when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
-// before the client is handed out.
+// before the client is handed out. The embedded database takes DATA_DIR for its process
+// (src/db/data-dir-lock.ts): a second gateway on the same folder refuses to start.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,6 +9,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
 import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
 
@@ -16,6 +18,10 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Skip applying migrations (tests that build the schema themselves). */
   migrate?: boolean;
+  /** PostgreSQL connections in the pool (default 10). */
+  poolSize?: number;
+  /** How long a query waits for a connection (a new one, or a free one in a full pool), ms (default 5000). */
+  connectTimeoutMs?: number;
 }
 
 export interface Database {
@@ -29,11 +35,13 @@ export interface Database {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.migrate) : openPglite(options.dataDir, options.migrate);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate);
 }
 
-async function openPostgres(url: string, migrate = true): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+async function openPostgres(url: string, { migrate = true, poolSize = 10, connectTimeoutMs = 5_000 }: DatabaseOptions): Promise<Database> {
+  // A query that cannot get a connection within connectTimeoutMs fails (a 503, see
+  // isDatabaseUnavailable) instead of waiting behind a dead or saturated database.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
   const sql = pgRunner(pool);
@@ -50,21 +58,35 @@ async function openPostgres(url: string, migrate = true): Promise<Database> {
 const PGLITE_CONF = 'shared_buffers=16MB';
 
 async function openPglite(dataDir: string, migrate = true): Promise<Database> {
-  let db: PGlite;
-  if (dataDir.startsWith('memory://')) {
-    db = await PGlite.create({ postgresqlconf: PGLITE_CONF });
-  } else {
+  if (dataDir.startsWith('memory://')) return openedPglite(await PGlite.create({ postgresqlconf: PGLITE_CONF }), migrate);
+  const lock = await lockDataDir(dataDir);
+  try {
     const dir = resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
-    db = await PGlite.create(dir, { postgresqlconf: PGLITE_CONF });
+    return await openedPglite(await PGlite.create(dir, { postgresqlconf: PGLITE_CONF }), migrate, () => lock.release());
+  } catch (e) {
+    lock.release();
+    throw e;
   }
-  const sql = pgliteRunner(db);
-  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  return finish('pglite', prisma, sql, migrations, async () => {
-    await prisma.$disconnect();
-    await db.close();
-  });
+}
+
+async function openedPglite(db: PGlite, migrate: boolean, release = () => {}): Promise<Database> {
+  try {
+    const sql = pgliteRunner(db);
+    const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    return finish('pglite', prisma, sql, migrations, async () => {
+      try {
+        await prisma.$disconnect();
+        await db.close();
+      } finally {
+        release();
+      }
+    });
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
 }
 
 function finish(

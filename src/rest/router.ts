@@ -76,12 +76,16 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 /**
  * A body that changes state is JSON. A form or text/plain body is what a page on another
  * origin can send with no preflight; refusing it keeps such pages from calling the API.
+ * The guide's stream example labels its JSON body text/event-stream: that type needs a
+ * preflight too, so it is read as JSON.
  */
+const JSON_BODY_TYPES = new Set(['application/json', 'text/event-stream']);
+
 function refuseNonJsonBody(req: IncomingMessage): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!hasBody) return;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/json') return;
+  if (JSON_BODY_TYPES.has(type)) return;
   req.resume();
   throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `A request body must be Content-Type: application/json${type ? `, not ${type}` : ''}`);
 }

@@ -209,6 +209,14 @@ describe.each(BACKENDS)('GraphQL and REST input rules on %s', (backend) => {
 
     const json = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'Application/JSON; charset=utf-8' }, body: login });
     expect(json.status).toBe(200);
+    // The guide's stream example sends its JSON body as text/event-stream.
+    const guideStream = await fetch(`${t.url}/api/ai/stream`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/event-stream' },
+      body: JSON.stringify({ prompt: 'Write a short essay', provider: 'local', chunk_size: 50, max_tokens: 20 }),
+    });
+    expect([guideStream.status, guideStream.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    await guideStream.text();
     const clear = await fetch(`${t.url}/api/ai/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(clear.status).toBe(200);
   });

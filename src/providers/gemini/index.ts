@@ -59,7 +59,7 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     if (err instanceof GoogleGenerativeAIFetchError && err.status) {
       // "[GoogleGenerativeAI Error]: Error fetching from <url>: [429 Too Many Requests] <message>"
       // (the SDK appends the JSON error details to the message: drop them)
-      let upstream = /\[\d{3}[^\]]*\]\s*(.*)$/s.exec(err.message)?.[1];
+      let upstream = /\[\d{3}[^\]]{0,300}\]\s*(.*)$/s.exec(err.message)?.[1];
       if (upstream && err.errorDetails) upstream = upstream.replace(` ${JSON.stringify(err.errorDetails)}`, '');
       http = { status: err.status, message: upstream || err.statusText, retryAfter: retryDelay(err.errorDetails) };
     }

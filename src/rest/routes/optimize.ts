@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { estimateBatch, type GroupResult } from '../../optimize/batch.js';
-import { estimateSavings } from '../../optimize/estimate.js';
-import { optimizePrompt } from '../../optimize/optimizer.js';
-import { recommendOptimizations } from '../../optimize/recommendations.js';
+import type { GroupResult } from '../../optimize/batch.js';
+import { estimateRequest, optimizeRequest, recommendRequest } from '../../optimize/service.js';
 import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
@@ -39,7 +37,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody, body);
-      const r = optimizePrompt({ prompt: b.prompt, systemMessage: b.system_message, aggressive: b.aggressive, model: b.model });
+      const r = optimizeRequest({ prompt: b.prompt, systemMessage: b.system_message, aggressive: b.aggressive, model: b.model });
       return {
         body: {
           optimized_prompt: r.optimizedPrompt,
@@ -63,7 +61,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody.pick({ prompt: true, system_message: true }), body);
-      const r = recommendOptimizations(b.prompt, b.system_message);
+      const r = recommendRequest(b.prompt, b.system_message);
       return { body: { prompt: b.prompt, recommendations: r.recommendations, has_optimization_opportunities: r.hasOptimizationOpportunities } };
     },
   },
@@ -73,7 +71,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody.pick({ prompt: true, aggressive: true, model: true }), body);
-      const e = estimateSavings(b.prompt, b.aggressive ?? false, b.model);
+      const e = estimateRequest(b.prompt, b.aggressive ?? false, b.model);
       return {
         body: {
           original_chars: e.originalChars,
@@ -99,9 +97,9 @@ export const optimizeRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/batch/estimate',
     access: 'user',
-    handler({ body }) {
+    handler({ body, services }) {
       const b = parseBody(z.object({ prompts: Prompts }), body);
-      const e = estimateBatch(b.prompts);
+      const e = services.batch.estimate(b.prompts);
       return {
         body: {
           original_count: e.originalCount,
