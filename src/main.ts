@@ -2,6 +2,7 @@
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
+import { installProcessGuards } from './process-guards.js';
 import { buildApp } from './server.js';
 import { countTokens } from './optimize/tokenizer.js';
 
@@ -24,6 +25,7 @@ const app = await buildApp(config, logger).catch((e: unknown) => {
   process.exit(1);
 });
 const port = await app.start();
+installProcessGuards({ logger, registry: app.services.analytics.metrics.registry }); // see src/process-guards.ts
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
   database: app.services.db.backend,

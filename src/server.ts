@@ -170,7 +170,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
       // Yoga's Node request listener: every Yoga hook and plugin sees every request.
-      void yoga.requestListener(req, res);
+      void yoga.requestListener(req, res); // settles by itself: whatwg-node catches and answers every failure
       return;
     }
     if (path === '/health') {
@@ -182,7 +182,10 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       return;
     }
     if (path === '/ready') {
-      void services.readiness().then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }));
+      void services
+        .readiness()
+        .then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }))
+        .catch((e: unknown) => sendError(res, e, services.logger));
       return;
     }
     router(req, res, services).catch((e: unknown) => sendError(res, e, services.logger));

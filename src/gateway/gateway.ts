@@ -109,7 +109,8 @@ export class Gateway {
         prompt: prompt ?? '',
         systemMessage: system ?? null,
         aggressive: input.aggressive ?? this.config.aggressiveOptimization,
-        model: input.model,
+        // Tokens saved are counted with the tokenizer of the model that will be billed.
+        model: input.model ?? this.defaultModel(provider),
       });
       tokensSaved = Math.max(0, r.stats.tokensSaved);
       optimized = tokensSaved > 0;
@@ -191,6 +192,13 @@ export class Gateway {
     }
     if (!adapter.modelPattern.test(request.model)) {
       throw new GatewayError('VALIDATION_ERROR', `model: ${request.model} is not a ${provider} model name`, { details: { field: 'model', provider } });
+    }
+    // What the provider's translation cannot carry although every feature is declared (a schema keyword, a model without vision).
+    try {
+      adapter.check?.(request);
+    } catch (e) {
+      if (!primary) return null;
+      throw e;
     }
     const limit = adapter.maxOutputTokens(request.model);
     let maxTokens = request.maxTokens;

@@ -51,6 +51,8 @@ export interface GraphQLWebSocketOptions {
 export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { close(): Promise<void> } {
   const { server, yoga, maxPayload, maxOperations, authenticate, maskError } = options;
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload });
+  // The HTTP server's own errors after listening (an accept failing: EMFILE) are re-emitted here; unheard, they would be thrown.
+  wsServer.on('error', (e) => maskError(e)); // logs it
 
   // One Cancellation per connection (its signal made only when something waits on it):
   // every operation on the connection ends when the socket closes.

@@ -27,6 +27,8 @@ export interface MockFault {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Answer only once this settles (a test acts while the request is in flight, then releases it). */
+  hold?: Promise<unknown>;
   /** Answer 200 with a body that is not valid JSON (or a stream whose first event is garbage). */
   malformed?: boolean;
   /** Send this many wire events (SSE events / NDJSON lines) and destroy the socket; non-streaming: destroy at once. */
@@ -41,6 +43,12 @@ export interface MockSettings {
   chunkDelayMs?: number;
   /** Answer length in filler words (default 24), also capped by the request's max tokens. */
   chunks?: number;
+  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens). */
+  cachedTokens?: number;
+  /** Thinking tokens reported (Gemini thoughtsTokenCount; Cohere and Ollama count them in the output, when thinking is asked for). */
+  reasoningTokens?: number;
+  /** Tool calls in an answer that calls tools (default 1), through the offered tools in turn. */
+  toolCalls?: number;
 }
 
 export interface RecordedRequest {
@@ -160,6 +168,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     const wait = (settings.latencyMs ?? 0) + (fault?.delayMs ?? 0);
     if (wait > 0) await sleep(wait);
+    if (fault?.hold) await fault.hold.catch(() => {});
     if (!live(res)) return;
 
     if (fault?.status !== undefined) return sendError(ctx, fault.status);
