@@ -14,6 +14,7 @@ import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { useCompiledOperations } from './graphql-jit.js';
 import { graphqlHandler } from './graphql-post.js';
+import { renderGraphiQLPage } from './graphiql-page.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
 import { sendError, sendJson } from './rest/http-utils.js';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.nodeEnv !== 'production' ? { title: 'AI Gateway' } : false,
+    renderGraphiQL: renderGraphiQLPage,
     logging: false,
     maxRequestBodySize: config.maxBodyBytes,
     maskedErrors: { maskError: maskGraphQLError(logger) },

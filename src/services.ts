@@ -1,5 +1,4 @@
 // Builds every service once at start and tears them down in order at stop.
-import { closeUpstreamConnections } from './providers/upstream-fetch.js';
 import { AuthService } from './auth/auth-service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -21,7 +20,7 @@ import { ProviderHealthChecker } from './gateway/provider-health.js';
 import { ProviderRouter } from './gateway/provider-router.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
 import { loadPriceTable, Pricing } from './pricing/pricing.js';
-import { providerFactories } from './providers/registry.js';
+import { closeProviderConnections, providerFactories } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 
 export interface Services {
@@ -54,7 +53,7 @@ export interface Readiness {
 }
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: (msg, fields) => logger.info(msg, fields) });
   if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
   const { kv, pubsub } = createSharedState({
     redisUrl: config.redisUrl,
@@ -142,7 +141,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});
       await db.close();
-      await closeUpstreamConnections().catch(() => {});
+      await closeProviderConnections().catch(() => {});
     },
   };
   return services;

@@ -1,14 +1,12 @@
 // The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
 // when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
-// before the client is handed out.
+// before the client is handed out. Each backend's driver is imported only when it is used.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
+import { isPgliteDataDir, seedFromTemplate } from './pglite-template.js';
 import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
 
 export interface DatabaseOptions {
@@ -16,7 +14,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Skip applying migrations (tests that build the schema themselves). */
   migrate?: boolean;
+  /** Told what a start does that takes a while (creating the embedded database, each migration). */
+  log?: StartupLog;
 }
+
+export type StartupLog = (message: string, fields?: Record<string, unknown>) => void;
 
 export interface Database {
   prisma: PrismaClient;
@@ -29,15 +31,16 @@ export interface Database {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.migrate) : openPglite(options.dataDir, options.migrate);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.migrate, options.log) : openPglite(options.dataDir, options.migrate, options.log);
 }
 
-async function openPostgres(url: string, migrate = true): Promise<Database> {
+async function openPostgres(url: string, migrate = true, log?: StartupLog): Promise<Database> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
   const sql = pgRunner(pool);
-  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+  const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return finish('postgresql', prisma, sql, migrations, async () => {
     await prisma.$disconnect();
@@ -47,19 +50,24 @@ async function openPostgres(url: string, migrate = true): Promise<Database> {
 
 // The embedded database serves one process: PostgreSQL's default 128 MB of shared
 // buffers only adds resident memory (about 125 MB) and a second to start-up.
-const PGLITE_CONF = 'shared_buffers=16MB';
+export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers=16MB' };
 
-async function openPglite(dataDir: string, migrate = true): Promise<Database> {
+async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   let db: PGlite;
   if (dataDir.startsWith('memory://')) {
-    db = await PGlite.create({ postgresqlconf: PGLITE_CONF });
+    db = await PGlite.create(PGLITE_OPTIONS);
   } else {
     const dir = resolve(dataDir, 'pglite');
+    if (!isPgliteDataDir(dir)) {
+      const seeded = seedFromTemplate(dir);
+      log?.(seeded ? 'creating the embedded database from its install-time template (first start only)' : 'creating the embedded database (first start only; this takes a few seconds)', { dir });
+    }
     mkdirSync(dir, { recursive: true });
-    db = await PGlite.create(dir, { postgresqlconf: PGLITE_CONF });
+    db = await PGlite.create(dir, PGLITE_OPTIONS);
   }
   const sql = pgliteRunner(db);
-  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+  const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return finish('pglite', prisma, sql, migrations, async () => {
     await prisma.$disconnect();

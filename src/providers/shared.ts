@@ -3,7 +3,7 @@
 // stream chunk becomes ours; how the calls run is in calls.ts. Nothing
 // provider-specific lives here.
 
-import type { ChatMessage, ChatRequest, ProviderAdapter, ProviderFactory } from './types.js';
+import type { ChatMessage, ChatRequest, ProviderAdapter, ProviderFactory, ProviderSettings } from './types.js';
 import { UpstreamError } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -31,26 +31,35 @@ export interface ProviderConfig {
 
 type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
 
+/** What an adapter says about itself: its info with the settings applied. */
+export type ProviderDescription = Omit<ProviderAdapter, keyof Calls>;
+
+/** The settings applied over `info`: the adapter's description and the config its calls use. */
+export function describeProvider(info: ProviderInfo, settings: ProviderSettings): { description: ProviderDescription; config: ProviderConfig } {
+  const config: ProviderConfig = {
+    apiKey: settings.apiKey || undefined,
+    baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
+    defaultModel: settings.defaultModel || info.defaultModel,
+  };
+  const description: ProviderDescription = {
+    name: info.name,
+    label: info.label,
+    models: info.models,
+    defaultModel: config.defaultModel,
+    maxTokens: info.maxTokens,
+    isConfigured: () => Boolean(info.keyless || config.apiKey),
+  };
+  return { description, config };
+}
+
 /**
  * A ProviderFactory from the provider's info and its calls: the adapter describes
  * itself from `info` (with settings applied); `calls` maps requests and answers.
  */
 export function defineProvider(info: ProviderInfo, calls: (config: ProviderConfig) => Calls): ProviderFactory {
   return (settings) => {
-    const config: ProviderConfig = {
-      apiKey: settings.apiKey || undefined,
-      baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
-      defaultModel: settings.defaultModel || info.defaultModel,
-    };
-    return {
-      name: info.name,
-      label: info.label,
-      models: info.models,
-      defaultModel: config.defaultModel,
-      maxTokens: info.maxTokens,
-      isConfigured: () => Boolean(info.keyless || config.apiKey),
-      ...calls(config),
-    };
+    const { description, config } = describeProvider(info, settings);
+    return { ...description, ...calls(config) };
   };
 }
 

@@ -1,20 +1,13 @@
 import { CohereClientV2, CohereError, CohereTimeoutError, type Cohere } from 'cohere-ai';
 import type { ChatRequest } from '../types.js';
 import { UpstreamError } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, stopList, str, type ProviderInfo } from '../shared.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, stopList, str } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
+import { INFO } from './info.js';
 
-const NAME = 'cohere';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Cohere',
-  baseUrl: 'https://api.cohere.com',
-  models: ['command', 'command-r', 'command-r-plus'],
-  defaultModel: 'command',
-  maxTokens: 4000,
-};
+const NAME = INFO.name;
 const EMBED_MODEL = 'embed-english-v3.0';
 /** The SDK multiplies this by 1000 for setTimeout, whose ceiling is 2^31-1 ms: about 24 days. */
 const NO_TIMEOUT_SECONDS = 2_000_000;

@@ -5,19 +5,12 @@ import {
   type GenerativeModel,
 } from '@google/generative-ai';
 import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, stopList, str, type ProviderInfo } from '../shared.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, stopList, str } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { INFO } from './info.js';
 
-const NAME = 'gemini';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Google Gemini',
-  baseUrl: 'https://generativelanguage.googleapis.com',
-  models: ['gemini-2.0-flash', 'gemini-1.5-pro', 'gemini-1.5-flash'],
-  defaultModel: 'gemini-2.0-flash',
-  maxTokens: 8192,
-};
+const NAME = INFO.name;
 const EMBED_MODEL = 'text-embedding-004';
 
 /** Gemini reports rate-limit back-off in the body (google.rpc.RetryInfo), e.g. retryDelay "7s". */

@@ -1,19 +1,11 @@
 import { Ollama, type ChatRequest as OllamaChatRequest, type Options as OllamaOptions } from 'ollama';
 import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, modelOf, stopList, str, type ProviderInfo } from '../shared.js';
+import { count, defined, defineProvider, isRecord, modelOf, stopList, str } from '../shared.js';
 import { guarded, guardedStream, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { INFO } from './info.js';
 
-const NAME = 'ollama';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Ollama',
-  baseUrl: 'http://localhost:11434',
-  models: ['llama2', 'llama3', 'mistral', 'phi3'],
-  defaultModel: 'llama2',
-  maxTokens: 4096,
-  keyless: true,
-};
+const NAME = INFO.name;
 const EMBED_MODEL = 'nomic-embed-text';
 
 type Recorder = ReturnType<typeof responseRecorder>;
