@@ -1,7 +1,8 @@
 // `npm start`: parse the environment, build the app, listen, shut down gracefully.
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { buildApp } from './server.js';
+import { buildApp, type App } from './server.js';
+import { StartupError } from './startup-error.js';
 import { countTokens } from './optimize/tokenizer.js';
 
 let config;
@@ -17,8 +18,17 @@ try {
 
 const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
-const app = await buildApp(config, logger);
-const port = await app.start();
+let app: App | undefined;
+let port: number;
+try {
+  app = await buildApp(config, logger);
+  port = await app.start();
+} catch (e) {
+  await app?.stop().catch(() => {});
+  if (!(e instanceof StartupError)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
   database: app.services.db.backend,
@@ -35,7 +45,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    app.stop().then(
+    app!.stop().then(
       () => process.exit(0),
       (e) => {
         logger.error('shutdown failed', { error: e });

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import { fromSignal, type Cancellation } from './cancellation.js';
 import { GatewayError } from './errors.js';
+import { listenFailure } from './startup-error.js';
 import type { Logger } from './logger.js';
 import { useCompiledOperations } from './graphql-jit.js';
 import { graphqlHandler } from './graphql-post.js';
@@ -185,7 +186,13 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     s.on('close', () => sockets.delete(s));
   });
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  // Upgrades are handed to ws here rather than through its `server` option, which would also
+  // repeat the http server's errors (a failed listen, which start() reports) on the WebSocket
+  // server, where graphql-ws prints them as internal errors.
+  const wsServer = new WebSocketServer({ noServer: true, path: '/graphql' });
+  server.on('upgrade', (req, socket, head) => {
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
@@ -223,10 +230,11 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     yoga,
     start(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (e: unknown) => reject(listenFailure(e, host, port));
+        server.once('error', failed);
         // A deep accept queue: bursts of new connections (stream starts) are not dropped by the kernel.
         server.listen({ port, host, backlog: 4096 }, () => {
-          server.off('error', reject);
+          server.off('error', failed);
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });

@@ -1,13 +1,14 @@
 // The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
 // when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
 // before the client is handed out. Each backend's driver is imported only when it is used.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
-import { isPgliteDataDir, seedFromTemplate } from './pglite-template.js';
+import { isPgliteDataDir, pgliteTemplateDir, seedFromTemplate } from './pglite-template.js';
 import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
+import { reasonOf, StartupError } from '../startup-error.js';
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -39,6 +40,16 @@ async function openPostgres(url: string, migrate = true, log?: StartupLog): Prom
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new StartupError(
+      `Cannot connect to the database at ${withoutPassword(url)} (${reasonOf(e)})`,
+      'check DATABASE_URL and that PostgreSQL runs there and accepts this user, or unset DATABASE_URL to use the embedded database',
+      { cause: e },
+    );
+  }
   const sql = pgRunner(pool);
   const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -59,9 +70,15 @@ async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Pr
     db = await PGlite.create(PGLITE_OPTIONS);
   } else {
     const dir = resolve(dataDir, 'pglite');
+    ensureWritableFolder(dir, resolve(dataDir));
     if (!isPgliteDataDir(dir)) {
-      const seeded = seedFromTemplate(dir);
-      log?.(seeded ? 'creating the embedded database from its install-time template (first start only)' : 'creating the embedded database (first start only; this takes a few seconds)', { dir });
+      const template = pgliteTemplateDir();
+      if (template && isPgliteDataDir(template)) {
+        log?.('creating the embedded database from its install-time template (first start only)', { dir });
+        seedFromTemplate(dir, template);
+      } else {
+        log?.('creating the embedded database (first start only; initdb takes several seconds)', { dir });
+      }
     }
     mkdirSync(dir, { recursive: true });
     db = await PGlite.create(dir, PGLITE_OPTIONS);
@@ -73,6 +90,28 @@ async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Pr
     await prisma.$disconnect();
     await db.close();
   });
+}
+
+/** Creates `dir` if needed and writes a file in it, so that a folder the gateway cannot use is reported as such. */
+function ensureWritableFolder(dir: string, dataDir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    throw new StartupError(`Cannot write the data folder ${dataDir} (${reasonOf(e)})`, 'set DATA_DIR to a folder this user can write, or change its permissions', { cause: e });
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
 }
 
 function finish(
