@@ -13,16 +13,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'startup-test-secret-startup-test-secret-0123';
 
-/** The node arguments of `npm start`: its start script must be `node ...`. */
-function startArgs(): string[] {
+/** What `npm start` runs: its start script's environment assignments, `exec`, then `node ...`. */
+function startCommand(): { env: Record<string, string>; args: string[] } {
   const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   const words = start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const word = words.shift()!;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words[0] === 'exec') words.shift();
   expect(words[0]).toBe('node');
-  return words.slice(1);
+  return { env, args: words.slice(1) };
 }
 
 function gatewayEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_ENV: 'production', HOST: '127.0.0.1', JWT_SECRET: SECRET, ADMIN_PASSWORD: 'startup-test-password', LOG_LEVEL: 'warn', ...env };
+  return { ...startCommand().env, PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_ENV: 'production', HOST: '127.0.0.1', JWT_SECRET: SECRET, ADMIN_PASSWORD: 'startup-test-password', LOG_LEVEL: 'warn', ...env };
 }
 
 interface Exit {
@@ -34,7 +40,7 @@ interface Exit {
 /** Runs the start command to its exit (it is expected to fail). */
 function runToExit(env: Record<string, string>, options: { uid?: number; gid?: number } = {}): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, startArgs(), { cwd: ROOT, env: gatewayEnv(env), stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(process.execPath, startCommand().args, { cwd: ROOT, env: gatewayEnv(env), stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -99,7 +105,7 @@ describe('npm start', () => {
     const dataDir = path.join(scratch, 'data');
     const boot = async () => {
       const port = await freePort();
-      const child = spawn(process.execPath, startArgs(), { cwd: ROOT, env: gatewayEnv({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' }), stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, startCommand().args, { cwd: ROOT, env: gatewayEnv({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' }), stdio: ['ignore', 'ignore', 'pipe'] });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       try {
         const lines = await linesUntil(child, /"msg":"gateway listening"/);
