@@ -2,6 +2,7 @@
 // gateway reads process.env: it receives this typed object.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
 export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
 export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
@@ -37,6 +38,8 @@ export interface Config {
   /** Entries each instance keeps in memory in front of Redis (0: none). */
   cacheLocalEntries: number;
   cacheLocalTtlSeconds: number;
+  /** Who shares response-cache entries: each user their own ('user'), or every caller ('shared'). */
+  cacheScope: 'user' | 'shared';
   enableCaching: boolean;
   enableOptimization: boolean;
   aggressiveOptimization: boolean;
@@ -45,13 +48,32 @@ export interface Config {
   alertEmail?: string;
   smtpUrl?: string;
   dailyBudgetUsd?: number;
-  jwtSecret: string;
+  /** JWT_SECRET; unset: a random secret generated once per database and kept in it (src/auth/jwt-secret.ts). */
+  jwtSecret?: string;
+  /** Token lifetime as written (e.g. "24h") and in seconds. */
   jwtExpiresIn: string;
+  jwtExpiresInSeconds: number;
   adminUsername: string;
   adminPassword: string;
   /** True when the admin password is the guide's development default. */
   adminPasswordIsDefault: boolean;
   jwtSecretIsGenerated: boolean;
+  /** How long a looked-up user or API key is trusted before it is read again (invalidations are immediate). */
+  authCacheTtlSeconds: number;
+  /** How long a user or key already seen keeps working while the database cannot be reached. */
+  authCacheStaleSeconds: number;
+  /** Failed logins per username, and per client IP, within loginWindowSeconds before 429. */
+  loginMaxFailuresPerUser: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
+  /** Logins verified at once (database lookup + password hash) and how many may wait. */
+  loginConcurrency: number;
+  loginQueueMax: number;
+  /** Reverse proxies in front of the gateway whose X-Forwarded-For entries are trusted (0: none). */
+  trustProxyHops: number;
+  /** PostgreSQL connections per instance, and how long a query waits for one before 503. */
+  databasePoolSize: number;
+  databaseConnectTimeoutMs: number;
   providers: Record<ConfiguredProviderName, ProviderConfig>;
   /** Provider used when a request names none. */
   defaultProvider: ConfiguredProviderName;
@@ -70,6 +92,10 @@ export interface Config {
   maxConcurrentStreams: number;
   maxStreamsPerUser: number;
   shutdownTimeoutMs: number;
+  /** What one GraphQL document may ask for (src/graphql/limits.ts), on every transport. */
+  graphqlLimits: QueryLimits;
+  /** Operations (subscriptions, queries, mutations) running at once on one graphql-ws connection. */
+  wsMaxSubscriptions: number;
 }
 
 export class ConfigError extends Error {
@@ -179,6 +205,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const jwtSecretRaw = read('JWT_SECRET');
+  const jwtExpiresIn = read('JWT_EXPIRES_IN') ?? '24h';
+  const jwtExpiresInSeconds = parseDuration(jwtExpiresIn);
+  if (jwtExpiresInSeconds === undefined || jwtExpiresInSeconds < 60 || jwtExpiresInSeconds > 366 * 86_400) {
+    problems.push(`JWT_EXPIRES_IN=${jwtExpiresIn} is invalid: expected a duration from 60s to 366d, e.g. 15m, 12h or 7d`);
+  }
   const adminPasswordRaw = read('ADMIN_PASSWORD');
   const adminPassword = adminPasswordRaw ?? DEFAULT_ADMIN_PASSWORD;
   if (nodeEnv === 'production') {
@@ -220,6 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     cacheMaxEntries: int('CACHE_MAX_ENTRIES', 100_000, 100),
     cacheLocalEntries: int('CACHE_LOCAL_ENTRIES', 1_000, 0, 1_000_000),
     cacheLocalTtlSeconds: int('CACHE_LOCAL_TTL', 60, 1, 86_400),
+    cacheScope: oneOf('CACHE_SCOPE', ['user', 'shared'] as const, 'user'),
     enableCaching: bool('ENABLE_CACHING', true),
     enableOptimization: bool('ENABLE_OPTIMIZATION', false),
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
@@ -228,9 +260,20 @@ export function loadConfig(env: Env = process.env): Config {
     alertEmail,
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     dailyBudgetUsd: num('DAILY_BUDGET_USD', 0),
-    jwtSecret: jwtSecretRaw ?? 'dev-only-insecure-secret-change-me-please-0001',
+    jwtSecret: jwtSecretRaw,
     jwtSecretIsGenerated: jwtSecretRaw === undefined,
-    jwtExpiresIn: read('JWT_EXPIRES_IN') ?? '24h',
+    jwtExpiresIn,
+    jwtExpiresInSeconds: jwtExpiresInSeconds ?? 86_400,
+    authCacheTtlSeconds: int('AUTH_CACHE_TTL_SECONDS', 5, 1, 3600),
+    authCacheStaleSeconds: int('AUTH_CACHE_STALE_SECONDS', 3600, 0, 7 * 86_400),
+    loginMaxFailuresPerUser: int('LOGIN_MAX_FAILURES_PER_USER', 10, 1, 1_000_000),
+    loginMaxFailuresPerIp: int('LOGIN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
+    loginWindowSeconds: int('LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    loginConcurrency: int('LOGIN_CONCURRENCY', 2, 1, 1000),
+    loginQueueMax: int('LOGIN_QUEUE_MAX', 100, 0, 100_000),
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
     adminUsername: read('ADMIN_USERNAME') ?? 'admin',
     adminPassword,
     adminPasswordIsDefault: adminPassword === DEFAULT_ADMIN_PASSWORD,
@@ -250,9 +293,28 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentStreams: int('MAX_CONCURRENT_STREAMS', 1000, 1),
     maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 1),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    graphqlLimits: {
+      maxTokens: int('GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 1, 1_000_000),
+      // Also bounds the bracket nesting the parser accepts: graphql-js parses recursively.
+      maxDepth: int('GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 100_000),
+      maxFields: int('GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 1_000_000),
+      maxCost: int('GRAPHQL_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, 1, 100_000_000),
+      maxOperations: int('GRAPHQL_MAX_OPERATIONS', DEFAULT_QUERY_LIMITS.maxOperations, 1, 1_000),
+    },
+    wsMaxSubscriptions: int('GRAPHQL_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90", "90s", "15m", "12h", "7d" in seconds; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,9})\s*([smhd]?)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * DURATION_UNITS[m[2] || 's']!;
 }
 
 const WINDOWS: Record<string, number> = { second: 1, sec: 1, s: 1, minute: 60, min: 60, m: 60, hour: 3600, h: 3600, day: 86_400, d: 86_400 };

@@ -6,6 +6,8 @@ import type { Services } from './services.js';
 export interface GraphQLContext {
   viewer: Viewer | null;
   services: Services;
+  /** The caller's address, for per-client limits (login throttling). */
+  clientIp: string;
   /** The client going away (HTTP request closed, socket closed). */
   cancel?: Cancellation;
 }

@@ -1,5 +1,6 @@
 // `npm start`: parse the environment, build the app, listen, shut down gracefully.
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { buildApp, type App } from './server.js';
 import { StartupError } from './startup-error.js';
@@ -25,7 +26,7 @@ try {
   port = await app.start();
 } catch (e) {
   await app?.stop().catch(() => {});
-  if (!(e instanceof StartupError)) throw e;
+  if (!(e instanceof StartupError || e instanceof DataDirInUseError)) throw e;
   console.error(e.message);
   process.exit(1);
 }
@@ -37,7 +38,7 @@ logger.info('gateway listening', {
 });
 // Load the BPE tables now rather than on the first request that counts tokens.
 setImmediate(() => countTokens('warm up'));
-if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: using a development secret; set it in production');
+if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: tokens are signed with a random secret generated for this database and kept in it; set JWT_SECRET to choose your own');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

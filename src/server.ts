@@ -4,18 +4,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { Kind, type DocumentNode, type GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import { credentialFromHeaders } from './auth/auth-service.js';
+import { clientIp } from './auth/client-ip.js';
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
-import { fromSignal, type Cancellation } from './cancellation.js';
-import { GatewayError } from './errors.js';
-import { listenFailure } from './startup-error.js';
+import { ClientGone, fromSignal, type Cancellation } from './cancellation.js';
+import { GatewayError, isDatabaseUnavailable, toGatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 import { useCompiledOperations } from './graphql-jit.js';
-import { graphqlHandler } from './graphql-post.js';
+import { useJsonPosts } from './graphql/json-posts.js';
+import { useQueryLimits } from './graphql/limits.js';
+import { credentialFromConnectionParams, serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { renderGraphiQLPage } from './graphiql-page.js';
+import { listenFailure } from './startup-error.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
 import { sendError, sendJson } from './rest/http-utils.js';
@@ -72,7 +73,8 @@ function logUnexpected(logger: Logger, error: unknown): void {
 export function maskGraphQLError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const graphQLError = error as GraphQLError;
-    const original = graphQLError?.originalError ?? error;
+    const raw = graphQLError?.originalError ?? error;
+    const original = isDatabaseUnavailable(raw) ? toGatewayError(raw) : raw;
     if (original instanceof GatewayError) {
       return createGraphQLError(original.message, {
         nodes: graphQLError.nodes,
@@ -91,7 +93,19 @@ export function maskGraphQLError(logger: Logger) {
     // About the request itself (syntax, validation, variables: a variable's value the scalar
     // refused comes with the scalar's error as its cause and no path): the client's to fix.
     if (isGraphQL(graphQLError) && (!graphQLError.originalError || (!graphQLError.path && isGraphQL(graphQLError.originalError)))) {
-      if (graphQLError.extensions?.code) return graphQLError;
+      if (graphQLError.extensions?.code) {
+        const http = graphQLError.extensions.http as { spec?: boolean } | undefined;
+        if (!http?.spec) return graphQLError;
+        // Yoga marks request errors it raises (syntax, malformed JSON) to be answered 200
+        // under application/json; the gateway answers bad input with its 4xx on every media type.
+        return createGraphQLError(graphQLError.message, {
+          nodes: graphQLError.nodes,
+          source: graphQLError.source,
+          positions: graphQLError.positions,
+          path: graphQLError.path,
+          extensions: { ...graphQLError.extensions, http: { ...http, spec: false } },
+        });
+      }
       return createGraphQLError(graphQLError.message, {
         nodes: graphQLError.nodes,
         source: graphQLError.source,
@@ -123,16 +137,15 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     renderGraphiQL: renderGraphiQLPage,
     logging: false,
     maxRequestBodySize: config.maxBodyBytes,
+    multipart: false, // no uploads: JSON only (see useJsonPosts)
     maskedErrors: { maskError: maskGraphQLError(logger) },
-    plugins: [useAuthGuard(), useCompiledOperations()],
+    plugins: [useJsonPosts(), useQueryLimits(config.graphqlLimits), useAuthGuard(), useCompiledOperations()],
     context: async (initial): Promise<GraphQLContext> => {
       const request = initial.request as Request | undefined;
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
       let credential: string | null = null;
       if (connectionParams) {
-        const raw = connectionParams.authorization ?? connectionParams.Authorization ?? connectionParams.token;
-        if (typeof raw === 'string') credential = raw.replace(/^Bearer\s+/i, '').trim();
-        if (!credential && typeof connectionParams['x-api-key'] === 'string') credential = connectionParams['x-api-key'] as string;
+        credential = credentialFromConnectionParams(connectionParams);
       } else if (initial.req) {
         const req = initial.req as IncomingMessage;
         credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
@@ -140,12 +153,11 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
         credential = credentialFromHeaders((n) => request.headers.get(n));
       }
       const viewer = await services.auth.authenticate(credential);
-      const cancel = (initial as { cancel?: Cancellation }).cancel ?? (request ? fromSignal(() => request.signal) : undefined);
-      return { viewer, services, cancel };
+      const res = (initial as { res?: ServerResponse }).res;
+      const cancel = (initial as { cancel?: Cancellation }).cancel ?? (res ? new ClientGone(res) : request ? fromSignal(() => request.signal) : undefined);
+      return { viewer, services, cancel, clientIp: clientIp(initial.req as IncomingMessage | undefined, config.trustProxyHops) };
     },
   });
-
-  const graphql = graphqlHandler(yoga, config.maxBodyBytes, (e) => logUnexpected(logger, e));
 
   const inFlight = new Set<ServerResponse>();
   let stopping = false;
@@ -160,8 +172,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     if (stopping) res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
-      // sendError logs what was not expected and ends a response already under way.
-      graphql(req, res).catch((e: unknown) => sendError(res, e, services.logger));
+      // Yoga's Node request listener: every Yoga hook and plugin sees every request.
+      void yoga.requestListener(req, res);
       return;
     }
     if (path === '/health') {
@@ -186,43 +198,15 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     s.on('close', () => sockets.delete(s));
   });
 
-  // Upgrades are handed to ws here rather than through its `server` option, which would also
-  // repeat the http server's errors (a failed listen, which start() reports) on the WebSocket
-  // server, where graphql-ws prints them as internal errors.
-  const wsServer = new WebSocketServer({ noServer: true, path: '/graphql' });
-  server.on('upgrade', (req, socket, head) => {
-    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  const mask = maskGraphQLError(logger);
+  const ws = serveGraphQLOverWebSocket({
+    server,
+    yoga,
+    maxPayload: config.maxBodyBytes,
+    maxOperations: config.wsMaxSubscriptions,
+    authenticate: (credential) => services.auth.authenticate(credential),
+    maskError: (e) => mask(e, 'Unexpected error.') as GraphQLError,
   });
-  const wsCleanup = useServer<Record<string, unknown>>(
-    {
-      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
-        const abort = new AbortController();
-        ctx.extra.socket.once('close', () => abort.abort(new Error('socket closed')));
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams ?? {},
-          cancel: fromSignal(() => abort.signal),
-        });
-        const args = {
-          schema: s,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
-      },
-    },
-    wsServer,
-  );
 
   return {
     server,
@@ -248,8 +232,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownTimeoutMs;
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      await Promise.resolve(wsCleanup.dispose()).catch(() => {});
-      wsServer.close();
+      await ws.close();
       for (const s of sockets) s.destroy();
       await closed;
       await services.close();

@@ -1,5 +1,6 @@
 // Builds every service once at start and tears them down in order at stop.
 import { AuthService } from './auth/auth-service.js';
+import { loadOrCreateJwtSecret } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Logger } from './logger.js';
@@ -53,7 +54,10 @@ export interface Readiness {
 }
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: (msg, fields) => logger.info(msg, fields) });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs,
+    log: (msg, fields) => logger.info(msg, fields),
+  });
   if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
   const { kv, pubsub } = createSharedState({
     redisUrl: config.redisUrl,
@@ -64,7 +68,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   if (kv instanceof RedisStore && !(await kv.waitUntilReady(2_000))) {
     logger.warn('Redis is not reachable; starting without it (cache and shared limits fail open) and retrying in the background');
   }
-  const auth = new AuthService(db.prisma, config, logger);
+  const jwtSecret = config.jwtSecret ?? (await loadOrCreateJwtSecret(db.sql));
+  const auth = new AuthService(db.prisma, { ...config, jwtSecret }, logger, kv, pubsub);
+  await auth.listen();
   await auth.ensureAdmin();
 
   const providers = new Map<string, ProviderAdapter>();
@@ -135,6 +141,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       return { ready: database.ok && redis.ok, database, redis };
     },
     async close() {
+      await auth.close();
       await cache.close();
       await recorder.close(config.shutdownTimeoutMs);
       await analytics.close();

@@ -2,10 +2,14 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { databaseUnavailable, GatewayError, isDatabaseUnavailable } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { KeyValueStore, PubSub } from '../kv/types.js';
 import type { Logger } from '../logger.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { LoginThrottle } from './login-throttle.js';
+import { LookupCache } from './lookup-cache.js';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { WorkQueue } from './work-queue.js';
 
 export type Role = 'admin' | 'user';
 
@@ -32,31 +36,143 @@ export interface CreatedApiKey {
   createdAt: Date;
 }
 
+export type AuthConfig = Pick<
+  Config,
+  | 'jwtExpiresIn'
+  | 'jwtExpiresInSeconds'
+  | 'adminUsername'
+  | 'adminPassword'
+  | 'adminPasswordIsDefault'
+  | 'authCacheTtlSeconds'
+  | 'authCacheStaleSeconds'
+  | 'loginMaxFailuresPerUser'
+  | 'loginMaxFailuresPerIp'
+  | 'loginWindowSeconds'
+  | 'loginConcurrency'
+  | 'loginQueueMax'
+> & { jwtSecret: string };
+
+/** What authentication needs to know of a user, as last read from the database. */
+interface UserState {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  /** Tokens issued under another version are refused (disabling bumps it). */
+  sessionVersion: number;
+}
+
+interface KeyState {
+  id: string;
+  userId: string;
+  revoked: boolean;
+}
+
+/** Published on the kv pub/sub so every instance forgets what it cached at once. */
+type Invalidation = { user: string } | { apiKey: string };
+const INVALIDATION_CHANNEL = 'auth:invalidate';
+
 const API_KEY_PREFIX = 'aigw_';
-// bcrypt of a random string: comparing against it keeps unknown-user logins as slow as wrong-password ones.
-const DUMMY_HASH = '$2b$10$MB0gljVQc/ECTM0sIh9XyulolchAEMN8FKFIC8g4BYu31bzgrrzEG';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longer credentials are none we issued: refused before any work. */
+const MAX_CREDENTIAL_LENGTH = 4096;
+const MAX_USERNAME_LENGTH = 256;
+// bcrypt reads the first 72 bytes; a bound keeps hostile inputs from costing more.
+const MAX_PASSWORD_LENGTH = 1024;
+/** Entries each in-process cache keeps (tokens, users, API keys). */
+const CACHE_MAX = 10_000;
 
 function hashApiKey(key: string) {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Verified credentials kept in memory so a hot path does not re-verify (HMAC, DB lookup) each call. */
-const CREDENTIAL_CACHE_MAX = 10_000;
-/** How long an API key lookup is trusted; revocation on another instance takes effect within this. */
-const API_KEY_CACHE_MS = 5_000;
-
 export class AuthService {
   private readonly lastUsedWrites = new Map<string, number>();
-  private readonly verified = new Map<string, { viewer: Viewer; until: number }>();
+  /** Signature-checked tokens: what they say, until they expire. */
+  private readonly verifiedTokens = new Map<string, { userId: string; sessionVersion: number; expiresAt: number }>();
+  private readonly users: LookupCache<string, UserState | null>;
+  private readonly keys: LookupCache<string, KeyState | null>;
+  private readonly throttle: LoginThrottle;
+  /** Bounds the database lookups and password hashes of concurrent logins. */
+  private readonly logins: WorkQueue;
   /** A KeyObject made once: given a string, jsonwebtoken tries to parse it as a public key on every call. */
   private readonly signingKey: KeyObject;
+  private invalidations: Promise<(() => void) | null> | null = null;
+  private readonly stopWatching: () => void;
+  private closed = false;
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly config: Pick<Config, 'jwtSecret' | 'jwtExpiresIn' | 'adminUsername' | 'adminPassword' | 'adminPasswordIsDefault'>,
+    private readonly config: AuthConfig,
     private readonly logger: Logger,
+    kv: KeyValueStore,
+    private readonly pubsub: PubSub,
   ) {
     this.signingKey = createSecretKey(Buffer.from(config.jwtSecret));
+    const cacheOptions = { ttlMs: config.authCacheTtlSeconds * 1000, staleMs: config.authCacheStaleSeconds * 1000, maxEntries: CACHE_MAX };
+    this.users = new LookupCache(cacheOptions);
+    this.keys = new LookupCache(cacheOptions);
+    this.throttle = new LoginThrottle(kv, {
+      maxFailuresPerUser: config.loginMaxFailuresPerUser,
+      maxFailuresPerIp: config.loginMaxFailuresPerIp,
+      windowSeconds: config.loginWindowSeconds,
+    });
+    this.logins = new WorkQueue(config.loginConcurrency, config.loginQueueMax, 'logins');
+    // Invalidations published while delivery was down are lost: read everything again
+    // (what was cached still serves if the database is down too).
+    this.stopWatching = pubsub.onDeliveryChange((up) => {
+      this.users.expireAll();
+      this.keys.expireAll();
+      if (up) void this.listen();
+    });
+  }
+
+  /** Cached users and keys, and how often one answered from the cache because the database failed. */
+  stats() {
+    return { users: this.users.size, apiKeys: this.keys.size, staleServed: this.users.staleServed + this.keys.staleServed };
+  }
+
+  /**
+   * Subscribes to invalidations. Resolves true once subscribed, false when that failed or takes
+   * longer than waitMs (a Redis down at start: the subscription completes when it is back).
+   */
+  async listen(waitMs = 2_000): Promise<boolean> {
+    if (this.closed) return false;
+    this.invalidations ??= this.pubsub.subscribe(INVALIDATION_CHANNEL, (m) => this.forget(m as Invalidation)).catch((e: unknown) => {
+      this.invalidations = null; // subscribed again when delivery resumes
+      this.logger.warn('auth invalidation subscription failed; cached users and keys expire by age only', { error: (e as Error).message });
+      return null;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+    });
+    try {
+      return (await Promise.race([this.invalidations, late])) !== null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopWatching();
+    const unsubscribe = await this.invalidations;
+    unsubscribe?.();
+  }
+
+  private forget(m: Invalidation) {
+    if (!m || typeof m !== 'object') return;
+    if ('user' in m && typeof m.user === 'string') this.users.delete(m.user);
+    if ('apiKey' in m && typeof m.apiKey === 'string') this.keys.delete(m.apiKey);
+  }
+
+  /** Forgets here at once, and on every other instance through the pub/sub. */
+  private async invalidate(m: Invalidation) {
+    this.forget(m);
+    await this.pubsub.publish(INVALIDATION_CHANNEL, m).catch((e: unknown) => {
+      this.logger.warn('auth invalidation not published; other instances notice within the cache TTL', { error: (e as Error).message });
+    });
   }
 
   /** Creates the first admin from ADMIN_USERNAME / ADMIN_PASSWORD when it does not exist yet. */
@@ -75,54 +191,136 @@ export class AuthService {
     }
   }
 
-  async login(username: string, password: string): Promise<LoginResult> {
+  /**
+   * Exchanges a username and password for a token. Throttled per username and per client
+   * address (429); at most loginConcurrency checks run at once and loginQueueMax wait (503).
+   */
+  async login(username: string, password: string, clientIp = 'unknown'): Promise<LoginResult> {
     if (!username || !password) throw new GatewayError('VALIDATION_ERROR', 'username and password are required');
-    const user = await this.prisma.user.findUnique({ where: { username } });
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new GatewayError('UNAUTHENTICATED', 'Invalid username or password');
-    const accessToken = jwt.sign({ username: user.username, role: user.role }, this.signingKey, {
+    if (username.length > MAX_USERNAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+      throw new GatewayError('VALIDATION_ERROR', `username and password must be at most ${MAX_USERNAME_LENGTH} and ${MAX_PASSWORD_LENGTH} characters`);
+    }
+    // Checked before waiting and again before verifying: the failures of logins that were
+    // verified meanwhile count, so parallel guesses overshoot the limit by at most loginConcurrency.
+    await this.throttle.check(username, clientIp);
+    let user;
+    try {
+      user = await this.logins.run(async () => {
+        await this.throttle.check(username, clientIp);
+        const found = await this.prisma.user.findUnique({ where: { username } });
+        const ok = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
+        if (!found || !ok) {
+          await this.throttle.failed(username, clientIp);
+          return null;
+        }
+        await this.throttle.succeeded(username);
+        if (needsRehash(found.passwordHash)) await this.rehash(found.id, password);
+        return found;
+      });
+    } catch (e) {
+      throw isDatabaseUnavailable(e) ? databaseUnavailable(e) : e;
+    }
+    if (!user) throw new GatewayError('UNAUTHENTICATED', 'Invalid username or password');
+    if (user.disabledAt) throw new GatewayError('FORBIDDEN', 'This account is disabled');
+    const accessToken = jwt.sign({ username: user.username, role: user.role, sv: user.sessionVersion }, this.signingKey, {
       algorithm: 'HS256',
       subject: user.id,
-      expiresIn: this.config.jwtExpiresIn as jwt.SignOptions['expiresIn'],
+      expiresIn: this.config.jwtExpiresInSeconds,
     });
     return { accessToken, tokenType: 'bearer', expiresIn: this.config.jwtExpiresIn };
   }
 
-  /** Resolves a bearer token or API key to a viewer; null when missing or invalid. */
+  /** Replaces a hash made the old way (bcrypt) once the password is known to be right. */
+  private async rehash(id: string, password: string) {
+    const passwordHash = await hashPassword(password);
+    await this.prisma.user.update({ where: { id }, data: { passwordHash } }).catch((e: unknown) => {
+      this.logger.warn('password hash not upgraded', { error: (e as Error).message });
+    });
+  }
+
+  /**
+   * Resolves a bearer token or API key to a viewer; null when missing or invalid, or when its
+   * user is disabled or gone. Throws DEPENDENCY_UNAVAILABLE (503) when the database is needed
+   * and cannot be reached (users and keys seen recently keep working from the cache).
+   */
   async authenticate(credential: string | undefined | null): Promise<Viewer | null> {
-    if (!credential) return null;
-    const known = this.verified.get(credential);
-    if (known && known.until > Date.now()) return known.viewer;
-    if (known) this.verified.delete(credential);
+    if (!credential || credential.length > MAX_CREDENTIAL_LENGTH) return null;
     if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+    const token = this.verifyToken(credential);
+    if (!token) return null;
+    const user = await this.userState(token.userId);
+    if (!user || user.disabled || token.sessionVersion !== user.sessionVersion) return null;
+    return { userId: user.id, username: user.username, role: user.role, via: 'jwt' };
+  }
+
+  /** The token's subject and times when its signature holds and it has not expired. */
+  private verifyToken(token: string): { userId: string; sessionVersion: number } | null {
+    const now = Date.now();
+    const known = this.verifiedTokens.get(token);
+    if (known) {
+      if (known.expiresAt > now) return known;
+      this.verifiedTokens.delete(token);
+    }
+    let claims: jwt.JwtPayload;
     try {
-      const claims = jwt.verify(credential, this.signingKey, { algorithms: ['HS256'] }) as jwt.JwtPayload;
-      if (!claims.sub || typeof claims.username !== 'string') return null;
-      const viewer: Viewer = { userId: claims.sub, username: claims.username, role: claims.role === 'admin' ? 'admin' : 'user', via: 'jwt' };
-      if (claims.exp) this.remember(credential, viewer, claims.exp * 1000);
-      return viewer;
+      claims = jwt.verify(token, this.signingKey, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     } catch {
       return null;
     }
-  }
-
-  private remember(credential: string, viewer: Viewer, until: number) {
-    if (this.verified.size >= CREDENTIAL_CACHE_MAX) this.verified.clear();
-    this.verified.set(credential, { viewer, until });
+    // A token that never expires is none this gateway issued.
+    if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return null;
+    const verified = { userId: claims.sub, sessionVersion: typeof claims.sv === 'number' ? claims.sv : 0, expiresAt: claims.exp * 1000 };
+    this.verifiedTokens.set(token, verified);
+    if (this.verifiedTokens.size > CACHE_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value as string);
+    return verified;
   }
 
   private async authenticateApiKey(key: string): Promise<Viewer | null> {
-    const row = await this.prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, include: { user: true } });
-    if (!row || row.revokedAt) return null;
+    const keyHash = hashApiKey(key);
+    const row = await this.cached(this.keys, keyHash, async () => {
+      const k = await this.prisma.apiKey.findUnique({ where: { keyHash }, select: { id: true, userId: true, revokedAt: true } });
+      return k ? { id: k.id, userId: k.userId, revoked: k.revokedAt !== null } : null;
+    });
+    if (!row || row.revoked) return null;
+    const user = await this.userState(row.userId);
+    if (!user || user.disabled) return null;
+    this.recordKeyUse(row.id);
+    return { userId: user.id, username: user.username, role: user.role, via: 'api_key', apiKeyId: row.id };
+  }
+
+  /** Records use at most once a minute per key, off the request path. */
+  private recordKeyUse(id: string) {
     const now = Date.now();
-    // Record use at most once a minute per key, off the request path.
-    if (now - (this.lastUsedWrites.get(row.id) ?? 0) > 60_000) {
-      this.lastUsedWrites.set(row.id, now);
-      this.prisma.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+    if (now - (this.lastUsedWrites.get(id) ?? 0) <= 60_000) return;
+    if (this.lastUsedWrites.size >= CACHE_MAX) this.lastUsedWrites.clear();
+    this.lastUsedWrites.set(id, now);
+    this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+  }
+
+  private userState(id: string): Promise<UserState | null> {
+    return this.cached(this.users, id, async () => {
+      const u = await this.prisma.user.findUnique({
+        where: { id },
+        select: { id: true, username: true, role: true, disabledAt: true, sessionVersion: true },
+      });
+      if (!u) return null;
+      return {
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        disabled: u.disabledAt !== null,
+        sessionVersion: u.sessionVersion,
+      };
+    });
+  }
+
+  /** A cached lookup; the database being unreachable (with nothing cached) is a 503. */
+  private async cached<V>(cache: LookupCache<string, V>, key: string, load: () => Promise<V>): Promise<V> {
+    try {
+      return await cache.get(key, load, isDatabaseUnavailable);
+    } catch (e) {
+      throw isDatabaseUnavailable(e) ? databaseUnavailable(e) : e;
     }
-    const viewer: Viewer = { userId: row.userId, username: row.user.username, role: row.user.role, via: 'api_key', apiKeyId: row.id };
-    this.remember(key, viewer, now + API_KEY_CACHE_MS);
-    return viewer;
   }
 
   async createUser(username: string, password: string, role: Role) {
@@ -136,6 +334,49 @@ export class AuthService {
       if ((e as { code?: string }).code === 'P2002') throw new GatewayError('CONFLICT', `user ${username} already exists`);
       throw e;
     }
+  }
+
+  listUsers() {
+    return this.prisma.user.findMany({ orderBy: { createdAt: 'asc' } });
+  }
+
+  /**
+   * Disables or enables a user (admins only, never oneself). Disabling refuses the user's
+   * logins, tokens and API keys on every instance at once; enabling lets the API keys work
+   * again, but tokens issued before the disable stay refused (the user signs in again).
+   */
+  async setUserDisabled(actor: Viewer, id: string, disabled: boolean) {
+    this.checkOtherUser(actor, id);
+    const user = await this.updateUser(id, disabled ? { disabledAt: new Date(), sessionVersion: { increment: 1 } } : { disabledAt: null });
+    await this.invalidate({ user: id });
+    return user;
+  }
+
+  /** Deletes a user with their API keys (admins only, never oneself); recorded calls are kept without it. */
+  async deleteUser(actor: Viewer, id: string) {
+    this.checkOtherUser(actor, id);
+    try {
+      const user = await this.prisma.user.delete({ where: { id } });
+      await this.invalidate({ user: id });
+      return user;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'P2025') throw new GatewayError('NOT_FOUND', 'user not found');
+      throw e;
+    }
+  }
+
+  private async updateUser(id: string, data: { disabledAt: Date | null; sessionVersion?: { increment: number } }) {
+    try {
+      return await this.prisma.user.update({ where: { id }, data });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'P2025') throw new GatewayError('NOT_FOUND', 'user not found');
+      throw e;
+    }
+  }
+
+  private checkOtherUser(actor: Viewer, id: string) {
+    if (!UUID.test(id)) throw new GatewayError('VALIDATION_ERROR', 'id must be a UUID');
+    if (id === actor.userId) throw new GatewayError('VALIDATION_ERROR', 'an admin cannot disable or delete their own account');
   }
 
   async createApiKey(owner: Viewer, name: string, forUserId?: string): Promise<CreatedApiKey> {
@@ -154,11 +395,13 @@ export class AuthService {
     return this.prisma.apiKey.findMany({ orderBy: { createdAt: 'desc' }, include: { user: true } });
   }
 
+  /** Revokes a key; every instance refuses it at once (pub/sub), or within the cache TTL if that is down. */
   async revokeApiKey(id: string) {
     const row = await this.prisma.apiKey.findUnique({ where: { id } });
     if (!row) throw new GatewayError('NOT_FOUND', 'API key not found');
-    for (const [credential, v] of this.verified) if (v.viewer.apiKeyId === id) this.verified.delete(credential);
-    return this.prisma.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
+    const revoked = await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: row.revokedAt ?? new Date() } });
+    await this.invalidate({ apiKey: row.keyHash });
+    return revoked;
   }
 }
 

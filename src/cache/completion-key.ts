@@ -1,7 +1,7 @@
 // The cache key: a hash of the canonical form of everything that shapes the
 // answer. Object key order never changes it; any differing parameter does.
 import { createHash } from 'node:crypto';
-import type { ChatRequest } from '../providers/types.js';
+import type { ChatMessage, ChatRequest } from '../providers/types.js';
 
 /** JSON with object keys sorted at every depth and undefined values dropped. */
 export function canonicalJson(value: unknown): string {
@@ -13,8 +13,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-function sha256(text: string) {
-  return createHash('sha256').update(text).digest('hex');
+function sha256(data: string | Buffer) {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 const modelTags = new Map<string, string>();
@@ -29,19 +29,42 @@ export function modelTag(model: string) {
   return tag;
 }
 
+/** What a message contributes to the key: images by a hash of their bytes, not their text. */
+function keyedMessage(m: ChatMessage) {
+  const content =
+    typeof m.content === 'string'
+      ? m.content
+      : m.content.map((p) =>
+          p.type === 'text'
+            ? p
+            : { type: 'image', detail: p.detail, image: p.source.kind === 'url' ? p.source.url : `sha256:${sha256(Buffer.from(p.source.data, 'base64'))}` },
+        );
+  return { role: m.role, content, tool_calls: m.toolCalls, tool_call_id: m.toolCallId };
+}
+
 /**
  * `c:<provider>:<model tag>:<request hash>`; the prefix lets the cache clear one
- * provider or one model with SCAN in batches.
+ * provider or one model with SCAN in batches. `scope` partitions the entries (per user
+ * unless the cache is shared).
  */
-export function completionCacheKey(provider: string, request: ChatRequest): string {
+export function completionCacheKey(provider: string, request: ChatRequest, scope: string): string {
   const canonical = canonicalJson({
+    scope,
     provider,
     model: request.model,
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    messages: request.messages.map(keyedMessage),
     max_tokens: request.maxTokens,
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop,
+    tools: request.tools,
+    tool_choice: request.toolChoice,
+    parallel_tool_calls: request.parallelToolCalls,
+    response_format: request.responseFormat,
+    seed: request.seed,
+    presence_penalty: request.presencePenalty,
+    frequency_penalty: request.frequencyPenalty,
+    user: request.user,
     extra: request.extra && Object.keys(request.extra).length ? request.extra : undefined,
   });
   return `c:${provider}:${modelTag(request.model)}:${sha256(canonical)}`;

@@ -1,10 +1,13 @@
 // The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
 // when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
-// before the client is handed out. Each backend's driver is imported only when it is used.
+// before the client is handed out. Each backend's driver is imported only when it is used. The
+// embedded database takes DATA_DIR for its process (src/db/data-dir-lock.ts): a second gateway on
+// the same folder refuses to start.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
 import { isPgliteDataDir, pgliteTemplateDir, seedFromTemplate } from './pglite-template.js';
 import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
@@ -15,6 +18,10 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Skip applying migrations (tests that build the schema themselves). */
   migrate?: boolean;
+  /** PostgreSQL connections in the pool (default 10). */
+  poolSize?: number;
+  /** How long a query waits for a connection (a new one, or a free one in a full pool), ms (default 5000). */
+  connectTimeoutMs?: number;
   /** Told what a start does that takes a while (creating the embedded database, each migration). */
   log?: StartupLog;
 }
@@ -32,12 +39,14 @@ export interface Database {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.migrate, options.log) : openPglite(options.dataDir, options.migrate, options.log);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate, options.log);
 }
 
-async function openPostgres(url: string, migrate = true, log?: StartupLog): Promise<Database> {
+async function openPostgres(url: string, { migrate = true, poolSize = 10, connectTimeoutMs = 5_000, log }: DatabaseOptions): Promise<Database> {
   const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // A query that cannot get a connection within connectTimeoutMs fails (a 503, see
+  // isDatabaseUnavailable) instead of waiting behind a dead or saturated database.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
   try {
@@ -65,12 +74,13 @@ export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers=1
 
 async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Promise<Database> {
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  let db: PGlite;
-  if (dataDir.startsWith('memory://')) {
-    db = await PGlite.create(PGLITE_OPTIONS);
-  } else {
+  const opened = (db: PGlite, release?: () => void) => openedPglite(db, (d) => new PrismaPGlite(d), migrate, log, release);
+  if (dataDir.startsWith('memory://')) return opened(await PGlite.create(PGLITE_OPTIONS));
+  // Before the lock, which writes its file there.
+  ensureWritableFolder(resolve(dataDir));
+  const lock = await lockDataDir(dataDir);
+  try {
     const dir = resolve(dataDir, 'pglite');
-    ensureWritableFolder(dir, resolve(dataDir));
     if (!isPgliteDataDir(dir)) {
       const template = pgliteTemplateDir();
       if (template && isPgliteDataDir(template)) {
@@ -81,26 +91,47 @@ async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Pr
       }
     }
     mkdirSync(dir, { recursive: true });
-    db = await PGlite.create(dir, PGLITE_OPTIONS);
+    return await opened(await PGlite.create(dir, PGLITE_OPTIONS), () => lock.release());
+  } catch (e) {
+    lock.release();
+    throw e;
   }
-  const sql = pgliteRunner(db);
-  const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  return finish('pglite', prisma, sql, migrations, async () => {
-    await prisma.$disconnect();
-    await db.close();
-  });
+}
+
+async function openedPglite(
+  db: PGlite,
+  adapter: (db: PGlite) => NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>,
+  migrate: boolean,
+  log?: StartupLog,
+  release = () => {},
+): Promise<Database> {
+  try {
+    const sql = pgliteRunner(db);
+    const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
+    const prisma = new PrismaClient({ adapter: adapter(db) });
+    return finish('pglite', prisma, sql, migrations, async () => {
+      try {
+        await prisma.$disconnect();
+        await db.close();
+      } finally {
+        release();
+      }
+    });
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
 }
 
 /** Creates `dir` if needed and writes a file in it, so that a folder the gateway cannot use is reported as such. */
-function ensureWritableFolder(dir: string, dataDir: string): void {
+function ensureWritableFolder(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     const probe = join(dir, `.write-test-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
-    throw new StartupError(`Cannot write the data folder ${dataDir} (${reasonOf(e)})`, 'set DATA_DIR to a folder this user can write, or change its permissions', { cause: e });
+    throw new StartupError(`Cannot write the data folder ${dir} (${reasonOf(e)})`, 'set DATA_DIR to a folder this user can write, or change its permissions', { cause: e });
   }
 }
 

@@ -4,16 +4,15 @@
 import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_SIMILARITY_THRESHOLD, groupPrompts, type GroupResult } from '../optimize/batch.js';
+import { DEFAULT_SIMILARITY_THRESHOLD, estimateBatch, groupPrompts, type BatchEstimate, type GroupResult } from '../optimize/batch.js';
+import { MAX_BATCH_COMPLETE_PROMPTS, MAX_BATCH_PROMPTS, checkBatchPrompts } from '../optimize/limits.js';
 import { similarityMatches, type EmbedFn, type SimilarityMatch } from '../optimize/similarity.js';
-import type { Caller, CompletionInput, CompletionResult, Gateway } from './gateway.js';
-
-export const MAX_BATCH_PROMPTS = 10_000;
-export const MAX_BATCH_COMPLETE_PROMPTS = 1_000;
+import type { Caller, CompletionResult, Gateway } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 const UPSTREAM_CONCURRENCY = 4;
 const EMBED_TIMEOUT_MS = 15_000;
 
-export interface BatchCompleteInput extends Omit<CompletionInput, 'prompt' | 'messages'> {
+export interface BatchCompleteInput extends Omit<RawCompletionInput, 'prompt' | 'messages'> {
   prompts: string[];
   detectSimilar?: boolean;
   threshold?: number;
@@ -60,27 +59,46 @@ export class BatchService {
     try {
       return await run(embed);
     } catch (e) {
+      // A batch too large for the search is too large with either similarity.
+      if (e instanceof GatewayError && e.code === 'PAYLOAD_TOO_LARGE') throw e;
       this.logger.warn('embeddings failed; using the local similarity', { provider: this.config.embeddingsProvider, error: (e as Error).message });
       return run(undefined);
     }
   }
 
-  group(prompts: string[], detectSimilar = false, threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<GroupResult> {
-    checkPrompts(prompts, MAX_BATCH_PROMPTS);
+  async group(prompts: string[], detectSimilar = false, threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<GroupResult> {
+    checkBatchPrompts(prompts, MAX_BATCH_PROMPTS);
     checkThreshold(threshold);
-    return this.withSimilarity((embed) => groupPrompts(prompts, { detectSimilar, threshold, embed }));
+    return this.grouped(prompts, detectSimilar, threshold);
   }
 
-  similarity(prompts: string[], threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<SimilarityMatch[]> {
-    checkPrompts(prompts, MAX_BATCH_PROMPTS);
+  async similarity(prompts: string[], threshold = DEFAULT_SIMILARITY_THRESHOLD): Promise<SimilarityMatch[]> {
+    checkBatchPrompts(prompts, MAX_BATCH_PROMPTS);
     checkThreshold(threshold);
     return this.withSimilarity((embed) => similarityMatches(prompts, threshold, embed));
   }
 
+  /** What grouping exact duplicates would save (no similarity search). */
+  estimate(prompts: string[]): BatchEstimate {
+    checkBatchPrompts(prompts, MAX_BATCH_PROMPTS);
+    return estimateBatch(prompts);
+  }
+
+  private grouped(prompts: string[], detectSimilar: boolean, threshold: number): Promise<GroupResult> {
+    return this.withSimilarity((embed) => groupPrompts(prompts, { detectSimilar, threshold, embed }));
+  }
+
   async complete(input: BatchCompleteInput, caller: Caller): Promise<BatchCompleteResult> {
-    const { prompts, detectSimilar, threshold, ...common } = input;
-    checkPrompts(prompts, MAX_BATCH_COMPLETE_PROMPTS);
-    const grouping = await this.group(prompts, detectSimilar ?? false, threshold);
+    const { prompts, detectSimilar, threshold = DEFAULT_SIMILARITY_THRESHOLD, ...common } = input;
+    checkBatchPrompts(prompts, MAX_BATCH_COMPLETE_PROMPTS);
+    checkThreshold(threshold);
+    const own = common as RawCompletionInput;
+    if (own.prompt !== undefined || own.messages !== undefined) {
+      throw new GatewayError('VALIDATION_ERROR', 'prompts: a batch takes its prompts from prompts, not prompt or messages', { details: { field: 'prompts' } });
+    }
+    // The settings every group shares are checked once, before any call: a bad one is the batch's 400.
+    this.gateway.prepare({ ...common, prompt: prompts[0] }, caller);
+    const grouping = await this.grouped(prompts, detectSimilar ?? false, threshold);
     const groups = Object.entries(grouping.representativePrompts);
     const answers = new Map<string, { status: 'success'; result: CompletionResult } | { status: 'error'; error: { code: string; message: string } }>();
     let next = 0;
@@ -113,14 +131,6 @@ export class BatchService {
         ? null
         : Math.round(successes.reduce((s, r) => s + (r.estimatedCost ?? 0), 0) * 1e10) / 1e10,
     };
-  }
-}
-
-function checkPrompts(prompts: string[], max: number) {
-  if (!Array.isArray(prompts) || prompts.length === 0) throw new GatewayError('VALIDATION_ERROR', 'prompts must be a non-empty list', { details: { field: 'prompts' } });
-  if (prompts.length > max) throw new GatewayError('VALIDATION_ERROR', `prompts may hold at most ${max} prompts`, { details: { field: 'prompts' } });
-  if (prompts.some((p) => typeof p !== 'string' || p.trim() === '')) {
-    throw new GatewayError('VALIDATION_ERROR', 'every prompt must be a non-empty string', { details: { field: 'prompts' } });
   }
 }
 

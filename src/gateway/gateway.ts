@@ -11,32 +11,13 @@ import type { Logger } from '../logger.js';
 import { countTokens } from '../optimize/tokenizer.js';
 import { optimizePrompt } from '../optimize/optimizer.js';
 import type { Pricing } from '../pricing/pricing.js';
-import type { ChatMessage, ChatRequest, ChatResult } from '../providers/types.js';
+import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, ProviderAdapter } from '../providers/types.js';
+import { textOf } from '../providers/shared.js';
+import { extraProblem, validateCompletionInput } from './completion-input.js';
+import type { ChainStep } from './provider-router.js';
 import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
 import type { RateLimiter } from './rate-limiter.js';
-
-export interface CompletionInput {
-  provider?: string;
-  model?: string;
-  prompt?: string;
-  systemMessage?: string;
-  /** Earlier turns; `prompt`, when given, is appended as the last user message. */
-  messages?: ChatMessage[];
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stop?: string[];
-  /** Provider-specific parameters passed through unchanged (part of the cache key). */
-  extra?: Record<string, unknown>;
-  /** Per-request switch for prompt optimization; default from config. */
-  optimize?: boolean;
-  aggressive?: boolean;
-  cache?: CachePolicy;
-  /** Providers to try, in order, when the first fails. Default from FALLBACK_PROVIDERS. */
-  fallback?: string[];
-  timeoutMs?: number;
-}
 
 export interface Caller {
   viewer: Viewer | null;
@@ -70,17 +51,23 @@ export interface CompletionResult {
 }
 
 export interface PreparedRequest {
+  /** The first provider of the chain and what it is sent. */
   provider: string;
   request: ChatRequest;
-  chain: { provider: string; model: string }[];
+  /** The provider asked for, then the fallbacks that can carry the request. */
+  chain: PreparedStep[];
   cacheKey: string;
   policy: CachePolicy;
   optimized: boolean;
   tokensSaved: number;
-  timeoutMs?: number;
+  /** The caller's deadline for the whole request (timeout_ms). */
+  deadlineMs?: number;
 }
 
-const MAX_STOP = 8;
+export interface PreparedStep extends ChainStep<ChatRequest> {
+  /** What this step changed to fit its provider (extras left out, max_tokens lowered). */
+  warnings: string[];
+}
 
 export class Gateway {
   private readonly warnedPrices = new Set<string>();
@@ -99,11 +86,18 @@ export class Gateway {
     return this.config.providers[provider as keyof Config['providers']]?.defaultModel ?? this.router.adapter(provider).defaultModel;
   }
 
-  /** Validates and normalises the input, applies prompt optimization, computes the cache key. */
-  prepare(input: CompletionInput): PreparedRequest {
+  /**
+   * Validates and normalises the input (the one validation every entry point goes
+   * through), checks it against the provider, applies prompt optimization and computes
+   * the cache key.
+   */
+  prepare(raw: unknown, caller: Pick<Caller, 'viewer'>): PreparedRequest {
+    const input = validateCompletionInput(raw);
     const provider = input.provider ?? this.config.defaultProvider;
     const adapter = this.router.adapter(provider);
-    validateParameters(input, adapter.maxTokens);
+    if (input.baseUrl !== undefined && input.baseUrl.replace(/\/+$/, '') !== adapter.baseUrl) {
+      throw new GatewayError('VALIDATION_ERROR', `base_url: cannot be chosen per request; set ${provider.toUpperCase()}_BASE_URL`, { details: { field: 'base_url' } });
+    }
 
     let prompt = input.prompt;
     let system = input.systemMessage;
@@ -127,35 +121,98 @@ export class Gateway {
 
     const messages: ChatMessage[] = [];
     if (system) messages.push({ role: 'system', content: system });
-    for (const m of input.messages ?? []) messages.push({ role: m.role, content: m.content });
+    for (const m of input.messages ?? []) messages.push(canonicalMessage(m));
     if (prompt !== undefined && prompt !== '') messages.push({ role: 'user', content: prompt });
     if (!messages.some((m) => m.role !== 'system')) {
-      throw new GatewayError('VALIDATION_ERROR', 'prompt or messages is required', { details: { field: 'prompt' } });
+      throw new GatewayError('VALIDATION_ERROR', 'prompt: prompt or messages is required', { details: { field: 'prompt' } });
     }
 
-    const model = input.model ?? this.defaultModel(provider);
     const request: ChatRequest = {
-      model,
+      model: input.model ?? this.defaultModel(provider),
       messages,
       maxTokens: input.maxTokens,
       temperature: input.temperature,
       topP: input.topP,
-      stop: input.stop?.length ? input.stop : undefined,
-      extra: input.extra && Object.keys(input.extra).length ? input.extra : undefined,
+      stop: input.stop,
+      tools: input.tools,
+      toolChoice: input.toolChoice,
+      parallelToolCalls: input.parallelToolCalls,
+      responseFormat: input.responseFormat,
+      seed: input.seed,
+      presencePenalty: input.presencePenalty,
+      frequencyPenalty: input.frequencyPenalty,
+      user: input.user,
+      extra: input.extra,
     };
-    const fallback = (input.fallback ?? this.config.fallbackProviders).filter((p) => p !== provider);
-    for (const p of fallback) this.router.adapter(p);
+    const needs = featuresOf(request);
+    const first = this.stepFor(adapter, request, needs, true)!;
+    const chain = [first];
+    for (const name of input.fallback ?? this.config.fallbackProviders) {
+      if (name === provider || chain.some((s) => s.provider === name)) continue;
+      const fallback = this.router.adapter(name);
+      const step = this.stepFor(fallback, { ...request, model: this.defaultModel(name) }, needs, false);
+      if (step) chain.push(step);
+      else this.logger.debug('fallback provider cannot carry the request; skipped', { provider: name, needs: [...needs] });
+    }
     return {
       provider,
-      request,
-      chain: [{ provider, model }, ...fallback.map((p) => ({ provider: p, model: this.defaultModel(p) }))],
-      // Hashing the canonical request costs a few microseconds: only when there is a cache to key.
-      cacheKey: this.cache.enabled ? completionCacheKey(provider, request) : '',
+      request: first.request,
+      chain,
+      cacheKey: this.cache.enabled ? completionCacheKey(provider, first.request, this.cacheScope(caller)) : '',
       policy: input.cache ?? {},
       optimized,
       tokensSaved,
-      timeoutMs: input.timeoutMs,
+      deadlineMs: input.timeoutMs,
     };
+  }
+
+  /**
+   * Who may share cache entries: each user their own (default), or everyone
+   * (CACHE_SCOPE=shared). A shared cache tells one user, through `cached: true`, what
+   * another asked.
+   */
+  private cacheScope(caller: Pick<Caller, 'viewer'>): string {
+    return this.config.cacheScope === 'shared' ? '*' : `u:${caller.viewer?.userId ?? 'anonymous'}`;
+  }
+
+  /**
+   * The request as `adapter` is sent it, or why not. For the provider asked for, anything it
+   * cannot take is a 400; for a fallback, what only the first provider understood (its
+   * extras, a higher output limit) is adjusted and said, and a fallback that cannot carry
+   * a feature the request needs is left out (null).
+   */
+  private stepFor(adapter: ProviderAdapter, request: ChatRequest, needs: Set<ChatFeature>, primary: boolean): PreparedStep | null {
+    const provider = adapter.name;
+    const warnings: string[] = [];
+    const missing = [...needs].find((f) => !adapter.features.has(f));
+    if (missing) {
+      if (!primary) return null;
+      throw new GatewayError('UNSUPPORTED_FEATURE', `${provider} does not support ${FEATURE_NAMES[missing]}`, { details: { provider, feature: missing } });
+    }
+    if (!adapter.modelPattern.test(request.model)) {
+      throw new GatewayError('VALIDATION_ERROR', `model: ${request.model} is not a ${provider} model name`, { details: { field: 'model', provider } });
+    }
+    const limit = adapter.maxOutputTokens(request.model);
+    let maxTokens = request.maxTokens;
+    if (maxTokens !== undefined && maxTokens > limit) {
+      if (primary) {
+        throw new GatewayError('VALIDATION_ERROR', `max_tokens: ${maxTokens} is above the limit of ${limit} for ${provider}/${request.model}`, { details: { field: 'max_tokens', limit } });
+      }
+      warnings.push(`max_tokens lowered to ${limit}, the limit of ${provider}/${request.model}`);
+      maxTokens = limit;
+    }
+    let extra = request.extra;
+    if (extra) {
+      const bad = extraProblem(extra, adapter.extraParams);
+      if (bad !== null && primary) {
+        throw new GatewayError('VALIDATION_ERROR', `extra.${bad}: ${provider} takes no such generation parameter; it accepts ${adapter.extraParams.join(', ') || 'none'}`, { details: { field: `extra.${bad}`, provider } });
+      }
+      if (bad !== null) {
+        warnings.push(`extra left out: ${provider} does not take it`);
+        extra = undefined;
+      }
+    }
+    return { provider, model: request.model, request: { ...request, maxTokens, extra }, warnings };
   }
 
   /** Counts the request against the caller's limit (USER_RATE_LIMIT). */
@@ -163,11 +220,11 @@ export class Gateway {
     if (caller.viewer) await this.limiter.consume(`user:${caller.viewer.userId}`, this.config.userRateLimit, 'user');
   }
 
-  async complete(input: CompletionInput, caller: Caller): Promise<CompletionResult> {
+  async complete(input: unknown, caller: Caller): Promise<CompletionResult> {
     const started = performance.now();
     let prepared: PreparedRequest | undefined;
     try {
-      prepared = this.prepare(input);
+      prepared = this.prepare(input, caller);
       await this.admit(caller);
       const p = prepared;
       const hit = await this.cache.get(p.cacheKey, p.policy);
@@ -176,8 +233,8 @@ export class Gateway {
       const outcome = await this.cache.coalesce(p.cacheKey, p.policy, async () => {
         const routed = await this.router.run(
           p.chain,
-          (adapter, model, signal) => adapter.chat({ ...p.request, model }, { signal }),
-          { cancel: caller.cancel, timeoutMs: p.timeoutMs },
+          (adapter, request, signal) => adapter.chat(request, { signal }),
+          { cancel: caller.cancel, deadlineMs: p.deadlineMs },
         );
         const result = this.resultFromUpstream(p, routed.provider, routed.value, routed.failedOver);
         // A fallback's answer is not what the key asked for: do not cache it under that key.
@@ -229,13 +286,15 @@ export class Gateway {
     let inputTokens = r.inputTokens;
     let outputTokens = r.outputTokens;
     if (inputTokens === null) {
-      inputTokens = p.request.messages.reduce((n, m) => n + countTokens(m.content, r.model), 0);
+      inputTokens = p.request.messages.reduce((n, m) => n + countTokens(textOf(m.content), r.model), 0);
       costEstimated = true;
     }
     if (outputTokens === null) {
       outputTokens = countTokens(r.text, r.model);
       costEstimated = true;
     }
+    const step = p.chain.find((s) => s.provider === provider);
+    if (step) warnings.push(...step.warnings);
     if (costEstimated) warnings.push(`${provider} reported no token usage; counts come from the tokenizer`);
     const model = r.model || p.request.model;
     const cost = this.pricing.cost({ provider, model, inputTokens, outputTokens });
@@ -356,19 +415,43 @@ function usageOf(r: CompletionResult): Usage {
   };
 }
 
-function validateParameters(input: CompletionInput, providerMaxTokens: number) {
-  const bad = (field: string, message: string) => new GatewayError('VALIDATION_ERROR', `${field} ${message}`, { details: { field } });
-  if (input.maxTokens !== undefined && (!Number.isInteger(input.maxTokens) || input.maxTokens < 1 || input.maxTokens > Math.max(providerMaxTokens, 1_000_000))) {
-    throw bad('max_tokens', 'must be a positive integer');
-  }
-  if (input.temperature !== undefined && !(input.temperature >= 0 && input.temperature <= 2)) throw bad('temperature', 'must be between 0 and 2');
-  if (input.topP !== undefined && !(input.topP > 0 && input.topP <= 1)) throw bad('top_p', 'must be greater than 0 and at most 1');
-  if (input.stop && (input.stop.length > MAX_STOP || input.stop.some((s) => typeof s !== 'string' || s === ''))) {
-    throw bad('stop', `must be at most ${MAX_STOP} non-empty strings`);
-  }
-  for (const m of input.messages ?? []) {
-    if (!['system', 'user', 'assistant'].includes(m.role) || typeof m.content !== 'string') {
-      throw bad('messages', 'must be {role: system|user|assistant, content: string}');
+/** A validated message as adapters take it: content is a string unless it holds an image. */
+function canonicalMessage(m: ChatMessage): ChatMessage {
+  const content = Array.isArray(m.content) && !m.content.some((p) => p.type === 'image') ? textOf(m.content) : m.content;
+  return { role: m.role, content, ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}), ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}) };
+}
+
+/** The features beyond text chat a request needs from its provider. */
+export function featuresOf(r: ChatRequest): Set<ChatFeature> {
+  const needs = new Set<ChatFeature>();
+  if (r.tools?.length || r.messages.some((m) => m.role === 'tool' || m.toolCalls)) needs.add('tools');
+  if (r.toolChoice === 'required' || typeof r.toolChoice === 'object') needs.add('tool_choice_required');
+  if (r.parallelToolCalls !== undefined) needs.add('parallel_tool_calls');
+  for (const m of r.messages) {
+    if (typeof m.content === 'string') continue;
+    for (const part of m.content) {
+      if (part.type !== 'image') continue;
+      needs.add('images');
+      if (part.source.kind === 'url') needs.add('image_urls');
     }
   }
+  if (r.responseFormat?.type === 'json_object') needs.add('json_object');
+  if (r.responseFormat?.type === 'json_schema') needs.add('json_schema');
+  if (r.seed !== undefined) needs.add('seed');
+  if (r.presencePenalty !== undefined || r.frequencyPenalty !== undefined) needs.add('penalties');
+  if (r.user !== undefined) needs.add('user');
+  return needs;
 }
+
+const FEATURE_NAMES: Record<ChatFeature, string> = {
+  tools: 'tools (function calling)',
+  tool_choice_required: 'forcing a tool call (tool_choice required or a named tool)',
+  parallel_tool_calls: 'parallel_tool_calls',
+  images: 'image inputs',
+  image_urls: 'images by URL (send the image as a base64 data URL)',
+  json_object: 'JSON mode (response_format json_object)',
+  json_schema: 'structured output (response_format json_schema)',
+  seed: 'seed',
+  penalties: 'presence and frequency penalties',
+  user: 'the user field',
+};

@@ -1,8 +1,9 @@
 // The same prompt to several providers at once; each answer or error stands on its own.
-import { toGatewayError } from '../errors.js';
-import type { Caller, CompletionInput, CompletionResult, Gateway } from './gateway.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import type { Caller, CompletionResult, Gateway } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 
-export interface MultiProviderInput extends Omit<CompletionInput, 'provider' | 'model' | 'fallback'> {
+export interface MultiProviderInput extends Omit<RawCompletionInput, 'provider' | 'model' | 'fallback'> {
   providers: string[];
   /** Model per provider; providers not named use their default. */
   models?: Record<string, string>;
@@ -22,6 +23,12 @@ export interface MultiProviderResult {
 }
 
 export async function multiProvider(gateway: Gateway, input: MultiProviderInput, caller: Caller): Promise<MultiProviderResult> {
+  // Each provider answers for itself: one model for all of them, or a fallback, would mean nothing here.
+  for (const [field, given] of [['model', (input as RawCompletionInput).model], ['fallback', (input as RawCompletionInput).fallback]] as const) {
+    if (given !== undefined) {
+      throw new GatewayError('VALIDATION_ERROR', `${field}: multi-provider takes ${field === 'model' ? 'a model per provider in models' : 'no fallback'}`, { details: { field } });
+    }
+  }
   const providers = [...new Set(input.providers)];
   const { providers: _p, models, ...common } = input;
   const settled = await Promise.all(

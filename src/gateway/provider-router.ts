@@ -13,7 +13,20 @@ import { backoffDelayMs, DEFAULT_RETRY, isRetryable, sleep, type RetryPolicy } f
 export interface RouteOptions {
   /** The caller going away: aborts the attempt in flight and ends the run. */
   cancel?: Cancellation;
-  timeoutMs?: number;
+  /**
+   * The caller's own deadline for the whole run, in milliseconds. When it passes, the
+   * attempt in flight is aborted and the run ends: no retry, no fallback, and no verdict on
+   * the provider (a deadline the caller chose says nothing about it). Each attempt also has
+   * the gateway's own REQUEST_TIMEOUT_MS, which does count against the provider.
+   */
+  deadlineMs?: number;
+}
+
+export interface ChainStep<R> {
+  provider: string;
+  model: string;
+  /** What this provider is sent (each step has its own: model, limits and extras differ). */
+  request: R;
 }
 
 export interface Routed<T> {
@@ -26,7 +39,11 @@ export interface Routed<T> {
   failedOver: string[];
 }
 
-export type Attempt<T> = (adapter: ProviderAdapter, model: string, signal: AbortSignal) => Promise<T>;
+export type Attempt<T, R> = (adapter: ProviderAdapter, request: R, signal: AbortSignal) => Promise<T>;
+
+/** Why an attempt was aborted by the gateway rather than by the provider. */
+const DEADLINE = Symbol('deadline');
+const PROVIDER_TIMEOUT = Symbol('provider timeout');
 
 export class ProviderRouter {
   private readonly breakers = new Map<string, CircuitBreaker>();
@@ -58,20 +75,20 @@ export class ProviderRouter {
   }
 
   /**
-   * Tries each provider of the chain in turn. The first gets `model`; fallbacks
-   * get their own default model. Errors that are the caller's fault (a bad
-   * request, a client that went away) do not fall over.
+   * Tries each provider of the chain in turn. Errors that are the caller's doing (a bad
+   * request, a client that went away, its deadline) do not fall over.
    */
-  async run<T>(chain: { provider: string; model: string }[], attempt: Attempt<T>, options: RouteOptions = {}): Promise<Routed<T>> {
+  async run<T, R>(chain: ChainStep<R>[], attempt: Attempt<T, R>, options: RouteOptions = {}): Promise<Routed<T>> {
+    const deadline = options.deadlineMs === undefined ? undefined : { at: performance.now() + options.deadlineMs, ms: options.deadlineMs };
     const failedOver: string[] = [];
     let lastError: GatewayError | undefined;
     for (const [i, step] of chain.entries()) {
       try {
-        const { value, attempts } = await this.runOne(step.provider, step.model, attempt, options);
+        const { value, attempts } = await this.runOne(step, attempt, options.cancel, deadline);
         return { value, provider: step.provider, model: step.model, attempts, failedOver };
       } catch (e) {
         const err = e instanceof GatewayError ? e : new GatewayError('PROVIDER_ERROR', `${step.provider} failed`, { cause: e });
-        if (options.cancel?.aborted || err.code === 'PROVIDER_BAD_REQUEST' || err.code === 'UNKNOWN_PROVIDER' || i === chain.length - 1) throw err;
+        if (options.cancel?.aborted || !fallsOver(err) || i === chain.length - 1) throw err;
         this.logger.warn('provider failed, falling back', { provider: step.provider, next: chain[i + 1]!.provider, code: err.code });
         failedOver.push(step.provider);
         lastError = err;
@@ -80,48 +97,65 @@ export class ProviderRouter {
     throw lastError ?? new GatewayError('PROVIDER_ERROR', 'No provider to call');
   }
 
-  private async runOne<T>(name: string, model: string, attempt: Attempt<T>, options: RouteOptions): Promise<{ value: T; attempts: number }> {
+  private async runOne<T, R>(
+    step: ChainStep<R>,
+    attempt: Attempt<T, R>,
+    cancel: Cancellation | undefined,
+    deadline: { at: number; ms: number } | undefined,
+  ): Promise<{ value: T; attempts: number }> {
+    const name = step.provider;
     const adapter = this.adapter(name);
     if (!adapter.isConfigured()) {
       throw new GatewayError('PROVIDER_UNCONFIGURED', `Provider ${name} is not configured: set ${name.toUpperCase()}_API_KEY`);
     }
     await this.limiter.consume(`provider:${name}`, this.config.providers[name as keyof Config['providers']]?.rateLimit, `provider ${name}`);
     const breaker = this.breaker(name);
-    const timeoutMs = options.timeoutMs ?? this.config.requestTimeoutMs;
+    const deadlineError = () =>
+      new GatewayError('DEADLINE_EXCEEDED', `The request's timeout of ${deadline!.ms} ms passed before ${name} answered`, { details: { provider: name, timeout_ms: deadline!.ms } });
     for (let n = 0; ; n++) {
+      const left = deadline ? deadline.at - performance.now() : Infinity;
+      if (left <= 0) throw deadlineError();
       if (!breaker.tryAcquire()) {
         throw new GatewayError('PROVIDER_UNAVAILABLE', `Provider ${name} is failing; calls are paused (circuit open)`, {
           retryAfter: Math.max(1, breaker.retryAfterSeconds()),
         });
       }
-      // One controller per attempt, aborted by our timeout or by the caller leaving (a
-      // listener, not a second signal: see ../cancellation.ts).
+      // One controller per attempt, aborted by the provider's timeout, the caller's deadline
+      // or the caller leaving (a listener, not a second signal: see ../cancellation.ts).
       const attemptAbort = new AbortController();
-      let timedOut = false;
+      let why: typeof DEADLINE | typeof PROVIDER_TIMEOUT | null = null;
+      const providerMs = this.config.requestTimeoutMs;
+      const byDeadline = left < providerMs;
       const timer = setTimeout(() => {
-        timedOut = true;
-        attemptAbort.abort(new Error('timeout'));
-      }, timeoutMs);
-      const unlink = options.cancel?.onAbort((reason) => attemptAbort.abort(reason));
+        why = byDeadline ? DEADLINE : PROVIDER_TIMEOUT;
+        attemptAbort.abort(new Error(byDeadline ? 'deadline' : 'timeout'));
+      }, byDeadline ? left : providerMs);
+      const unlink = cancel?.onAbort((reason) => attemptAbort.abort(reason));
       try {
-        const value = await attempt(adapter, model, attemptAbort.signal);
+        const value = await attempt(adapter, step.request, attemptAbort.signal);
         breaker.success();
         return { value, attempts: n + 1 };
       } catch (e) {
         // On success the link stays: a stream keeps reading after this returns, and the
         // caller leaving must still abort it.
         unlink?.();
-        const upstream = timedOut && !options.cancel?.aborted ? new UpstreamError('timeout', `${name} did not answer within ${timeoutMs} ms`) : e;
-        if (options.cancel?.aborted) {
+        if (cancel?.aborted) {
           breaker.release(); // the caller left; says nothing about the provider
           throw new GatewayError('BAD_REQUEST', 'Request aborted by the client', { status: 499, cause: e });
         }
+        if (why === DEADLINE) {
+          breaker.release();
+          throw deadlineError();
+        }
+        const upstream = why === PROVIDER_TIMEOUT ? new UpstreamError('timeout', `${name} did not answer within ${providerMs} ms`) : e;
         if (countsAgainstProvider(upstream)) breaker.failure();
         else breaker.success();
         if (n < this.retry.maxRetries && isRetryable(upstream)) {
           const delay = backoffDelayMs(n, this.retry, upstream instanceof UpstreamError ? upstream.retryAfter : undefined);
+          // A wait the deadline would cut short is not worth starting.
+          if (deadline && performance.now() + delay >= deadline.at) throw toProviderError(name, upstream);
           this.logger.debug('retrying provider call', { provider: name, attempt: n + 1, delayMs: delay });
-          await sleep(delay, options.cancel?.signal);
+          await sleep(delay, cancel?.signal);
           continue;
         }
         throw toProviderError(name, upstream);
@@ -130,6 +164,11 @@ export class ProviderRouter {
       }
     }
   }
+}
+
+/** Failures that another provider might not have: not the caller's request, deadline or departure. */
+function fallsOver(err: GatewayError): boolean {
+  return !['PROVIDER_BAD_REQUEST', 'UNKNOWN_PROVIDER', 'DEADLINE_EXCEEDED', 'VALIDATION_ERROR', 'UNSUPPORTED_FEATURE'].includes(err.code);
 }
 
 function countsAgainstProvider(e: unknown): boolean {

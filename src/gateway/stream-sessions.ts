@@ -5,12 +5,12 @@ import type { Viewer } from '../auth/auth-service.js';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { KeyValueStore } from '../kv/types.js';
-import type { CompletionInput } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 
 export interface StreamSession {
   id: string;
   userId: string | null;
-  input: CompletionInput;
+  input: RawCompletionInput;
   chunkSize: number;
   createdAt: string;
 }
@@ -27,7 +27,7 @@ export class StreamSessions {
     private readonly config: Pick<Config, 'localLatencyMs' | 'localTokensPerSecond' | 'defaultProvider'>,
   ) {}
 
-  expectedDurationMs(input: CompletionInput): number {
+  expectedDurationMs(input: RawCompletionInput): number {
     const provider = input.provider ?? this.config.defaultProvider;
     const tokens = input.maxTokens ?? DEFAULT_TOKENS;
     if (provider === 'local') {
@@ -37,7 +37,7 @@ export class StreamSessions {
     return (FIRST_TOKEN_MS[provider] ?? 1000) + tokens * MS_PER_TOKEN;
   }
 
-  async create(input: CompletionInput, chunkSize: number, viewer: Viewer): Promise<StreamSession> {
+  async create(input: RawCompletionInput, chunkSize: number, viewer: Viewer): Promise<StreamSession> {
     const session: StreamSession = { id: randomUUID(), userId: viewer.userId, input, chunkSize, createdAt: new Date().toISOString() };
     try {
       await this.kv.set(`ssn:${session.id}`, JSON.stringify(session), SESSION_TTL_SECONDS);

@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { ChatResult, StreamEvent } from '../providers/types.js';
 import { toProviderError } from './provider-router.js';
-import type { Caller, CompletionInput, CompletionResult, Gateway, PreparedRequest } from './gateway.js';
+import type { Caller, CompletionResult, Gateway, PreparedRequest } from './gateway.js';
+import type { RawCompletionInput } from './completion-input.js';
 import type { StreamHub } from './stream-hub.js';
 import type { StreamSlots } from './stream-slots.js';
 
@@ -32,9 +33,9 @@ export class StreamingService {
    * before the first chunk (validation, limits, provider down) throw here, so
    * callers can still answer them with a status code.
    */
-  async open(input: CompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
+  async open(input: RawCompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
     if (!this.enabled) throw new GatewayError('STREAMING_DISABLED', 'Streaming is disabled on this gateway (ENABLE_STREAMING=false)');
-    const p = this.gateway.prepare(input);
+    const p = this.gateway.prepare(input, caller);
     await this.gateway.admit(caller);
     const release = this.slots.acquire(caller.viewer?.userId ?? null);
     try {
@@ -118,15 +119,15 @@ export class StreamingService {
   ): Promise<AsyncGenerator<StreamPiece>> {
     let routed;
     try {
-      routed = await this.gateway.router.run<Started>(
+      routed = await this.gateway.router.run(
         p.chain,
-        async (adapter, model, signal) => {
-          const iterator = adapter.stream({ ...p.request, model }, { signal })[Symbol.asyncIterator]();
+        async (adapter, request, signal): Promise<Started> => {
+          const iterator = adapter.stream(request, { signal })[Symbol.asyncIterator]();
           // Retries and fallback apply until the first event: after that the caller has output.
           const first = await iterator.next();
           return { iterator, first };
         },
-        { cancel: caller.cancel, timeoutMs: p.timeoutMs },
+        { cancel: caller.cancel, deadlineMs: p.deadlineMs },
       );
     } catch (e) {
       const err = toGatewayError(e);
@@ -157,6 +158,9 @@ export class StreamingService {
           chunks.push(e.text);
           lead?.push(e.text);
           yield { type: 'chunk', text: e.text };
+        } else if (e.type === 'tool_call') {
+          // No adapter streams tool calls before the pipeline carries them (none declares the tools feature).
+          throw new GatewayError('PROVIDER_ERROR', `${provider} streamed a tool call, which this stream cannot carry yet`);
         } else {
           const upstream: ChatResult = {
             text: chunks.join(''),

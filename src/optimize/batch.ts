@@ -40,9 +40,15 @@ export interface BatchEstimate {
 
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.85;
 
+const TRAILING = /[\s\p{P}]/u;
+
 /** Key for exact de-duplication: lower case, single spaces, trimmed, no trailing punctuation. */
 export function normalizePrompt(prompt: string): string {
-  return prompt.toLowerCase().replace(/\s+/g, ' ').trim().replace(/[\s\p{P}]+$/u, '');
+  const text = prompt.toLowerCase().replace(/\s+/g, ' ');
+  // A loop, not /[\s\p{P}]+$/: that regex retries from every position of a long punctuation run.
+  let end = text.length;
+  while (end > 0 && TRAILING.test(text[end - 1]!)) end--;
+  return text.slice(0, end).trim();
 }
 
 /** Short stable group id: 'h' + 12 hex chars of sha256(normalized representative). */

@@ -1,3 +1,4 @@
+import { MAX_OPTIMIZE_CHARS } from './limits.js';
 import { MaskTable, placeholdersOf } from './protect.js';
 import { removeArticles } from './strategies/articles.js';
 import { removeLowInformationWords } from './strategies/low-information.js';
@@ -83,7 +84,9 @@ export function optimizePrompt(input: OptimizeInput): OptimizeResult {
   const system = input.systemMessage ?? null;
   const masks = new MaskTable();
   const lang = detectLanguage(`${prompt}\n${system ?? ''}`);
-  const fields: Record<Role, string | null> = { prompt: masks.mask(prompt), system: system === null ? null : masks.mask(system) };
+  // A field longer than MAX_OPTIMIZE_CHARS is left as it is (null: no strategy sees it).
+  const maskField = (text: string | null) => (text === null || text.length > MAX_OPTIMIZE_CHARS ? null : masks.mask(text));
+  const fields: Record<Role, string | null> = { prompt: maskField(prompt), system: maskField(system) };
   const applied: StrategyName[] = [];
 
   for (const step of PIPELINE) {
@@ -99,10 +102,11 @@ export function optimizePrompt(input: OptimizeInput): OptimizeResult {
     if (changed) applied.push(step.name);
   }
 
-  const optimizedPrompt = masks.restore(fields.prompt!);
-  const optimizedSystemMessage = fields.system === null ? null : masks.restore(fields.system);
+  const optimizedPrompt = fields.prompt === null ? prompt : masks.restore(fields.prompt);
+  const optimizedSystemMessage = fields.system === null ? system : masks.restore(fields.system);
   const originalTokens = tokensOf(prompt, system, model);
-  const optimizedTokens = tokensOf(optimizedPrompt, optimizedSystemMessage, model);
+  const unchanged = optimizedPrompt === prompt && optimizedSystemMessage === system;
+  const optimizedTokens = unchanged ? originalTokens : tokensOf(optimizedPrompt, optimizedSystemMessage, model);
   const tokensSaved = originalTokens - optimizedTokens;
   return {
     optimizedPrompt,

@@ -43,20 +43,24 @@ const I_PRONOUN = /^I(?:['’](?:m|d|ve|ll))?$/;
 
 /** Ordered: earlier protectors win, later ones only see what is still unmasked. */
 const PROTECTORS: Protector[] = [
+  // The optimizer's own markers (text.ts) and placeholder characters, should the input hold any.
+  { kind: 'reserved', pattern: /[\u0001\u0002\uE000-\uE1FF]+/g },
   { kind: 'fenced-code', pattern: /(`{3,}|~{3,})[\s\S]*?(?:\1|$)/g },
   { kind: 'indented-code', pattern: /(?<=(?:^|\n)[ \t]*\n|^)(?:(?: {4}|\t)[^\n]*(?:\n|$))+/g },
   { kind: 'inline-code', pattern: /`[^`\n]+`/g },
   { kind: 'url', pattern: /\b(?:https?|ftp|wss?):\/\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]|\bwww\.[^\s<>"'`]*[^\s<>"'`.,;:!?)\]]/gi },
-  { kind: 'email', pattern: /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g },
+  // Each pattern that scans a run of word characters starts only where such a run starts (the
+  // lookbehinds): tried from every position of a long run, it would be quadratic.
+  { kind: 'email', pattern: /(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/g },
   { kind: 'quote', pattern: /"[^"\n]{1,500}"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|„[^“”\n]{1,500}[“”]|‘[^’\n]{1,500}’/g },
   { kind: 'quote', pattern: /(?<=^|[\s([{:=,])'(?=\S)[^'\n]{1,300}?(?<=\S)'(?=$|[\s.,;:!?)\]}])/g },
   { kind: 'markup', pattern: /\{\{[^}\n]{0,80}\}\}|\{[^{}\s][^{}\n]{0,80}\}|<\/?[A-Za-z][^<>\n]{0,80}>/g },
   { kind: 'path', pattern: /(?<![\w/])(?:~|\.{1,2})?\/[\w.@-]+(?:\/[\w.@-]+)*\/?|\b[A-Za-z]:\\[^\s]+/g },
   { kind: 'number', pattern: NUMBER_WITH_UNIT },
-  { kind: 'identifier', pattern: /\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\([^()\n]{0,40}\)/g },
+  { kind: 'identifier', pattern: /(?<![\w$.])[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\([^()\n]{0,40}\)/g },
   { kind: 'identifier', pattern: /(?<![\w-])--?[A-Za-z][\w-]*/g },
   { kind: 'identifier', pattern: /(?<![\w])[@#][\w-]+/g },
-  { kind: 'identifier', pattern: /\b[\w-]+(?:\.[\w-]+)+\b/g },
+  { kind: 'identifier', pattern: /(?<![\w-])[\w-]+(?:\.[\w-]+)+\b/g },
   { kind: 'identifier', pattern: /(?<![\w])_*[A-Za-z0-9]+(?:_+[A-Za-z0-9]+)+_*|\b[a-z]+[A-Z][\w]*|\b[A-Z][a-z0-9]+[A-Z][\w]*/g },
   {
     kind: 'name',

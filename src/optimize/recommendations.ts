@@ -1,3 +1,4 @@
+import { MAX_OPTIMIZE_CHARS } from './limits.js';
 import { MaskTable } from './protect.js';
 import type { Rule } from './rules.js';
 import { adviceFor, applyRule, ruleHits } from './rules.js';
@@ -26,6 +27,10 @@ function adviseRules(text: string, rules: readonly Rule[], lang: Lang, masks: Ma
 }
 
 function adviseField(text: string, role: 'prompt' | 'system', lang: Lang, masks: MaskTable, advice: Set<string>): void {
+  if (text.length > MAX_OPTIMIZE_CHARS) {
+    advice.add(`The ${role === 'prompt' ? 'prompt' : 'system message'} is longer than ${MAX_OPTIMIZE_CHARS} characters; the optimizer leaves it as it is`);
+    return;
+  }
   let masked = masks.mask(text);
   if (normalizeWhitespace(masked, { lang, aggressive: false, role }) !== masked) advice.add('Remove redundant whitespace');
   masked = normalizeWhitespace(masked, { lang, aggressive: false, role });

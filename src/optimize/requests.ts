@@ -12,8 +12,10 @@ import { CAP, WORD_END, WORD_START, phrase } from './text.js';
 const directCommand = (match: string): string => `Replace '${match.trim()}' with a direct command`;
 const firstWords = (text: string, count: number): string => text.trim().split(/\s+/).slice(0, count).join(' ');
 
+// Longest question body a request rule reads up to its "?" (bounded: each candidate start reads it).
+const MAX_QUESTION = 400;
 const COORDINATED = new RegExp(` y (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`, 'giu');
-const ES_QUESTION = `(?:(me|te|nos) )?(?:podrías|podría|puedes|puede|pudieras|serías tan amable de|te importaría)(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]*)\\?`;
+const ES_QUESTION = `(?:(me|te|nos) )?(?:podrías|podría|puedes|puede|pudieras|serías tan amable de|te importaría)(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
 
@@ -54,7 +56,7 @@ const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i would (
 
 /** The question forms also turn "?" into ".". */
 export const REQUEST_RULES: readonly Rule[] = [
-  { id: 'request-question', pattern: phrase(`(?:${EN_REQUEST}) ([^?.!\\n]+?)\\s*\\?`), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
+  { id: 'request-question', pattern: phrase(`(?:${EN_REQUEST}) ([^?.!\\n]{1,${MAX_QUESTION}}?)\\s*\\?`), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
   // "I would like you to not use X" -> "Do not use X".
   { id: 'request-wrapper', pattern: phrase(`${JOINED}(?:${EN_WRAPPER}) (not )?`, false), replace: (m) => newSentenceIf(m[1], m[2] ? 'do not ' : ''), advice: directCommand },
   { id: 'request-prefix', pattern: phrase(EN_REQUEST), replace: '', position: 'sentence-start', advice: directCommand },

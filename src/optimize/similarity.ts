@@ -5,6 +5,8 @@
  * the sparse vectors, random-hyperplane LSH for dense embeddings; exact cosine on candidates only.
  */
 
+import { MAX_PAIR_COMPARISONS, MAX_SIMILARITY_PAIRS, pairLimitError } from './limits.js';
+
 /** Embeddings provider: one vector per text, same order. */
 export type EmbedFn = (texts: string[]) => Promise<number[][]>;
 
@@ -61,10 +63,22 @@ const STOPWORDS = new Set([
 ]);
 
 const WEIGHTS = { unigram: 0.45, bigram: 0.3, trigram: 0.25 } as const;
+const TRIGRAM_CHARS = 4_096;
 
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+const MARKS = /\p{M}/gu;
+
+/** Lower-cased words without accents, stopwords dropped, synonyms folded (one pass). */
 function contentWords(text: string): string[] {
-  const words = text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.filter((word) => !STOPWORDS.has(word)).map((word) => CANONICAL.get(word) ?? word);
+  const words: string[] = [];
+  for (const [match] of text.matchAll(WORD)) {
+    const plain = NON_ASCII.test(match) ? match.normalize('NFD').replace(MARKS, '') : match;
+    if (plain === '') continue;
+    const word = plain.toLowerCase();
+    if (!STOPWORDS.has(word)) words.push(CANONICAL.get(word) ?? word);
+  }
+  return words;
 }
 
 function countInto(counts: Map<string, number>, key: string): void {
@@ -79,7 +93,9 @@ function featureGroups(words: string[]): Map<string, number>[] {
     countInto(unigrams, `w:${word}`);
     if (i > 0) countInto(bigrams, `b:${words[i - 1]} ${word}`);
   });
-  const joined = ` ${words.join(' ')} `;
+  // Character trigrams make short prompts robust to inflections and typos; a long text has words
+  // enough, so only its beginning is read for them (their cost is one map update per character).
+  const joined = ` ${words.join(' ')} `.slice(0, TRIGRAM_CHARS);
   for (let i = 0; i + 3 <= joined.length && words.length > 0; i++) countInto(trigrams, `c:${joined.slice(i, i + 3)}`);
   return [unigrams, bigrams, trigrams];
 }
@@ -179,22 +195,25 @@ function prefixLength({ weights }: PackedVector, bound: number): number {
  * suffix has norm < threshold. If cos(x, y) >= threshold their first common feature lies in both
  * prefixes (otherwise the dot product is bounded by the suffix norm), so no match is missed.
  */
-function sparsePairs(vectors: SparseVector[], threshold: number): { pairs: SimilarPair[]; comparisons: number } {
+function sparsePairs(vectors: SparseVector[], threshold: number, limits: PairLimits): { pairs: SimilarPair[]; comparisons: number } {
   const packed = pack(vectors);
   const bound = threshold * threshold * (1 - 1e-9);
   const index = new Map<number, number[]>();
   const lastSeen = new Int32Array(packed.length).fill(-1);
   const pairs: SimilarPair[] = [];
   let comparisons = 0;
+  let visits = 0;
   packed.forEach((vector, i) => {
     const prefix = vector.ids.subarray(0, prefixLength(vector, bound));
     for (const feature of prefix) {
       for (const j of index.get(feature) ?? []) {
+        // Every candidate visited counts towards the bound, compared or not.
+        if (++visits > limits.maxComparisons) throw pairLimitError('comparisons', threshold, limits.maxComparisons);
         if (lastSeen[j] === i) continue;
         lastSeen[j] = i;
         comparisons++;
         const score = dotPacked(packed[j]!, vector);
-        if (score >= threshold) pairs.push({ i: j, j: i, score });
+        if (score >= threshold && pairs.push({ i: j, j: i, score }) > limits.maxPairs) throw pairLimitError('pairs', threshold, limits.maxPairs);
       }
     }
     for (const feature of prefix) {
@@ -229,15 +248,15 @@ const LSH_BANDS = 16;
  * Random-hyperplane LSH for dense embeddings: `rows` sign bits per band, chosen so that a pair
  * at the threshold shares a band with high probability; exact cosine on bucket-mates only.
  */
-function densePairs(vectors: number[][], threshold: number): { pairs: SimilarPair[]; comparisons: number; method: PairSearchStats['method'] } {
+function densePairs(vectors: number[][], threshold: number, limits: PairLimits): { pairs: SimilarPair[]; comparisons: number; method: PairSearchStats['method'] } {
   const unit = vectors.map(normalizeDense);
   const n = unit.length;
   const pairs: SimilarPair[] = [];
   let comparisons = 0;
   const check = (i: number, j: number) => {
-    comparisons++;
+    if (++comparisons > limits.maxComparisons) throw pairLimitError('comparisons', threshold, limits.maxComparisons);
     const score = clamp01(dot(unit[i]!, unit[j]!));
-    if (score >= threshold) pairs.push({ i, j, score });
+    if (score >= threshold && pairs.push({ i, j, score }) > limits.maxPairs) throw pairLimitError('pairs', threshold, limits.maxPairs);
   };
   if (n <= EXHAUSTIVE_LIMIT) {
     for (let j = 1; j < n; j++) for (let i = 0; i < j; i++) check(i, j);
@@ -273,23 +292,34 @@ function densePairs(vectors: number[][], threshold: number): { pairs: SimilarPai
   return { pairs, comparisons, method: 'lsh' };
 }
 
+/** Bounds of one pair search; past either, it stops with a 413 (see limits.ts). */
+export interface PairLimits {
+  maxPairs: number;
+  maxComparisons: number;
+}
+
+const DEFAULT_PAIR_LIMITS: PairLimits = { maxPairs: MAX_SIMILARITY_PAIRS, maxComparisons: MAX_PAIR_COMPARISONS };
+
 /**
  * All pairs (i < j) with similarity >= threshold, without comparing every pair.
  * With `embed`, cosine of the provider's embeddings is used instead of the local vectors.
+ * The search stops with a 413 once it has found more than `limits.maxPairs` pairs or made more
+ * than `limits.maxComparisons` comparisons, so neither its time nor its answer is unbounded.
  */
 export async function findSimilarPairs(
   texts: string[],
   threshold: number,
   embed?: EmbedFn,
+  limits: PairLimits = DEFAULT_PAIR_LIMITS,
 ): Promise<{ pairs: SimilarPair[]; stats: PairSearchStats }> {
   const t = Math.min(1, Math.max(Number.EPSILON, threshold));
   if (embed) {
     const vectors = texts.length > 0 ? await embed(texts) : [];
     if (vectors.length !== texts.length) throw new Error(`embed returned ${vectors.length} vectors for ${texts.length} texts`);
-    const { pairs, comparisons, method } = densePairs(vectors, t);
+    const { pairs, comparisons, method } = densePairs(vectors, t, limits);
     return { pairs: sortPairs(pairs), stats: { items: texts.length, comparisons, method } };
   }
-  const { pairs, comparisons } = sparsePairs(texts.map(vectorize), t);
+  const { pairs, comparisons } = sparsePairs(texts.map(vectorize), t, limits);
   return { pairs: sortPairs(pairs), stats: { items: texts.length, comparisons, method: 'prefix-filter' } };
 }
 

@@ -16,13 +16,22 @@ const LETTER = '\\p{L}\\p{N}_';
 export const WORD_START = `(?<![${LETTER}]|\\p{L}[\\x27\\u2019])`;
 export const WORD_END = `(?![${LETTER}]|[\\x27\\u2019]\\p{L})`;
 
+/** Longest whitespace run a phrase steps over between two words (see phrase). */
+const MAX_BLANKS = 16;
+
 /**
  * Compiles a phrase written in plain words (optionally with regex syntax) into a global,
- * case-insensitive, unicode regex: spaces (unless quantified) match any run of whitespace,
+ * case-insensitive, unicode regex: spaces (unless quantified) match a run of whitespace,
  * apostrophes match ' and ’, and (when bounded) the phrase starts and ends on word boundaries.
+ * Every whitespace run a phrase may match is bounded (MAX_BLANKS): an unbounded \s+ tried from
+ * each position of a long blank run would make the search quadratic.
  */
 export function phrase(source: string, bounded = true): RegExp {
-  const body = source.replace(/'/g, "['’]").replace(/ +(?![?*+{])/g, '\\s+');
+  const body = source
+    .replace(/'/g, "['’]")
+    .replace(/ +(?![?*+{])/g, '\\s+')
+    .replace(/\\s\+/g, `\\s{1,${MAX_BLANKS}}`)
+    .replace(/\\s\*/g, `\\s{0,${MAX_BLANKS}}`);
   return new RegExp(bounded ? `${WORD_START}(?:${body})${WORD_END}` : body, 'giu');
 }
 
@@ -32,11 +41,20 @@ const AFTER_SENTENCE_END = /(?:[.!?:](?:["”»)])?|\uE002)\s+[¿¡"“«(]*$/u;
 // A Spanish question or exclamation opens a clause wherever it is: "Hola, ¿Podrías ...?".
 const AFTER_OPENING_MARK = /[¿¡]\s*$/u;
 
-/** True when `index` is the first word of a sentence, line, list item or heading. */
+/** How far back isSentenceStart looks; a line start further back than this is not seen. */
+const SENTENCE_START_WINDOW = 256;
+
+/**
+ * True when `index` is the first word of a sentence, line, list item or heading. Only the last
+ * SENTENCE_START_WINDOW characters are read, so that calling it for every word stays linear.
+ */
 export function isSentenceStart(text: string, index: number): boolean {
-  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-  const before = text.slice(lineStart, index).replace(/[\u0001\u0002]/g, '');
-  return LINE_START.test(before) || AFTER_SENTENCE_END.test(before) || AFTER_OPENING_MARK.test(before);
+  const from = Math.max(0, index - SENTENCE_START_WINDOW);
+  const recent = text.slice(from, index);
+  const newline = recent.lastIndexOf('\n');
+  const before = recent.slice(newline + 1).replace(/[\u0001\u0002]/g, '');
+  const seesLineStart = newline >= 0 || from === 0;
+  return (seesLineStart && LINE_START.test(before)) || AFTER_SENTENCE_END.test(before) || AFTER_OPENING_MARK.test(before);
 }
 
 // Negations and constraints ("do not" and "no more than" are covered by "not" and "no"): rules
@@ -103,8 +121,12 @@ const ENGLISH_HINTS = phrase(
   'the|and|to|of|is|in|that|for|with|you|this|it|my|can|please|what|how|i|be|are|on|from|thanks',
 );
 
+/** Characters of a text that detectLanguage reads: a sample is enough to tell the two apart. */
+const LANGUAGE_SAMPLE = 8_192;
+
 /** Rough language detection by counting very common words (plus Spanish-only characters). */
-export function detectLanguage(text: string): Lang {
+export function detectLanguage(fullText: string): Lang {
+  const text = fullText.length > LANGUAGE_SAMPLE ? fullText.slice(0, LANGUAGE_SAMPLE) : fullText;
   const spanish = (text.match(SPANISH_HINTS)?.length ?? 0) + (text.match(/[ñ¿¡]/g)?.length ?? 0) * 2;
   const english = text.match(ENGLISH_HINTS)?.length ?? 0;
   return spanish > english ? 'es' : 'en';
@@ -114,28 +136,81 @@ export function detectLanguage(text: string): Lang {
 const ORPHANED_PUNCTUATION = /^(?:[,;:]+|[.!?]+(?=\s|$))[ \t]*/;
 const CLOSING_PUNCTUATION = /^[,;:.!?)]/;
 
-/** Joins the text on either side of a deletion, repairing spaces and orphaned punctuation. */
-function joinAcrossGap(left: string, right: string): string {
-  const l = left.replace(/[ \t]+$/, '');
-  const cap = right.startsWith(CAP) ? CAP : '';
-  let r = right.slice(cap.length).replace(/^[ \t]+/, '');
-  const lineStart = l === '' || l.endsWith('\n');
-  if (lineStart || /[.!?]$/.test(l)) r = r.replace(ORPHANED_PUNCTUATION, '');
-  if (lineStart) return l + cap + r;
-  if (r === '' || r.startsWith('\n')) return l.replace(/[,;]$/, '') + cap + r;
-  if (CLOSING_PUNCTUATION.test(r)) return l.replace(/[,;:]$/, '') + cap + r;
-  return `${l} ${cap}${r}`;
+const isBlank = (char: string): boolean => char === ' ' || char === '\t';
+
+/**
+ * The text before a gap, kept as pieces so that repairing its end (trailing blanks, a dangling
+ * comma) touches only the end: re-reading the whole left side at each gap would be quadratic.
+ */
+class Joined {
+  private readonly pieces: string[] = [];
+
+  /** The last character, or '' when nothing is left. */
+  last(): string {
+    const piece = this.pieces.at(-1);
+    return piece === undefined ? '' : piece[piece.length - 1]!;
+  }
+
+  trimEndBlanks(): void {
+    while (this.pieces.length > 0) {
+      const piece = this.pieces.at(-1)!;
+      let end = piece.length;
+      while (end > 0 && isBlank(piece[end - 1]!)) end--;
+      if (end > 0) {
+        this.pieces[this.pieces.length - 1] = piece.slice(0, end);
+        return;
+      }
+      this.pieces.pop();
+    }
+  }
+
+  /** Drops the last character when it is one of `chars`. */
+  dropLastIf(chars: string): void {
+    if (this.last() !== '' && chars.includes(this.last())) {
+      const piece = this.pieces.pop()!.slice(0, -1);
+      if (piece) this.pieces.push(piece);
+    }
+  }
+
+  push(text: string): void {
+    if (text) this.pieces.push(text);
+  }
+
+  toString(): string {
+    return this.pieces.join('');
+  }
 }
 
+/** Appends the text after a deletion, repairing spaces and orphaned punctuation. */
+function joinAcrossGap(left: Joined, right: string): void {
+  left.trimEndBlanks();
+  const cap = right.startsWith(CAP) ? CAP : '';
+  let r = right.slice(cap.length).replace(/^[ \t]+/, '');
+  const last = left.last();
+  const lineStart = last === '' || last === '\n';
+  if (lineStart || '.!?'.includes(last)) r = r.replace(ORPHANED_PUNCTUATION, '');
+  if (lineStart) return left.push(cap + r);
+  if (r === '' || r.startsWith('\n')) left.dropLastIf(',;');
+  else if (CLOSING_PUNCTUATION.test(r)) left.dropLastIf(',;:');
+  else return left.push(` ${cap}${r}`);
+  left.push(cap + r);
+}
+
+// Whole runs of markers, each matched once from its first marker.
+const MARKER_RUN = /(?<![\u0001\u0002])[\u0001\u0002]+/g;
 const CAPITALISE = /\u0001([^\p{L}\p{N}\uE000-\uF8FF\n]{0,3}?)(\p{Ll})/gu;
 
 /** Resolves the GAP and CAP markers a rule left behind. */
 export function resolveMarkers(text: string): string {
   if (!text.includes(GAP) && !text.includes(CAP)) return text;
   // Adjacent deletions form one gap (capitalising after it if any of them asked to).
-  const merged = text.replace(/[\u0001\u0002]*\u0002[\u0001\u0002]*/g, (run) => GAP + (run.includes(CAP) ? CAP : ''));
-  const joined = merged.split(GAP).reduce(joinAcrossGap);
+  const merged = text.replace(MARKER_RUN, (run) => (run.includes(GAP) ? GAP + (run.includes(CAP) ? CAP : '') : run));
+  const [first, ...rest] = merged.split(GAP);
+  const joined = new Joined();
+  joined.push(first!);
+  for (const right of rest) joinAcrossGap(joined, right);
   return joined
+    .toString()
     .replace(CAPITALISE, (_m, between: string, letter: string) => between + letter.toUpperCase())
     .replace(/\u0001/g, '')
     .replace(/\n[ \t]*\n(?:[ \t]*\n)+/g, '\n\n')

@@ -38,15 +38,52 @@ function loadEncoding(name: EncodingName): Encoding {
   return encoding;
 }
 
-/** Exact BPE token count of `text` for the tokenizer family of `model`. */
+/**
+ * The BPE merge of one pre-token costs time quadratic in its length, and a pre-token is a run of
+ * one character class (letters, blanks, punctuation): 300 KB of one letter is one pre-token. Runs
+ * longer than MAX_RUN are therefore handed over in pieces of MAX_RUN. No token is longer than 128
+ * characters and natural text has no such runs, so this changes nothing for it; for a long run
+ * (a hash, a line of '=', unspaced CJK) the count may differ from the unbounded one by about one
+ * token per piece.
+ */
+const MAX_RUN = 64;
+const HAS_LONG_RUN = new RegExp(`[\\p{L}\\p{M}]{${MAX_RUN}}|\\s{${MAX_RUN}}|[^\\s\\p{L}\\p{M}\\p{N}]{${MAX_RUN}}`, 'u');
+// Maximal runs of one class, matched once each (no backtracking: the alternatives are disjoint).
+const RUN = /[\p{L}\p{M}]+|\s+|\p{N}+|[^\s\p{L}\p{M}\p{N}]+/gu;
+
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
+
+/** `text` cut so that no run of one character class is longer than MAX_RUN (usually: `[text]`). */
+export function boundedPieces(text: string): string[] {
+  if (text.length < MAX_RUN || !HAS_LONG_RUN.test(text)) return [text];
+  const pieces: string[] = [];
+  let start = 0;
+  for (const match of text.matchAll(RUN)) {
+    const end = match.index + match[0].length;
+    for (let cut = match.index + MAX_RUN; cut < end; cut += MAX_RUN) {
+      if (isLowSurrogate(text.charCodeAt(cut))) cut++; // never split an astral character
+      pieces.push(text.slice(start, cut));
+      start = cut;
+    }
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}
+
+/** BPE token count of `text` for the tokenizer family of `model` (see boundedPieces for long runs). */
 export function countTokens(text: string, model?: string): number {
   if (text.length === 0) return 0;
-  return loadEncoding(tokenizerFor(model)).countTokens(text, COUNT_OPTIONS);
+  const encoding = loadEncoding(tokenizerFor(model));
+  let count = 0;
+  for (const piece of boundedPieces(text)) count += encoding.countTokens(piece, COUNT_OPTIONS);
+  return count;
 }
 
 /** The BPE tokens of `text` (one shared copy of each encoding in the process). */
 export function encodeTokens(text: string, model?: string): number[] {
-  return loadEncoding(tokenizerFor(model)).encode(text, COUNT_OPTIONS);
+  const encoding = loadEncoding(tokenizerFor(model));
+  const pieces = boundedPieces(text);
+  return pieces.length === 1 ? encoding.encode(text, COUNT_OPTIONS) : pieces.flatMap((piece) => encoding.encode(piece, COUNT_OPTIONS));
 }
 
 export function decodeTokens(tokens: number[], model?: string): string {

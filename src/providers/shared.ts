@@ -3,7 +3,7 @@
 // stream chunk becomes ours; how the calls run is in calls.ts. Nothing
 // provider-specific lives here.
 
-import type { ChatMessage, ChatRequest, ProviderAdapter, ProviderFactory, ProviderSettings } from './types.js';
+import type { ChatFeature, ChatMessage, ChatRequest, ContentPart, ProviderAdapter, ProviderFactory, ProviderSettings } from './types.js';
 import { UpstreamError } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -16,9 +16,25 @@ export interface ProviderInfo {
   baseUrl: string;
   models: string[];
   defaultModel: string;
+  /** Output tokens a request may ask for when no entry of `outputLimits` matches the model. */
   maxTokens: number;
+  /** Output limits of model families: the longest matching prefix wins. */
+  outputLimits?: Record<string, number>;
+  /** Model names the API accepts (after the gateway's generic check); default: any. */
+  modelPattern?: RegExp;
+  /** `extra` keys the provider documents for generation ("options.top_k": one key of an object). */
+  extraParams?: readonly string[];
+  /** What it translates beyond text chat. */
+  features?: readonly ChatFeature[];
   /** Works without an API key (Ollama): always configured. */
   keyless?: boolean;
+}
+
+/** The output limit of `model` from the info: the longest matching prefix of outputLimits, else maxTokens. */
+export function outputLimit(info: Pick<ProviderInfo, 'maxTokens' | 'outputLimits'>, model: string): number {
+  let best = '';
+  for (const prefix of Object.keys(info.outputLimits ?? {})) if (model.startsWith(prefix) && prefix.length > best.length) best = prefix;
+  return best ? info.outputLimits![best]! : info.maxTokens;
 }
 
 /** The settings an adapter's calls need, applied over its ProviderInfo. */
@@ -30,6 +46,8 @@ export interface ProviderConfig {
 }
 
 type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
+
+const ANY_MODEL = /^/;
 
 /** What an adapter says about itself: its info with the settings applied. */
 export type ProviderDescription = Omit<ProviderAdapter, keyof Calls>;
@@ -44,9 +62,13 @@ export function describeProvider(info: ProviderInfo, settings: ProviderSettings)
   const description: ProviderDescription = {
     name: info.name,
     label: info.label,
+    baseUrl: config.baseUrl,
     models: info.models,
     defaultModel: config.defaultModel,
-    maxTokens: info.maxTokens,
+    maxOutputTokens: (model) => outputLimit(info, model),
+    modelPattern: info.modelPattern ?? ANY_MODEL,
+    extraParams: info.extraParams ?? [],
+    features: new Set(info.features ?? []),
     isConfigured: () => Boolean(info.keyless || config.apiKey),
   };
   return { description, config };
@@ -87,10 +109,18 @@ export function splitSystem(messages: ChatMessage[]): { system: string | undefin
   const system: string[] = [];
   const rest: ChatMessage[] = [];
   for (const m of messages) {
-    if (m.role === 'system') system.push(m.content);
+    if (m.role === 'system') system.push(textOf(m.content));
     else rest.push(m);
   }
   return { system: system.length > 0 ? system.join('\n\n') : undefined, rest };
+}
+
+/** The text of a message's content (its text parts joined); images are not text. */
+export function textOf(content: string | ContentPart[]): string {
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const p of content) if (p.type === 'text') text += p.text;
+  return text;
 }
 
 export function modelOf(request: ChatRequest, fallback: string): string {

@@ -1,12 +1,63 @@
 // The canonical shapes every provider adapter speaks. The gateway pipeline only
 // ever sees these; each adapter maps them to and from its SDK.
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** An image, by https URL or by its bytes (a base64 data URL parsed once, at validation). */
+export type ImageSource = { kind: 'url'; url: string } | { kind: 'base64'; mediaType: string; data: string };
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: ImageSource; detail?: 'auto' | 'low' | 'high' };
+
+/** A function call the model asked for; `arguments` is a JSON text, as the providers give it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
 
 export interface ChatMessage {
   role: ChatRole;
-  content: string;
+  /** Text, or parts (text and images). An assistant message that only calls tools has ''. */
+  content: string | ContentPart[];
+  /** Assistant messages: the tool calls the model made. */
+  toolCalls?: ToolCall[];
+  /** Tool messages: the call this is the result of. */
+  toolCallId?: string;
 }
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** A JSON schema (type: object) for the arguments. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; description?: string; schema: Record<string, unknown>; strict?: boolean };
+
+/**
+ * What a request asks of a provider beyond plain text chat. An adapter lists the ones it
+ * translates natively; the gateway refuses a request that needs one the provider lacks
+ * (UNSUPPORTED_FEATURE) instead of dropping it.
+ */
+export type ChatFeature =
+  | 'tools'
+  | 'tool_choice_required'
+  | 'parallel_tool_calls'
+  | 'images'
+  | 'image_urls'
+  | 'json_object'
+  | 'json_schema'
+  | 'seed'
+  | 'penalties'
+  | 'user';
 
 export interface ChatRequest {
   model: string;
@@ -16,16 +67,45 @@ export interface ChatRequest {
   temperature?: number;
   topP?: number;
   stop?: string[];
-  /** Provider-specific parameters passed through to the SDK call unchanged. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** The end user, for the provider's abuse monitoring. */
+  user?: string;
+  /** Generation parameters the provider documents that have no canonical field (see ProviderAdapter.extraParams). */
   extra?: Record<string, unknown>;
 }
 
-export interface ChatResult {
-  text: string;
-  finishReason: string | null;
-  /** Token counts as the provider reported them; null when it reported none. */
+/** Why generation stopped, in the same words for every provider. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
+
+/**
+ * Token usage as the provider reported it, normalised: inputTokens counts every input
+ * token (cached reads and cache writes included, even where the provider reports them
+ * apart, as Anthropic does), outputTokens every output token (reasoning included, even
+ * where reported apart, as Gemini's thoughts are). null where the provider reported nothing.
+ */
+export interface Usage {
   inputTokens: number | null;
   outputTokens: number | null;
+  /** Input tokens read from the provider's prompt cache (part of inputTokens). */
+  cachedInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache (part of inputTokens; Anthropic's cache_creation). */
+  cacheWriteTokens?: number;
+  /** Output tokens spent on reasoning (part of outputTokens). */
+  reasoningTokens?: number;
+}
+
+export interface ChatResult extends Usage {
+  text: string;
+  /** The tool calls the model made, in order (arguments as JSON text). */
+  toolCalls?: ToolCall[];
+  /** Normalised by the adapter (see FinishReason); as the provider said it where it has no equivalent. */
+  finishReason: string | null;
   /** The model that answered, as the provider named it. */
   model: string;
   latencyMs: number;
@@ -33,13 +113,16 @@ export interface ChatResult {
 
 export type StreamEvent =
   | { type: 'delta'; text: string }
-  | {
+  /**
+   * A piece of a tool call: the call's index in the answer; id and name come with its first
+   * piece, arguments (JSON text) in pieces after. The pipeline assembles the calls.
+   */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | ({
       type: 'done';
       finishReason: string | null;
-      inputTokens: number | null;
-      outputTokens: number | null;
       model: string;
-    };
+    } & Usage);
 
 export interface CallOptions {
   /** Aborted on timeout or when the client goes away; adapters pass it to the SDK. */
@@ -75,11 +158,20 @@ export class UpstreamError extends Error {
 
 export interface ProviderAdapter {
   readonly name: string;
+  /** The upstream base URL in use (the configured one or the provider's public API). */
+  readonly baseUrl: string;
   /** Human label; the local provider says plainly that it is simulated. */
   readonly label: string;
   readonly models: string[];
   readonly defaultModel: string;
-  readonly maxTokens: number;
+  /** The most output tokens a request may ask for, per model (the provider's limit when the model is unknown). */
+  maxOutputTokens(model: string): number;
+  /** Model names this provider accepts; checked before a name reaches a URL or a body. */
+  readonly modelPattern: RegExp;
+  /** Keys of `extra` the provider documents for generation; anything else is refused. */
+  readonly extraParams: readonly string[];
+  /** What it translates beyond text chat. */
+  readonly features: ReadonlySet<ChatFeature>;
   /** False when the API key (or, for Ollama, nothing) is missing: no call is made. */
   isConfigured(): boolean;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;

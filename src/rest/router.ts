@@ -73,6 +73,23 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A body that changes state is JSON. A form or text/plain body is what a page on another
+ * origin can send with no preflight; refusing it keeps such pages from calling the API.
+ * The guide's stream example labels its JSON body text/event-stream: that type needs a
+ * preflight too, so it is read as JSON.
+ */
+const JSON_BODY_TYPES = new Set(['application/json', 'text/event-stream']);
+
+function refuseNonJsonBody(req: IncomingMessage): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) return;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (JSON_BODY_TYPES.has(type)) return;
+  req.resume();
+  throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `A request body must be Content-Type: application/json${type ? `, not ${type}` : ''}`);
+}
+
 /** The route pattern each request matched (the metrics label, bounded unlike raw paths). */
 export const matchedRoute = new WeakMap<IncomingMessage, string>();
 
@@ -151,6 +168,7 @@ export function createRouter(routes: Route[]) {
       const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);
       if (route.access === 'user') requireViewer(viewer);
       if (route.access === 'admin') requireAdmin(viewer);
+      if (method !== 'GET' && method !== 'HEAD') refuseNonJsonBody(req);
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readJsonBody(req, services.config.maxBodyBytes);
       const result = await route.handler({
         method, path: pathname, params, query, body, viewer, services, req, res, cancel: new ClientGone(res),

@@ -9,6 +9,7 @@ builder.prismaObject('User', {
     username: t.exposeString('username'),
     role: t.expose('role', { type: Role }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true, description: 'Set while the account is disabled' }),
   }),
 });
 
@@ -58,7 +59,7 @@ builder.mutationField('login', (t) =>
     type: LoginPayload,
     description: 'Exchanges a username and password for a bearer token (no token needed).',
     args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_, args, ctx) => ctx.services.auth.login(args.username, args.password),
+    resolve: (_, args, ctx) => ctx.services.auth.login(args.username, args.password, ctx.clientIp),
   }),
 );
 
@@ -110,5 +111,43 @@ builder.mutationField('createUser', (t) =>
       requireAdmin(ctx.viewer);
       return ctx.services.auth.createUser(args.username, args.password, args.role ?? 'user');
     },
+  }),
+);
+
+builder.queryField('users', (t) =>
+  t.prismaField({
+    type: ['User'],
+    description: 'Every user (admins only).',
+    resolve: (query, _, __, ctx) => {
+      requireAdmin(ctx.viewer);
+      return ctx.services.db.prisma.user.findMany({ ...query, orderBy: { createdAt: 'asc' } });
+    },
+  }),
+);
+
+builder.mutationField('disableUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    description: 'Disables a user (admins only): logins, tokens and API keys are refused at once on every instance.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_query, _, args, ctx) => ctx.services.auth.setUserDisabled(requireAdmin(ctx.viewer), String(args.id), true),
+  }),
+);
+
+builder.mutationField('enableUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    description: 'Enables a disabled user (admins only); tokens issued before the disable stay refused.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_query, _, args, ctx) => ctx.services.auth.setUserDisabled(requireAdmin(ctx.viewer), String(args.id), false),
+  }),
+);
+
+builder.mutationField('deleteUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    description: 'Deletes a user and their API keys (admins only); their recorded calls are kept without a user.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_query, _, args, ctx) => ctx.services.auth.deleteUser(requireAdmin(ctx.viewer), String(args.id)),
   }),
 );

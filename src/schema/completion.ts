@@ -1,14 +1,66 @@
-import type { CompletionInput, CompletionResult } from '../gateway/gateway.js';
+import type { CompletionResult } from '../gateway/gateway.js';
+import type { ChatMessageInput as ChatMessageInputT, RawCompletionInput } from '../gateway/completion-input.js';
+import { GatewayError } from '../errors.js';
 import { multiProvider, type MultiProviderResult, type ProviderOutcome } from '../gateway/multi-provider.js';
 import { requireViewer } from '../auth/auth-service.js';
 import { builder } from './builder.js';
 
-const ChatRoleEnum = builder.enumType('ChatRole', { values: ['system', 'user', 'assistant'] as const });
+const ChatRoleEnum = builder.enumType('ChatRole', { values: ['system', 'user', 'assistant', 'tool'] as const });
+const ContentPartTypeEnum = builder.enumType('ContentPartType', { values: ['text', 'image'] as const });
+const ImageDetailEnum = builder.enumType('ImageDetail', { values: ['auto', 'low', 'high'] as const });
+
+const ContentPartInput = builder.inputType('ContentPartInput', {
+  fields: (t) => ({
+    type: t.field({ type: ContentPartTypeEnum, required: true }),
+    text: t.string({ description: 'For type text' }),
+    imageUrl: t.string({ description: 'For type image: an https URL or a base64 data URL (data:image/png;base64,...)' }),
+    detail: t.field({ type: ImageDetailEnum }),
+  }),
+});
+
+const ToolCallInput = builder.inputType('ToolCallInput', {
+  fields: (t) => ({
+    id: t.string({ required: true }),
+    name: t.string({ required: true }),
+    arguments: t.string({ required: true, description: 'The arguments as a JSON text' }),
+  }),
+});
 
 const ChatMessageInput = builder.inputType('ChatMessageInput', {
   fields: (t) => ({
     role: t.field({ type: ChatRoleEnum, required: true }),
-    content: t.string({ required: true }),
+    content: t.string({ description: 'The text; or give parts' }),
+    parts: t.field({ type: [ContentPartInput], description: 'Text and image parts, in order' }),
+    toolCalls: t.field({ type: [ToolCallInput], description: 'Assistant messages: the tool calls the model made' }),
+    toolCallId: t.string({ description: 'Tool messages: the call this is the result of' }),
+  }),
+});
+
+const ToolInput = builder.inputType('ToolInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    description: t.string(),
+    parameters: t.field({ type: 'JSON', description: 'A JSON schema of the arguments' }),
+    strict: t.boolean(),
+  }),
+});
+
+const ToolChoiceModeEnum = builder.enumType('ToolChoiceMode', { values: ['auto', 'none', 'required', 'tool'] as const });
+const ToolChoiceInput = builder.inputType('ToolChoiceInput', {
+  fields: (t) => ({
+    mode: t.field({ type: ToolChoiceModeEnum, required: true }),
+    name: t.string({ description: 'With mode tool: the tool that must be called' }),
+  }),
+});
+
+const ResponseFormatTypeEnum = builder.enumType('ResponseFormatType', { values: ['text', 'json_object', 'json_schema'] as const });
+const ResponseFormatInput = builder.inputType('ResponseFormatInput', {
+  fields: (t) => ({
+    type: t.field({ type: ResponseFormatTypeEnum, required: true }),
+    name: t.string({ description: 'json_schema: the schema name' }),
+    description: t.string(),
+    schema: t.field({ type: 'JSON', description: 'json_schema: the JSON schema the answer follows' }),
+    strict: t.boolean(),
   }),
 });
 
@@ -28,11 +80,19 @@ const commonFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fie
   temperature: t.float(),
   topP: t.float(),
   stop: t.stringList(),
-  extra: t.field({ type: 'JSON', description: 'Provider-specific parameters passed through' }),
+  tools: t.field({ type: [ToolInput] }),
+  toolChoice: t.field({ type: ToolChoiceInput }),
+  parallelToolCalls: t.boolean(),
+  responseFormat: t.field({ type: ResponseFormatInput }),
+  seed: t.int(),
+  presencePenalty: t.float(),
+  frequencyPenalty: t.float(),
+  user: t.string({ description: 'The end user, for the provider\'s abuse monitoring' }),
+  extra: t.field({ type: 'JSON', description: 'Generation parameters the provider documents that have no field here' }),
   optimize: t.boolean({ description: 'Prompt optimization for this request (default from ENABLE_OPTIMIZATION)' }),
   aggressive: t.boolean(),
   cache: t.field({ type: CachePolicyInput }),
-  timeoutMs: t.int(),
+  timeoutMs: t.int({ description: 'Deadline for the whole request, in milliseconds' }),
 });
 
 export const CompletionInputType = builder.inputType('CompletionInput', {
@@ -52,38 +112,70 @@ const MultiProviderInputType = builder.inputType('MultiProviderInput', {
   }),
 });
 
+type Maybe<T> = T | null | undefined;
+type MessageArgs = {
+  role: 'system' | 'user' | 'assistant' | 'tool'; content?: Maybe<string>;
+  parts?: Maybe<{ type: 'text' | 'image'; text?: Maybe<string>; imageUrl?: Maybe<string>; detail?: Maybe<'auto' | 'low' | 'high'> }[]>;
+  toolCalls?: Maybe<{ id: string; name: string; arguments: string }[]>; toolCallId?: Maybe<string>;
+};
 type CommonArgs = {
-  prompt?: string | null; systemMessage?: string | null; messages?: { role: 'system' | 'user' | 'assistant'; content: string }[] | null;
-  maxTokens?: number | null; temperature?: number | null; topP?: number | null; stop?: string[] | null; extra?: unknown;
-  optimize?: boolean | null; aggressive?: boolean | null; cache?: { read?: boolean | null; write?: boolean | null; ttlSeconds?: number | null } | null;
-  timeoutMs?: number | null;
+  prompt?: Maybe<string>; systemMessage?: Maybe<string>; messages?: Maybe<MessageArgs[]>;
+  maxTokens?: Maybe<number>; temperature?: Maybe<number>; topP?: Maybe<number>; stop?: Maybe<string[]>;
+  tools?: Maybe<{ name: string; description?: Maybe<string>; parameters?: unknown; strict?: Maybe<boolean> }[]>;
+  toolChoice?: Maybe<{ mode: 'auto' | 'none' | 'required' | 'tool'; name?: Maybe<string> }>; parallelToolCalls?: Maybe<boolean>;
+  responseFormat?: Maybe<{ type: 'text' | 'json_object' | 'json_schema'; name?: Maybe<string>; description?: Maybe<string>; schema?: unknown; strict?: Maybe<boolean> }>;
+  seed?: Maybe<number>; presencePenalty?: Maybe<number>; frequencyPenalty?: Maybe<number>; user?: Maybe<string>; extra?: unknown;
+  optimize?: Maybe<boolean>; aggressive?: Maybe<boolean>; cache?: Maybe<{ read?: Maybe<boolean>; write?: Maybe<boolean>; ttlSeconds?: Maybe<number> }>;
+  timeoutMs?: Maybe<number>;
 };
 
 const u = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
-/**
- * The gateway's input from the common arguments, with the route (provider, model, fallback)
- * where the field has one. One literal: `{ ...toInput(a), provider }` would be the
- * `{ ...x, newField }` shape that outlives young-generation GC on Node 20 (Gateway.recordCall).
- */
-export function toInput(a: CommonArgs, route: Pick<CompletionInput, 'provider' | 'model' | 'fallback'> = {}): CompletionInput {
-  return {
+/** An object without its undefined fields (the gateway's validation reads absent and undefined alike, the cache key too). */
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+function messageInput(m: MessageArgs): ChatMessageInputT {
+  const content = m.parts
+    ? m.parts.map((p) => (p.type === 'text' ? { type: 'text' as const, text: p.text as string } : compact({ type: 'image' as const, url: p.imageUrl as string, detail: u(p.detail) })))
+    : (m.content ?? (m.toolCalls ? '' : (undefined as never)));
+  if (m.parts && m.content != null) throw new GatewayError('VALIDATION_ERROR', 'messages: give content or parts, not both', { details: { field: 'messages' } });
+  return compact({ role: m.role, content, toolCalls: u(m.toolCalls), toolCallId: u(m.toolCallId) });
+}
+
+/** The gateway's input from the GraphQL arguments: names only; the gateway validates. */
+export function toInput(a: CommonArgs, route: Pick<RawCompletionInput, 'provider' | 'model' | 'fallback'> = {}): RawCompletionInput {
+  const choice = a.toolChoice;
+  const format = a.responseFormat;
+  return compact({
     provider: route.provider,
     model: route.model,
     fallback: route.fallback,
     prompt: u(a.prompt),
     systemMessage: u(a.systemMessage),
-    messages: u(a.messages),
+    messages: a.messages?.map(messageInput),
     maxTokens: u(a.maxTokens),
     temperature: u(a.temperature),
     topP: u(a.topP),
     stop: u(a.stop),
-    extra: a.extra && typeof a.extra === 'object' ? (a.extra as Record<string, unknown>) : undefined,
+    tools: a.tools?.map((t) => compact({ name: t.name, description: u(t.description), parameters: t.parameters as Record<string, unknown> | undefined, strict: u(t.strict) })),
+    toolChoice: choice ? (choice.mode === 'tool' ? { name: choice.name as string } : choice.mode) : undefined,
+    parallelToolCalls: u(a.parallelToolCalls),
+    responseFormat: format
+      ? (compact({ type: format.type, name: u(format.name), description: u(format.description), schema: format.schema, strict: u(format.strict) }) as RawCompletionInput['responseFormat'])
+      : undefined,
+    seed: u(a.seed),
+    presencePenalty: u(a.presencePenalty),
+    frequencyPenalty: u(a.frequencyPenalty),
+    user: u(a.user),
+    extra: a.extra === null ? undefined : (a.extra as Record<string, unknown> | undefined),
     optimize: u(a.optimize),
     aggressive: u(a.aggressive),
-    cache: a.cache ? { read: u(a.cache.read), write: u(a.cache.write), ttlSeconds: u(a.cache.ttlSeconds) } : undefined,
+    cache: a.cache ? compact({ read: u(a.cache.read), write: u(a.cache.write), ttlSeconds: u(a.cache.ttlSeconds) }) : undefined,
     timeoutMs: u(a.timeoutMs),
-  };
+  });
 }
 
 export const CompletionResultRef = builder.objectRef<CompletionResult>('CompletionResult').implement({

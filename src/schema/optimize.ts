@@ -1,9 +1,10 @@
 import { requireViewer } from '../auth/auth-service.js';
 import type { BatchCompleteResult, BatchItem } from '../gateway/batch.js';
-import { estimateBatch, type BatchEstimate, type GroupResult } from '../optimize/batch.js';
-import { estimateSavings, type SavingsEstimate } from '../optimize/estimate.js';
-import { optimizePrompt, type OptimizeResult } from '../optimize/optimizer.js';
-import { recommendOptimizations, type RecommendationResult } from '../optimize/recommendations.js';
+import type { BatchEstimate, GroupResult } from '../optimize/batch.js';
+import type { SavingsEstimate } from '../optimize/estimate.js';
+import type { OptimizeResult } from '../optimize/optimizer.js';
+import type { RecommendationResult } from '../optimize/recommendations.js';
+import { estimateRequest, optimizeRequest, recommendRequest } from '../optimize/service.js';
 import type { SimilarityMatch } from '../optimize/similarity.js';
 import { builder } from './builder.js';
 import { CompletionResultRef, toInput } from './completion.js';
@@ -119,7 +120,7 @@ builder.mutationField('optimizePrompt', (t) =>
   t.field({
     type: OptimizeResultRef,
     args: { prompt: t.arg.string({ required: true }), systemMessage: t.arg.string(), aggressive: t.arg.boolean(), model: t.arg.string() },
-    resolve: (_, a) => optimizePrompt({ prompt: a.prompt, systemMessage: a.systemMessage, aggressive: a.aggressive ?? false, model: a.model ?? undefined }),
+    resolve: (_, a) => optimizeRequest({ prompt: a.prompt, systemMessage: a.systemMessage, aggressive: a.aggressive ?? false, model: a.model ?? undefined }),
   }),
 );
 
@@ -127,7 +128,7 @@ builder.queryField('optimizationRecommendations', (t) =>
   t.field({
     type: RecommendationsRef,
     args: { prompt: t.arg.string({ required: true }), systemMessage: t.arg.string() },
-    resolve: (_, a) => ({ prompt: a.prompt, ...recommendOptimizations(a.prompt, a.systemMessage) }),
+    resolve: (_, a) => ({ prompt: a.prompt, ...recommendRequest(a.prompt, a.systemMessage) }),
   }),
 );
 
@@ -135,7 +136,7 @@ builder.queryField('optimizationEstimate', (t) =>
   t.field({
     type: SavingsEstimateRef,
     args: { prompt: t.arg.string({ required: true }), aggressive: t.arg.boolean(), model: t.arg.string() },
-    resolve: (_, a) => estimateSavings(a.prompt, a.aggressive ?? false, a.model ?? undefined),
+    resolve: (_, a) => estimateRequest(a.prompt, a.aggressive ?? false, a.model ?? undefined),
   }),
 );
 
@@ -148,7 +149,7 @@ builder.mutationField('batchOptimize', (t) =>
 );
 
 builder.queryField('batchEstimate', (t) =>
-  t.field({ type: BatchEstimateRef, args: { prompts: t.arg.stringList({ required: true }) }, resolve: (_, a) => estimateBatch(a.prompts) }),
+  t.field({ type: BatchEstimateRef, args: { prompts: t.arg.stringList({ required: true }) }, resolve: (_, a, { services }) => services.batch.estimate(a.prompts) }),
 );
 
 builder.queryField('batchSimilarity', (t) =>

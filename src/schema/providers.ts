@@ -49,7 +49,7 @@ builder.queryField('providers', (t) =>
     type: [ProviderRef],
     resolve: (_, __, { services }) =>
       [...services.router.providers.values()].map((a) => ({
-        name: a.name, label: a.label, models: a.models, defaultModel: services.gateway.defaultModel(a.name), maxTokens: a.maxTokens, configured: a.isConfigured(),
+        name: a.name, label: a.label, models: a.models, defaultModel: services.gateway.defaultModel(a.name), maxTokens: a.maxOutputTokens(services.gateway.defaultModel(a.name)), configured: a.isConfigured(),
       })),
   }),
 );

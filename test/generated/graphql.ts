@@ -26,60 +26,148 @@ export type CachePolicyInput = {
 };
 
 export type ChatMessageInput = {
-  content: string;
+  /** The text; or give parts */
+  content?: string | null | undefined;
+  /** Text and image parts, in order */
+  parts?: Array<ContentPartInput> | null | undefined;
   role: ChatRole;
+  /** Tool messages: the call this is the result of */
+  toolCallId?: string | null | undefined;
+  /** Assistant messages: the tool calls the model made */
+  toolCalls?: Array<ToolCallInput> | null | undefined;
 };
 
 export type ChatRole =
   | 'assistant'
   | 'system'
+  | 'tool'
   | 'user';
 
 export type CompletionInput = {
   aggressive?: boolean | null | undefined;
   cache?: CachePolicyInput | null | undefined;
-  /** Provider-specific parameters passed through */
+  /** Generation parameters the provider documents that have no field here */
   extra?: unknown;
   /** Providers to try in order when this one fails */
   fallback?: Array<string> | null | undefined;
+  frequencyPenalty?: number | null | undefined;
   maxTokens?: number | null | undefined;
   messages?: Array<ChatMessageInput> | null | undefined;
   model?: string | null | undefined;
   /** Prompt optimization for this request (default from ENABLE_OPTIMIZATION) */
   optimize?: boolean | null | undefined;
+  parallelToolCalls?: boolean | null | undefined;
+  presencePenalty?: number | null | undefined;
   prompt?: string | null | undefined;
   /** Default: the configured default provider */
   provider?: string | null | undefined;
+  responseFormat?: ResponseFormatInput | null | undefined;
+  seed?: number | null | undefined;
   stop?: Array<string> | null | undefined;
   systemMessage?: string | null | undefined;
   temperature?: number | null | undefined;
+  /** Deadline for the whole request, in milliseconds */
   timeoutMs?: number | null | undefined;
+  toolChoice?: ToolChoiceInput | null | undefined;
+  tools?: Array<ToolInput> | null | undefined;
   topP?: number | null | undefined;
+  /** The end user, for the provider's abuse monitoring */
+  user?: string | null | undefined;
 };
+
+export type ContentPartInput = {
+  detail?: ImageDetail | null | undefined;
+  /** For type image: an https URL or a base64 data URL (data:image/png;base64,...) */
+  imageUrl?: string | null | undefined;
+  /** For type text */
+  text?: string | null | undefined;
+  type: ContentPartType;
+};
+
+export type ContentPartType =
+  | 'image'
+  | 'text';
+
+export type ImageDetail =
+  | 'auto'
+  | 'high'
+  | 'low';
 
 export type MultiProviderInput = {
   aggressive?: boolean | null | undefined;
   cache?: CachePolicyInput | null | undefined;
-  /** Provider-specific parameters passed through */
+  /** Generation parameters the provider documents that have no field here */
   extra?: unknown;
+  frequencyPenalty?: number | null | undefined;
   maxTokens?: number | null | undefined;
   messages?: Array<ChatMessageInput> | null | undefined;
   /** Model per provider, e.g. {"openai": "gpt-4o"} */
   models?: unknown;
   /** Prompt optimization for this request (default from ENABLE_OPTIMIZATION) */
   optimize?: boolean | null | undefined;
+  parallelToolCalls?: boolean | null | undefined;
+  presencePenalty?: number | null | undefined;
   prompt?: string | null | undefined;
   providers: Array<string>;
+  responseFormat?: ResponseFormatInput | null | undefined;
+  seed?: number | null | undefined;
   stop?: Array<string> | null | undefined;
   systemMessage?: string | null | undefined;
   temperature?: number | null | undefined;
+  /** Deadline for the whole request, in milliseconds */
   timeoutMs?: number | null | undefined;
+  toolChoice?: ToolChoiceInput | null | undefined;
+  tools?: Array<ToolInput> | null | undefined;
   topP?: number | null | undefined;
+  /** The end user, for the provider's abuse monitoring */
+  user?: string | null | undefined;
 };
+
+export type ResponseFormatInput = {
+  description?: string | null | undefined;
+  /** json_schema: the schema name */
+  name?: string | null | undefined;
+  /** json_schema: the JSON schema the answer follows */
+  schema?: unknown;
+  strict?: boolean | null | undefined;
+  type: ResponseFormatType;
+};
+
+export type ResponseFormatType =
+  | 'json_object'
+  | 'json_schema'
+  | 'text';
 
 export type Role =
   | 'admin'
   | 'user';
+
+export type ToolCallInput = {
+  /** The arguments as a JSON text */
+  arguments: string;
+  id: string;
+  name: string;
+};
+
+export type ToolChoiceInput = {
+  mode: ToolChoiceMode;
+  /** With mode tool: the tool that must be called */
+  name?: string | null | undefined;
+};
+
+export type ToolChoiceMode =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | 'tool';
+
+export type ToolInput = {
+  description?: string | null | undefined;
+  name: string;
+  /** A JSON schema of the arguments */
+  parameters?: unknown;
+  strict?: boolean | null | undefined;
+};
 
 export type LoginMutationVariables = Exact<{
   username: string;

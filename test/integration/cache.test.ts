@@ -50,25 +50,36 @@ describe.each(BACKENDS)('cache on %s', (backend) => {
   });
 
   it('ignores object key order and misses on any differing parameter', async () => {
-    await ask({ prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5 });
-    const reordered = await ask({ temperature: 0.5, extra: { metadata: { b: 2, a: 1 }, user: 'u1' }, prompt: 'Keys' });
+    await ask({ prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5 });
+    const reordered = await ask({ temperature: 0.5, extra: { logit_bias: { 2: 2, 1: 1 } }, user: 'u1', prompt: 'Keys' });
     expect(reordered.body.cached).toBe(true);
     const variants: Record<string, unknown>[] = [
-      { prompt: 'Keys ', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5 },
-      { prompt: 'Keys', extra: { user: 'u2', metadata: { a: 1, b: 2 } }, temperature: 0.5 },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.6 },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5, max_tokens: 50 },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5, top_p: 0.9 },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5, stop: ['END'] },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5, system_message: 'Be brief' },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5, model: 'gpt-4o' },
-      { prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 }, response_format: { type: 'json_object' } }, temperature: 0.5 },
-      { messages: [{ role: 'assistant', content: 'hi' }], prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5 },
+      { prompt: 'Keys ', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5 },
+      { prompt: 'Keys', user: 'u2', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5 },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.6 },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, max_tokens: 50 },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, top_p: 0.9 },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, stop: ['END'] },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, system_message: 'Be brief' },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, model: 'gpt-4o' },
+      { prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5, seed: 7 },
+      { messages: [{ role: 'assistant', content: 'hi' }], prompt: 'Keys', user: 'u1', extra: { logit_bias: { 1: 1, 2: 2 } }, temperature: 0.5 },
     ];
     for (const v of variants) expect((await ask(v)).body.cached, JSON.stringify(v)).toBe(false);
-    const otherProvider = await ask({ prompt: 'Keys', extra: { user: 'u1', metadata: { a: 1, b: 2 } }, temperature: 0.5 }, 'anthropic');
+    const otherProvider = await ask({ prompt: 'Keys', temperature: 0.5 }, 'anthropic');
     expect(otherProvider.body.cached).toBe(false);
     expect(mock.count()).toBe(1 + variants.length + 1);
+  });
+
+  it("keeps each user's entries apart: another user's identical prompt is a miss, and no hit reveals it", async () => {
+    await t.request('POST', '/api/auth/users', { token, body: { username: 'tenant-b', password: 'tenant-b-password', role: 'user' } });
+    const other = (await t.request('POST', '/api/auth/login', { body: { username: 'tenant-b', password: 'tenant-b-password' } })).body.access_token;
+    const mine = await ask({ prompt: 'What did my colleague ask?' });
+    const theirs = await t.request('POST', '/api/ai/openai', { token: other, body: { prompt: 'What did my colleague ask?' } });
+    expect([mine.body.cached, theirs.body.cached]).toEqual([false, false]);
+    const theirsAgain = await t.request('POST', '/api/ai/openai', { token: other, body: { prompt: 'What did my colleague ask?' } });
+    expect(theirsAgain.body.cached).toBe(true);
+    expect(mock.count('openai')).toBe(2);
   });
 
   it('honours the per-request policy: skip reading, skip writing, own TTL', async () => {

@@ -19,7 +19,7 @@ describe.each(BACKENDS)('completions on %s', (backend) => {
     mock = await startMockUpstream();
     t = await startTestApp({
       backend,
-      env: mockProviderEnv(mock, { ENABLE_CACHING: 'false', BREAKER_FAILURE_THRESHOLD: '4', BREAKER_COOLDOWN_MS: '60000' }),
+      env: mockProviderEnv(mock, { ENABLE_CACHING: 'false', BREAKER_FAILURE_THRESHOLD: '4', BREAKER_COOLDOWN_MS: '60000', REQUEST_TIMEOUT_MS: '1000' }),
     });
     token = await t.adminToken();
   });
@@ -115,10 +115,33 @@ describe.each(BACKENDS)('completions on %s', (backend) => {
     for (let i = 0; i < 3; i++) mock.enqueue('huggingface', { malformed: true });
     const bad = await t.request('POST', '/api/ai/huggingface', { token, body: { prompt: 'garbage please' } });
     expect([bad.status, bad.body.error.code]).toEqual([502, 'PROVIDER_ERROR']);
-    // Timeouts are retried: every attempt is slow.
-    for (let i = 0; i < 3; i++) mock.enqueue('ollama', { delayMs: 2000 });
-    const slow = await t.request('POST', '/api/ai/ollama', { token, body: { prompt: 'slow', timeout_ms: 300 } });
+    // The gateway's own timeout (REQUEST_TIMEOUT_MS) says the provider is slow: retried, then 504.
+    for (let i = 0; i < 3; i++) mock.enqueue('ollama', { delayMs: 3000 });
+    const slow = await t.request('POST', '/api/ai/ollama', { token, body: { prompt: 'slow' } });
     expect([slow.status, slow.body.error.code]).toEqual([504, 'PROVIDER_TIMEOUT']);
+    expect(mock.count('ollama')).toBe(3);
+  });
+
+  it("ends at the caller's own deadline without retrying: the provider is not blamed", async () => {
+    mock.enqueue('ollama', { delayMs: 3000 });
+    const r = await t.request('POST', '/api/ai/ollama', { token, body: { prompt: 'in a hurry', timeout_ms: 200 } });
+    expect([r.status, r.body.error.code, r.body.error.details]).toEqual([504, 'DEADLINE_EXCEEDED', { provider: 'ollama', timeout_ms: 200 }]);
+    expect(mock.count('ollama')).toBe(1);
+  });
+
+  it('lets no user open the breaker for everyone with short deadlines', async () => {
+    // Twice the breaker's threshold of requests that each give up before the provider answers.
+    for (let i = 0; i < 8; i++) mock.enqueue('gemini', { delayMs: 3000 });
+    const hurried = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.request('POST', '/api/ai/gemini', { token, body: { prompt: `hurry ${i}`, timeout_ms: 100 } })),
+    );
+    expect(hurried.map((r) => r.body.error.code)).toEqual(Array(8).fill('DEADLINE_EXCEEDED'));
+    await t.request('POST', '/api/auth/users', { token, body: { username: 'patient-user', password: 'patient-password', role: 'user' } });
+    const other = (await t.request('POST', '/api/auth/login', { body: { username: 'patient-user', password: 'patient-password' } })).body.access_token;
+    mock.reset();
+    const ok = await t.request('POST', '/api/ai/gemini', { token: other, body: { prompt: 'no hurry' } });
+    // Counted as failures, the eight would have opened the breaker (threshold 4): this would be a 503.
+    expect([ok.status, ok.body.provider]).toEqual([200, 'gemini']);
   });
 
   it('falls back along the request chain when the first provider fails', async () => {
@@ -164,7 +187,7 @@ describe.each(BACKENDS)('completions on %s', (backend) => {
   it('lists providers and their health as the guide shows, and the same over GraphQL', async () => {
     const list = await t.request('GET', '/api/ai/providers', { token });
     expect(list.body.available_providers).toEqual(expect.arrayContaining(['gemini', 'openai', 'anthropic', 'cohere', 'huggingface', 'ollama', 'local']));
-    expect(list.body.provider_details.anthropic).toMatchObject({ default_model: 'claude-3-5-sonnet-20241022', max_tokens: 4096 });
+    expect(list.body.provider_details.anthropic).toMatchObject({ default_model: 'claude-3-5-sonnet-20241022', max_tokens: 8192 });
     const health = await t.request('GET', '/api/ai/providers/health', { token });
     expect(health.body.gemini).toMatchObject({ status: 'healthy', api_key_configured: true });
     const g = await t.exec(ProvidersDocument, {}, token);

@@ -1,6 +1,6 @@
-// POST /graphql with JSON is answered by src/graphql-post.ts without Yoga's fetch layer.
-// Every answer must be the one Yoga itself gives for the same request: status, media
-// type and body, for successes and for every kind of failure.
+// The server hands every /graphql request to Yoga's Node listener. Over a real socket every
+// answer must be the one Yoga gives in-process (yoga.fetch) for the same request: status,
+// media type and body, for successes and for every kind of failure.
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';

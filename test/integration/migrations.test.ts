@@ -63,6 +63,11 @@ describe.each(backends)('migrations on %s', (backend) => {
     expect(orphan).toMatchObject({ userId: null, costUsd: null, errorCode: 'PROVIDER_ERROR', streamed: true, tokensSaved: 3 });
     expect((await p.budgetAlert.findUniqueOrThrow({ where: { day: new Date('2026-11-27') } })).id).toBe(alert.id);
     await expect(p.user.create({ data: { username: `u-${backend}`, passwordHash: 'x' } })).rejects.toMatchObject({ code: 'P2002' });
+    expect(user).toMatchObject({ disabledAt: null, sessionVersion: 0 });
+    const disabled = await p.user.update({ where: { id: user.id }, data: { disabledAt: new Date(), sessionVersion: { increment: 1 } } });
+    expect(disabled.sessionVersion).toBe(1);
+    await p.gatewaySetting.create({ data: { key: 'k', value: 'v' } });
+    expect((await p.gatewaySetting.findUniqueOrThrow({ where: { key: 'k' } })).value).toBe('v');
     // Deleting a user cascades to its keys and detaches its calls.
     await p.user.delete({ where: { id: user.id } });
     expect(await p.apiKey.count()).toBe(0);

@@ -6,6 +6,7 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/env.js';
 import { mockProviderEnv } from '../helpers/mock-env.js';
+import { MAX_BATCH_PROMPTS, MAX_OPTIMIZE_CHARS, MAX_SIMILARITY_PAIRS } from '../../src/optimize/limits.js';
 import { countTokens } from '../../src/optimize/tokenizer.js';
 
 const GUIDE_PROMPT = 'Please help me. I would like you to write Python code for sorting data. Thanks in advance.';
@@ -93,6 +94,41 @@ describe.each(BACKENDS)('optimization and batches on %s', (backend) => {
     expect(g.data!.batchSimilarity.map((m) => [m.prompt1Index, m.prompt2Index])).toEqual([[0, 1]]);
     const bad = await t.request('POST', '/api/ai/batch/similarity', { token, body: { prompts, similarity_threshold: 3 } });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_ERROR']);
+  });
+
+  it('answers 413 for text past the limits, on REST and GraphQL alike, and handles hostile text within them', async () => {
+    const long = 'a'.repeat(MAX_OPTIMIZE_CHARS + 1);
+    for (const path of ['/api/ai/optimize', '/api/ai/optimize/recommendations', '/api/ai/optimize/estimate']) {
+      for (const prompt of [long, 'a'.repeat(1_000_000)]) {
+        const r = await t.request('POST', path, { token, body: { prompt } });
+        expect([r.status, r.body.error.code, r.body.error.details], path).toEqual([413, 'PAYLOAD_TOO_LARGE', { field: 'prompt', limit: MAX_OPTIMIZE_CHARS }]);
+      }
+    }
+    const g = await t.gql('mutation($p: String!) { optimizePrompt(prompt: $p) { optimizedPrompt } }', { p: long }, token);
+    expect(g.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    // Within the limit, hostile text gets an answer.
+    for (const prompt of ['('.repeat(MAX_OPTIMIZE_CHARS), `a${' '.repeat(MAX_OPTIMIZE_CHARS - 2)}b`, 'please '.repeat(MAX_OPTIMIZE_CHARS / 7)]) {
+      const r = await t.request('POST', '/api/ai/optimize/recommendations', { token, body: { prompt } });
+      expect(r.status).toBe(200);
+    }
+  });
+
+  it('caps the prompts of a batch and the pairs of a similarity answer: 413, never an exhausted heap', async () => {
+    const short = (n: number) => Array.from({ length: n }, (_, i) => `Write test ${i}`);
+    const tooMany = await t.request('POST', '/api/ai/batch/similarity', { token, body: { prompts: short(6_000), similarity_threshold: 0 } });
+    expect([tooMany.status, tooMany.body.error.code, tooMany.body.error.details]).toEqual([413, 'PAYLOAD_TOO_LARGE', { field: 'prompts', limit: MAX_BATCH_PROMPTS }]);
+    const pairs = await t.request('POST', '/api/ai/batch/similarity', { token, body: { prompts: short(MAX_BATCH_PROMPTS), similarity_threshold: 0 } });
+    expect([pairs.status, pairs.body.error.details]).toEqual([413, { field: 'similarity_threshold', limit: MAX_SIMILARITY_PAIRS }]);
+    const g = await t.gql('query($p: [String!]!) { batchSimilarity(prompts: $p, similarityThreshold: 0) { prompt1Index } }', { p: short(MAX_BATCH_PROMPTS) }, token);
+    expect(g.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    for (const path of ['/api/ai/batch/optimize', '/api/ai/batch/estimate', '/api/ai/batch/complete']) {
+      const empty = await t.request('POST', path, { token, body: { prompts: ['fine', ''] } });
+      expect([empty.status, empty.body.error.code], path).toEqual([400, 'VALIDATION_ERROR']);
+      const many = await t.request('POST', path, { token, body: { prompts: short(6_000) } });
+      expect([many.status, many.body.error.code], path).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    }
+    const est = await t.gql('query($p: [String!]!) { batchEstimate(prompts: $p) { originalCount } }', { p: short(6_000) }, token);
+    expect(est.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('completes a batch sending only the unique prompts upstream, answers in order', async () => {

@@ -24,6 +24,8 @@ interface Case {
   streamPath: string;
   /** finish reason the mock reports when max tokens cut the answer. */
   lengthReason: string;
+  /** Generation parameters from the provider's allow-list, sent as `extra`. */
+  extra: Record<string, unknown>;
   /** Checks the recorded request body: system placement and parameter names. */
   checkBody(body: Record<string, unknown>): void;
   checkAuth(headers: http.IncomingHttpHeaders): void;
@@ -39,12 +41,13 @@ const cases: Case[] = [
     chatPath: '/openai/v1/chat/completions',
     streamPath: '/openai/v1/chat/completions',
     lengthReason: 'length',
+    extra: { logit_bias: { '50256': -100 } },
     checkBody(b) {
       expect(b.messages).toEqual([
         { role: 'system', content: SYSTEM },
         { role: 'user', content: USER },
       ]);
-      expect(b).toMatchObject({ model: 'gpt-4o-mini', max_tokens: MAX, temperature: 0.3, top_p: 0.9, stop: ['END'], user: 'u-42' });
+      expect(b).toMatchObject({ model: 'gpt-4o-mini', max_tokens: MAX, temperature: 0.3, top_p: 0.9, stop: ['END'], logit_bias: { '50256': -100 } });
     },
     checkAuth: bearer,
     embeds: true,
@@ -55,10 +58,11 @@ const cases: Case[] = [
     chatPath: '/anthropic/v1/messages',
     streamPath: '/anthropic/v1/messages',
     lengthReason: 'max_tokens',
+    extra: { top_k: 5 },
     checkBody(b) {
       expect(b.system).toBe(SYSTEM);
       expect(b.messages).toEqual([{ role: 'user', content: USER }]);
-      expect(b).toMatchObject({ model: 'claude-3-haiku', max_tokens: MAX, temperature: 0.3, top_p: 0.9, stop_sequences: ['END'], user: 'u-42' });
+      expect(b).toMatchObject({ model: 'claude-3-haiku', max_tokens: MAX, temperature: 0.3, top_p: 0.9, stop_sequences: ['END'], top_k: 5 });
     },
     // This SDK version sends the key as a bearer token; older ones used x-api-key.
     checkAuth: (h) => expect(h['x-api-key'] ?? h.authorization).toMatch(new RegExp(`^(Bearer )?${KEY}$`)),
@@ -70,11 +74,12 @@ const cases: Case[] = [
     chatPath: '/gemini/v1beta/models/gemini-1.5-pro:generateContent',
     streamPath: '/gemini/v1beta/models/gemini-1.5-pro:streamGenerateContent?alt=sse',
     lengthReason: 'MAX_TOKENS',
+    extra: { topK: 5, safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
     checkBody(b) {
       expect((b.systemInstruction as { parts: { text: string }[] }).parts[0]!.text).toBe(SYSTEM);
       expect(b.contents).toEqual([{ role: 'user', parts: [{ text: USER }] }]);
-      expect(b.generationConfig).toEqual({ maxOutputTokens: MAX, temperature: 0.3, topP: 0.9, stopSequences: ['END'] });
-      expect(b.user).toBe('u-42');
+      expect(b.generationConfig).toEqual({ maxOutputTokens: MAX, temperature: 0.3, topP: 0.9, stopSequences: ['END'], topK: 5 });
+      expect(b.safetySettings).toEqual([{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }]);
     },
     checkAuth: (h) => expect(h['x-goog-api-key']).toBe(KEY),
     embeds: true,
@@ -85,12 +90,13 @@ const cases: Case[] = [
     chatPath: '/cohere/v2/chat',
     streamPath: '/cohere/v2/chat',
     lengthReason: 'MAX_TOKENS',
+    extra: { k: 5 },
     checkBody(b) {
       expect(b.messages).toEqual([
         { role: 'system', content: SYSTEM },
         { role: 'user', content: USER },
       ]);
-      expect(b).toMatchObject({ model: 'command-r', max_tokens: MAX, temperature: 0.3, p: 0.9, stop_sequences: ['END'], user: 'u-42' });
+      expect(b).toMatchObject({ model: 'command-r', max_tokens: MAX, temperature: 0.3, p: 0.9, stop_sequences: ['END'], k: 5 });
     },
     checkAuth: bearer,
     embeds: true,
@@ -101,6 +107,7 @@ const cases: Case[] = [
     chatPath: '/huggingface/v1/chat/completions',
     streamPath: '/huggingface/v1/chat/completions',
     lengthReason: 'length',
+    extra: { logprobs: true },
     checkBody(b) {
       expect(b.messages).toEqual([
         { role: 'system', content: SYSTEM },
@@ -112,7 +119,7 @@ const cases: Case[] = [
         temperature: 0.3,
         top_p: 0.9,
         stop: ['END'],
-        user: 'u-42',
+        logprobs: true,
       });
     },
     checkAuth: bearer,
@@ -124,13 +131,14 @@ const cases: Case[] = [
     chatPath: '/ollama/api/chat',
     streamPath: '/ollama/api/chat',
     lengthReason: 'length',
+    extra: { think: true, options: { top_k: 5 } },
     checkBody(b) {
       expect(b.messages).toEqual([
         { role: 'system', content: SYSTEM },
         { role: 'user', content: USER },
       ]);
-      expect(b.options).toEqual({ num_predict: MAX, temperature: 0.3, top_p: 0.9, stop: ['END'] });
-      expect(b).toMatchObject({ model: 'mistral', user: 'u-42' });
+      expect(b.options).toEqual({ num_predict: MAX, temperature: 0.3, top_p: 0.9, stop: ['END'], top_k: 5 });
+      expect(b).toMatchObject({ model: 'mistral', think: true });
     },
     checkAuth: () => {},
     embeds: true,
@@ -147,7 +155,6 @@ const request = (model: string, extra: Partial<ChatRequest> = {}): ChatRequest =
   temperature: 0.3,
   topP: 0.9,
   stop: ['END'],
-  extra: { user: 'u-42' },
   ...extra,
 });
 
@@ -206,7 +213,7 @@ const lastCompletion = (p: MockProvider): RecordedRequest | undefined =>
 describe.each(cases)('$provider adapter', (c) => {
   const adapter = (): ProviderAdapter => providerFactories[c.provider]({ apiKey: KEY, baseUrl: mock.baseUrls[c.provider] });
   it('chat returns the answer, token counts and model as reported', async () => {
-    const res = await adapter().chat(request(c.model), opts());
+    const res = await adapter().chat(request(c.model, { extra: c.extra }), opts());
     expect(res.text.startsWith(`Mock ${c.provider} answer to "${USER.slice(0, 40)}": `)).toBe(true);
     expect(res.text.split(': ')[1]!.split(' ')).toHaveLength(MAX);
     expect(res.text.split(': ')[1]!.split(' ').every((w) => FILLER.includes(w))).toBe(true);
@@ -227,17 +234,17 @@ describe.each(cases)('$provider adapter', (c) => {
   it('every call of one adapter carries the key, streams too', async () => {
     const a = adapter();
     for (let i = 0; i < 3; i++) {
-      await a.chat(request(c.model), opts());
+      await a.chat(request(c.model, { extra: c.extra }), opts());
       c.checkAuth(lastCompletion(c.provider)!.headers);
-      await collect(a.stream(request(c.model), opts()));
+      await collect(a.stream(request(c.model, { extra: c.extra }), opts()));
       c.checkAuth(lastCompletion(c.provider)!.headers);
     }
   });
 
   it('stream yields several deltas that add up to the chat answer, then one done with usage', async () => {
     const a = adapter();
-    const chat = await a.chat(request(c.model), opts());
-    const events = await collect(a.stream(request(c.model), opts()));
+    const chat = await a.chat(request(c.model, { extra: c.extra }), opts());
+    const events = await collect(a.stream(request(c.model, { extra: c.extra }), opts()));
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas.length).toBeGreaterThan(2);
     expect(deltas.map((d) => d.text).join('')).toBe(chat.text);
@@ -260,7 +267,7 @@ describe.each(cases)('$provider adapter', (c) => {
 
   it('401 becomes http 401 without the API key in the message', async () => {
     mock.enqueue(c.provider, { status: 401 });
-    const err = await failure(adapter().chat(request(c.model), opts()));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()));
     expect(err.kind).toBe('http');
     expect(err.status).toBe(401);
     expect(err.message).not.toContain(KEY);
@@ -270,7 +277,7 @@ describe.each(cases)('$provider adapter', (c) => {
 
   it('429 with retry-after: 7 carries retryAfter 7', async () => {
     mock.enqueue(c.provider, { status: 429, headers: { 'retry-after': '7' } });
-    const err = await failure(adapter().chat(request(c.model), opts()));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()));
     expect(err.kind).toBe('http');
     expect(err.status).toBe(429);
     expect(err.retryAfter).toBe(7);
@@ -278,27 +285,27 @@ describe.each(cases)('$provider adapter', (c) => {
 
   it('500 becomes http 500, also when streaming', async () => {
     mock.enqueue(c.provider, { status: 500 });
-    const err = await failure(adapter().chat(request(c.model), opts()));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()));
     expect(err.status).toBe(500);
     mock.enqueue(c.provider, { status: 500 });
-    const streamErr = await failure(() => collect(adapter().stream(request(c.model), opts())));
+    const streamErr = await failure(() => collect(adapter().stream(request(c.model, { extra: c.extra }), opts())));
     expect(streamErr.kind).toBe('http');
     expect(streamErr.status).toBe(500);
   });
 
   it('a 503 is reported once (the SDK does not retry)', async () => {
     mock.enqueue(c.provider, { status: 503 });
-    const err = await failure(adapter().chat(request(c.model), opts()));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()));
     expect(err.status).toBe(503);
     expect(mock.count(c.provider)).toBe(1);
   });
 
   it('a malformed body is an UpstreamError, not a crash', async () => {
     mock.enqueue(c.provider, { malformed: true });
-    const err = await failure(adapter().chat(request(c.model), opts()));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()));
     expect(['malformed', 'http']).toContain(err.kind);
     mock.enqueue(c.provider, { malformed: true });
-    const streamErr = await failure(() => collect(adapter().stream(request(c.model), opts())));
+    const streamErr = await failure(() => collect(adapter().stream(request(c.model, { extra: c.extra }), opts())));
     expect(['malformed', 'http']).toContain(streamErr.kind);
   });
 
@@ -306,21 +313,21 @@ describe.each(cases)('$provider adapter', (c) => {
     mock.enqueue(c.provider, { dropAfterChunks: 5 });
     const seen: StreamEvent[] = [];
     const err = await failure(async () => {
-      for await (const e of adapter().stream(request(c.model), opts())) seen.push(e);
+      for await (const e of adapter().stream(request(c.model, { extra: c.extra }), opts())) seen.push(e);
     });
     expect(err.kind).toBe('network');
     expect(seen.filter((e) => e.type === 'delta').length).toBeGreaterThan(0);
     expect(seen.some((e) => e.type === 'done')).toBe(false);
     // Without a response at all, too.
     mock.enqueue(c.provider, { dropAfterChunks: 0 });
-    expect((await failure(adapter().chat(request(c.model), opts()))).kind).toBe('network');
+    expect((await failure(adapter().chat(request(c.model, { extra: c.extra }), opts()))).kind).toBe('network');
   });
 
   it('aborting the signal mid-stream aborts the upstream request', async () => {
     mock.configure({ chunkDelayMs: 25, chunks: 40 });
     const controller = new AbortController();
     const err = await failure(async () => {
-      for await (const e of adapter().stream(request(c.model, { maxTokens: undefined }), { signal: controller.signal })) {
+      for await (const e of adapter().stream(request(c.model, { maxTokens: undefined, extra: c.extra }), { signal: controller.signal })) {
         if (e.type === 'delta') controller.abort();
       }
     });
@@ -331,7 +338,7 @@ describe.each(cases)('$provider adapter', (c) => {
   it('breaking out of the loop aborts the upstream request', async () => {
     mock.configure({ chunkDelayMs: 25, chunks: 40 });
     let deltas = 0;
-    for await (const e of adapter().stream(request(c.model, { maxTokens: undefined }), opts())) {
+    for await (const e of adapter().stream(request(c.model, { maxTokens: undefined, extra: c.extra }), opts())) {
       if (e.type === 'delta' && ++deltas === 2) break;
     }
     expect(deltas).toBe(2);
@@ -342,7 +349,7 @@ describe.each(cases)('$provider adapter', (c) => {
     mock.configure({ latencyMs: 300 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const err = await failure(adapter().chat(request(c.model), { signal: controller.signal }));
+    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), { signal: controller.signal }));
     expect(err.kind).toBe('aborted');
     await waitFor(() => mock.aborted(c.provider) === 1);
   });
@@ -353,7 +360,7 @@ describe.each(cases)('$provider adapter', (c) => {
     const err = await failure(dead.health(opts()));
     expect(err.kind).toBe('network');
     expect(err.message).not.toContain(KEY);
-    const chatErr = await failure(dead.chat(request(c.model), opts()));
+    const chatErr = await failure(dead.chat(request(c.model, { extra: c.extra }), opts()));
     expect(chatErr.kind).toBe('network');
   });
 
@@ -367,7 +374,7 @@ describe.each(cases)('$provider adapter', (c) => {
     const a = adapter();
     expect(a.name).toBe(c.provider);
     expect(a.models).toContain(a.defaultModel);
-    expect(a.maxTokens).toBeGreaterThan(0);
+    expect(a.maxOutputTokens(a.defaultModel)).toBeGreaterThan(0);
     const custom = providerFactories[c.provider]({ apiKey: KEY, defaultModel: 'my-model' });
     expect(custom.defaultModel).toBe('my-model');
   });

@@ -8,63 +8,72 @@ import { ClientGone, fromSignal } from '../../src/cancellation.js';
 let close: (() => void) | undefined;
 afterEach(() => close?.());
 
-/** A server whose one request is handed to `handle`; the client leaves after `leaveAfterMs` unless null. */
-async function exchange(handle: (res: ServerResponse) => Promise<void>, leaveAfterMs: number | null): Promise<void> {
+/**
+ * A server whose one request is handed to `handle` with `leave`, which makes the client go
+ * away (the handler decides when, so nothing races the clock).
+ */
+async function exchange(handle: (res: ServerResponse, leave: () => void) => Promise<void>): Promise<void> {
   let done!: () => void;
   const handled = new Promise<void>((r) => (done = r));
-  const server = createServer((_req, res) => void handle(res).finally(done));
+  let leave!: () => void;
+  const server = createServer((_req, res) => void handle(res, leave).finally(done));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   close = () => server.close();
   const req = request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', path: '/' });
+  leave = () => req.destroy();
   req.on('error', () => {});
   req.on('response', (res) => res.resume());
   req.end();
-  if (leaveAfterMs !== null) setTimeout(() => req.destroy(), leaveAfterMs);
   await handled;
 }
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves when the response has closed (the client left or the answer finished). */
+const closed = (res: ServerResponse) => new Promise((r) => (res.closed ? r(undefined) : res.once('close', r)));
 
 describe('ClientGone', () => {
   it('aborts a signal read before the client leaves', async () => {
-    await exchange(async (res) => {
+    await exchange(async (res, leave) => {
       const gone = new ClientGone(res);
       const signal = gone.signal;
       expect(signal.aborted).toBe(false);
-      await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+      const aborted = new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+      leave();
+      await aborted;
       expect([gone.aborted, (signal.reason as Error).message]).toEqual([true, 'client disconnected']);
-    }, 20);
+    });
   });
 
   it('hands out an aborted signal when first read after the client left', async () => {
-    await exchange(async (res) => {
+    await exchange(async (res, leave) => {
       const gone = new ClientGone(res);
-      while (!gone.aborted) await tick(5);
+      leave();
+      await closed(res);
       expect(gone.signal.aborted).toBe(true);
-    }, 20);
+    });
   });
 
   it('calls onAbort listeners once when the client leaves, not those taken off', async () => {
-    await exchange(async (res) => {
+    await exchange(async (res, leave) => {
       const gone = new ClientGone(res);
       const heard: unknown[] = [];
       gone.onAbort((r) => heard.push(r));
       const off = gone.onAbort(() => heard.push('removed'));
       off();
-      while (!gone.aborted) await tick(5);
+      leave();
+      await closed(res);
       gone.onAbort(() => heard.push('too late'));
       expect(heard).toHaveLength(1);
       expect((heard[0] as Error).message).toBe('client disconnected');
-    }, 20);
+    });
   });
 
   it('stays unaborted when the answer was finished', async () => {
     await exchange(async (res) => {
       const gone = new ClientGone(res);
       res.end('ok');
-      await tick(30);
+      await closed(res);
       expect([gone.aborted, gone.signal.aborted]).toEqual([false, false]);
-    }, null);
+    });
   });
 });
 

@@ -65,6 +65,48 @@ describe('config', () => {
     expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-strong-one' })).toEqual([]);
   });
 
+  it('has no built-in JWT secret: unset means one generated per database', () => {
+    const c = loadConfig({});
+    expect(c.jwtSecret).toBeUndefined();
+    expect(c.jwtSecretIsGenerated).toBe(true);
+    expect(loadConfig({ JWT_SECRET: 's'.repeat(40) })).toMatchObject({ jwtSecret: 's'.repeat(40), jwtSecretIsGenerated: false });
+  });
+
+  it('reads token lifetimes as durations and refuses what is not one', () => {
+    expect(loadConfig({}).jwtExpiresInSeconds).toBe(86_400);
+    expect(loadConfig({ JWT_EXPIRES_IN: '15m' })).toMatchObject({ jwtExpiresIn: '15m', jwtExpiresInSeconds: 900 });
+    expect(loadConfig({ JWT_EXPIRES_IN: '7d' }).jwtExpiresInSeconds).toBe(604_800);
+    expect(loadConfig({ JWT_EXPIRES_IN: '3600' }).jwtExpiresInSeconds).toBe(3600);
+    for (const bad of ['forever', '10', '400d', '1.5h', '-1h']) {
+      expect(problems({ JWT_EXPIRES_IN: bad }), bad).toEqual([`JWT_EXPIRES_IN=${bad} is invalid: expected a duration from 60s to 366d, e.g. 15m, 12h or 7d`]);
+    }
+  });
+
+  it('reads the auth, login and database pool settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      authCacheTtlSeconds: 5, authCacheStaleSeconds: 3600, loginMaxFailuresPerUser: 10, loginMaxFailuresPerIp: 100,
+      loginWindowSeconds: 900, loginConcurrency: 2, loginQueueMax: 100, trustProxyHops: 0, databasePoolSize: 10, databaseConnectTimeoutMs: 5000,
+    });
+    const c = loadConfig({ LOGIN_MAX_FAILURES_PER_USER: '5', TRUST_PROXY_HOPS: '1', DATABASE_POOL_SIZE: '30', LOGIN_QUEUE_MAX: '0' });
+    expect(c).toMatchObject({ loginMaxFailuresPerUser: 5, trustProxyHops: 1, databasePoolSize: 30, loginQueueMax: 0 });
+    expect(problems({ LOGIN_CONCURRENCY: '0', DATABASE_POOL_SIZE: 'many', AUTH_CACHE_TTL_SECONDS: '0' })).toHaveLength(3);
+  });
+
+  it('reads the GraphQL limits, with defaults the standard introspection query fits in', () => {
+    expect(loadConfig({}).graphqlLimits).toEqual({ maxTokens: 5000, maxDepth: 20, maxAliases: 30, maxFields: 500, maxCost: 1000, maxOperations: 10 });
+    expect(loadConfig({}).wsMaxSubscriptions).toBe(100);
+    const c = loadConfig({
+      GRAPHQL_MAX_TOKENS: '100', GRAPHQL_MAX_DEPTH: '5', GRAPHQL_MAX_ALIASES: '0', GRAPHQL_MAX_FIELDS: '50', GRAPHQL_MAX_COST: '200',
+      GRAPHQL_MAX_OPERATIONS: '1', GRAPHQL_WS_MAX_SUBSCRIPTIONS: '3',
+    });
+    expect([c.graphqlLimits, c.wsMaxSubscriptions]).toEqual([{ maxTokens: 100, maxDepth: 5, maxAliases: 0, maxFields: 50, maxCost: 200, maxOperations: 1 }, 3]);
+    // The depth also bounds the parser's recursion: it has a ceiling.
+    expect(problems({ GRAPHQL_MAX_DEPTH: '5000', GRAPHQL_MAX_COST: '0' })).toEqual([
+      'GRAPHQL_MAX_DEPTH=5000 is invalid: expected an integer from 1 to 100',
+      'GRAPHQL_MAX_COST=0 is invalid: expected an integer from 1 to 100000000',
+    ]);
+  });
+
   it('parses rate limits', () => {
     expect(parseRateLimit('10/second')).toMatchObject({ limit: 10, windowSeconds: 1 });
     expect(parseRateLimit('5 / hour')).toMatchObject({ limit: 5, windowSeconds: 3600 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { estimateSavings } from '../../src/optimize/estimate.js';
 import { optimizePrompt } from '../../src/optimize/optimizer.js';
 import { recommendOptimizations } from '../../src/optimize/recommendations.js';
-import { countTokens, tokenizerFor } from '../../src/optimize/tokenizer.js';
+import { boundedPieces, countTokens, tokenizerFor } from '../../src/optimize/tokenizer.js';
+import { encode } from 'gpt-tokenizer';
 
 const GUIDE_PROMPT = 'Please help me. I would like you to write Python code for sorting data. Thanks in advance.';
 
@@ -24,6 +25,19 @@ describe('countTokens', () => {
     const russian = 'Переведи этот текст на английский язык';
     expect(countTokens(russian, 'gpt-4o')).toBe(9);
     expect(countTokens(russian, 'gpt-4')).toBe(19);
+  });
+
+  it('counts natural text exactly as the encoding does, and hands long runs over in pieces', () => {
+    const natural = `${GUIDE_PROMPT}\n\n    indented code();\nÑandú, 中文字符, emoji 😀👍🏽 and https://example.com/a/b?c=d`;
+    expect(boundedPieces(natural)).toEqual([natural]);
+    expect(countTokens(natural)).toBe(encode(natural).length);
+    for (const run of ['a'.repeat(1_000), ' '.repeat(1_000), '='.repeat(1_000), '😀'.repeat(500)]) {
+      const pieces = boundedPieces(`start ${run} end`);
+      expect(pieces.join('')).toBe(`start ${run} end`);
+      expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(70);
+      // Never a lone surrogate at a cut.
+      expect(pieces.every((p) => !/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(p))).toBe(true);
+    }
   });
 
   it('counts special-token text as ordinary text instead of throwing', () => {

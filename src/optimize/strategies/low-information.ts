@@ -47,7 +47,10 @@ const KIND_OF = "(?<=(?:am|is|are|was|were|'m|'s|'re|seems?|sounds?|looks?|feels
 const SUBJECT = "(?:i am|i'm|we are|we're)(?= \\p{Ll})";
 const ASIDES = "to be honest|if that makes sense|for what it's worth|para ser sincero|para ser sincera|si tiene sentido|por si te sirve|te escribo porque";
 // "Review this function for me." -> "Review this function." (only in a request, not "hard for me").
-const FOR_ME = '(?<=(?:^|\\n|[.!?:]\\s+)(?:write|rewrite|summarize|summarise|review|translate|create|draft|explain|fix|check|generate|make|do)\\b[^.!?\\n]*) for (?:me|us)(?=[.!?,])';
+// The request verb is checked behind " for me" once that is found, within the clause's last 200
+// characters (a lookbehind tried at every position, or an unbounded one, would be quadratic).
+const FOR_ME_VERB = '(?:write|rewrite|summarize|summarise|review|translate|create|draft|explain|fix|check|generate|make|do)';
+const FOR_ME = ` for (?:me|us)(?=[.!?,])(?<=(?:^|\\n|[.!?:]\\s+)${FOR_ME_VERB}\\b[^.!?\\n]{0,200} for (?:me|us))`;
 // "Suggest some improvements" -> "Suggest improvements" ("some of" stays).
 const SOME = 'some(?= \\p{L})(?! of )';
 

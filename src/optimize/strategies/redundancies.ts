@@ -32,15 +32,28 @@ export function splitSentences(text: string): Sentence[] {
   return [...text.matchAll(SENTENCE)].map((m) => ({ start: m.index, end: m.index + m[0].length, text: m[0] }));
 }
 
-/** Sentences that repeat an earlier sentence, or a whole clause of one, of the same text. */
+/** How much earlier text (in characters) a sentence is searched in for a repeated clause. */
+const CLAUSE_SEARCH_WINDOW = 4_000;
+
+/**
+ * Sentences that repeat an earlier sentence of the same text (any distance back), or a whole
+ * clause of one of the sentences within the last CLAUSE_SEARCH_WINDOW characters: the window
+ * keeps the work linear in the length of the text.
+ */
 export function repeatedSentences(text: string): Sentence[] {
-  const earlier: string[] = [];
+  const seen = new Set<string>();
+  const recent: string[] = [];
+  let recentChars = 0;
   return splitSentences(text).filter((sentence) => {
     const key = sentenceKey(sentence.text);
     if (key.split(' ').length < MIN_WORDS) return false;
     const padded = ` ${key} `;
-    if (earlier.some((previous) => previous.includes(padded))) return true;
-    earlier.push(` ${key.replace(/[,;:]/g, ' ')} `.replace(/ +/g, ' '));
+    if (seen.has(key) || recent.some((previous) => previous.includes(padded))) return true;
+    seen.add(key);
+    const clauses = ` ${key.replace(/[,;:]/g, ' ')} `.replace(/ +/g, ' ');
+    recent.push(clauses);
+    recentChars += clauses.length;
+    while (recentChars > CLAUSE_SEARCH_WINDOW && recent.length > 1) recentChars -= recent.shift()!.length;
     return false;
   });
 }

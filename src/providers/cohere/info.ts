@@ -8,5 +8,8 @@ export const INFO: ProviderInfo = {
   baseUrl: 'https://api.cohere.com',
   models: ['command', 'command-r', 'command-r-plus'],
   defaultModel: 'command',
-  maxTokens: 4000,
+  maxTokens: 8_000,
+  outputLimits: { command: 4_000, 'command-r': 4_000, 'command-a': 8_000 },
+  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+  extraParams: ['k', 'safety_mode', 'documents', 'citation_options', 'thinking'],
 };

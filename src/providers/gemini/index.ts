@@ -5,7 +5,7 @@ import {
   type GenerativeModel,
 } from '@google/generative-ai';
 import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, stopList, str } from '../shared.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, textOf, stopList, str } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { INFO } from './info.js';
@@ -48,7 +48,7 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     if (err instanceof GoogleGenerativeAIFetchError && err.status) {
       // "[GoogleGenerativeAI Error]: Error fetching from <url>: [429 Too Many Requests] <message>"
       // (the SDK appends the JSON error details to the message: drop them)
-      let upstream = /\[\d{3}[^\]]*\]\s*(.*)$/s.exec(err.message)?.[1];
+      let upstream = /\[\d{3}[^\]]{0,300}\]\s*(.*)$/s.exec(err.message)?.[1];
       if (upstream && err.errorDetails) upstream = upstream.replace(` ${JSON.stringify(err.errorDetails)}`, '');
       http = { status: err.status, message: upstream || err.statusText, retryAfter: retryDelay(err.errorDetails) };
     }
@@ -57,7 +57,8 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
 
   const body = (request: ChatRequest): GenerateContentRequest => {
     const { system, rest } = splitSystem(request.messages);
-    const extra = request.extra ?? {};
+    // Every allowed extra is a generationConfig field but safetySettings, which sits beside it.
+    const { safetySettings, ...generation } = request.extra ?? {};
     const generationConfig = {
       ...defined({
         maxOutputTokens: request.maxTokens,
@@ -65,12 +66,11 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
         topP: request.topP,
         stopSequences: stopList(request),
       }),
-      ...(isRecord(extra.generationConfig) ? extra.generationConfig : {}),
+      ...generation,
     };
     return {
-      contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-      ...defined({ systemInstruction: system }),
-      ...extra,
+      contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: textOf(m.content) }] })),
+      ...defined({ systemInstruction: system, safetySettings }),
       generationConfig,
     } as GenerateContentRequest;
   };

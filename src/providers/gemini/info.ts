@@ -8,5 +8,9 @@ export const INFO: ProviderInfo = {
   baseUrl: 'https://generativelanguage.googleapis.com',
   models: ['gemini-2.0-flash', 'gemini-1.5-pro', 'gemini-1.5-flash'],
   defaultModel: 'gemini-2.0-flash',
-  maxTokens: 8192,
+  maxTokens: 65_536,
+  outputLimits: { 'gemini-1.5': 8_192, 'gemini-2.0': 8_192, 'gemini-2.5': 65_536 },
+  // The model is a path segment of the request URL: nothing but a plain name (or models/name).
+  modelPattern: /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  extraParams: ['topK', 'safetySettings', 'thinkingConfig', 'responseLogprobs', 'logprobs'],
 };

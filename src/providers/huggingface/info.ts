@@ -9,5 +9,9 @@ export const INFO: ProviderInfo = {
   baseUrl: 'https://router.huggingface.co',
   models: ['meta-llama/Llama-2-7b-chat-hf', 'mistralai/Mistral-7B-Instruct-v0.2', 'HuggingFaceH4/zephyr-7b-beta'],
   defaultModel: 'meta-llama/Llama-2-7b-chat-hf',
-  maxTokens: 4096,
+  maxTokens: 32_768,
+  // organisation/model, optionally :inference-provider.
+  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?(:[A-Za-z0-9._-]+)?$/,
+  features: ['seed', 'penalties'],
+  extraParams: ['logit_bias', 'logprobs', 'top_logprobs'],
 };

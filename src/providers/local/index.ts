@@ -5,7 +5,7 @@
 
 import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
 import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
-import { elapsedMs, modelOf } from '../shared.js';
+import { elapsedMs, modelOf, textOf } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
 
 const NAME = 'local';
@@ -83,7 +83,7 @@ function simulate(request: ChatRequest, defaultModel: string): Simulation {
   const pieces = tokens.map((t) => decodeTokens([t]));
   const answer = pieces.join('');
 
-  const inputTokens = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
+  const inputTokens = request.messages.reduce((sum, m) => sum + countTokens(textOf(m.content)), 0);
   return {
     pieces,
     text: answer,
@@ -128,9 +128,13 @@ export const createLocalProvider: ProviderFactory = (settings) => {
   const adapter: ProviderAdapter = {
     name: NAME,
     label: 'Local simulated provider (no real model)',
+    baseUrl: 'local://',
     models: ['local-sim'],
     defaultModel,
-    maxTokens: 4096,
+    maxOutputTokens: () => 4096,
+    modelPattern: /^/,
+    extraParams: [],
+    features: new Set(),
     isConfigured: () => true,
 
     async chat(request, { signal }) {

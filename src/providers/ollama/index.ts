@@ -50,7 +50,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     return {
       model: modelOf(request, defaultModel),
       messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-      ...extra,
+      ...defined({ think: extra.think }),
       options,
       stream,
     } as OllamaChatRequest;

@@ -8,6 +8,10 @@ export const INFO: ProviderInfo = {
   baseUrl: 'http://localhost:11434',
   models: ['llama2', 'llama3', 'mistral', 'phi3'],
   defaultModel: 'llama2',
-  maxTokens: 4096,
+  maxTokens: 131_072,
+  // [registry/][namespace/]name[:tag]
+  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9._-]+)?$/,
+  // Generation options only: not keep_alive, and no runtime options (GPU, threads, memory mapping).
+  extraParams: ['think', ...['top_k', 'min_p', 'typical_p', 'repeat_last_n', 'repeat_penalty', 'mirostat', 'mirostat_tau', 'mirostat_eta', 'num_ctx', 'num_keep', 'tfs_z'].map((k) => `options.${k}`)],
   keyless: true,
 };

@@ -1,19 +1,25 @@
 import { z } from 'zod';
+import { clientIp } from '../../auth/client-ip.js';
 import { parseBody } from '../validate.js';
 import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
 
 const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
 const ApiKeyBody = z.object({ name: z.string().min(1).max(100), user_id: z.string().uuid().optional() });
 const UserBody = z.object({ username: z.string(), password: z.string(), role: z.enum(['admin', 'user']).default('user') });
+const UserPatchBody = z.object({ disabled: z.boolean() }).strict();
+
+function userJson(u: { id: string; username: string; role: string; createdAt: Date; disabledAt: Date | null }) {
+  return { id: u.id, username: u.username, role: u.role, created_at: u.createdAt.toISOString(), disabled_at: u.disabledAt?.toISOString() ?? null };
+}
 
 export const authRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/auth/login',
     access: 'public',
-    async handler({ body, services }) {
+    async handler({ body, services, req }) {
       const { username, password } = parseBody(LoginBody, body);
-      const r = await services.auth.login(username, password);
+      const r = await services.auth.login(username, password, clientIp(req, services.config.trustProxyHops));
       // EventSource cannot send headers: the same token as a cookie, only for the streaming path,
       // never readable by scripts and never sent cross-site.
       const exp = (JSON.parse(Buffer.from(r.accessToken.split('.')[1]!, 'base64url').toString()) as { exp?: number }).exp;
@@ -36,6 +42,32 @@ export const authRoutes: Route[] = [
       const b = parseBody(UserBody, body);
       const u = await services.auth.createUser(b.username, b.password, b.role);
       return { status: 201, body: { id: u.id, username: u.username, role: u.role, created_at: u.createdAt.toISOString() } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/users',
+    access: 'admin',
+    async handler({ services }) {
+      return { body: { users: (await services.auth.listUsers()).map(userJson) } };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/auth/users/:id',
+    access: 'admin',
+    async handler({ body, params, services, viewer }) {
+      const { disabled } = parseBody(UserPatchBody, body);
+      return { body: userJson(await services.auth.setUserDisabled(viewer!, params.id!, disabled)) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/auth/users/:id',
+    access: 'admin',
+    async handler({ params, services, viewer }) {
+      const u = await services.auth.deleteUser(viewer!, params.id!);
+      return { body: { status: 'success', id: u.id, username: u.username } };
     },
   },
   {

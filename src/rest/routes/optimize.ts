@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { estimateBatch, type GroupResult } from '../../optimize/batch.js';
-import { estimateSavings } from '../../optimize/estimate.js';
-import { optimizePrompt } from '../../optimize/optimizer.js';
-import { recommendOptimizations } from '../../optimize/recommendations.js';
-import { CompletionFields, completionJson, toCompletionInput } from '../completion-body.js';
+import type { GroupResult } from '../../optimize/batch.js';
+import { estimateRequest, optimizeRequest, recommendRequest } from '../../optimize/service.js';
+import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
 
@@ -11,10 +9,7 @@ const Prompts = z.array(z.string()).min(1);
 const OptimizeBody = z.object({ prompt: z.string().min(1), system_message: z.string().optional(), aggressive: z.boolean().optional(), model: z.string().optional() });
 const BatchOptimizeBody = z.object({ prompts: Prompts, detect_similar: z.boolean().optional(), similarity_threshold: z.number().optional() });
 const SimilarityBody = z.object({ prompts: Prompts, similarity_threshold: z.number().optional() });
-const { prompt: _p, messages: _m, ...completionFields } = CompletionFields;
-const BatchCompleteBody = z.object({
-  ...completionFields,
-  provider: z.string().min(1).optional(),
+const BatchCompleteFields = z.object({
   prompts: Prompts,
   detect_similar: z.boolean().optional(),
   similarity_threshold: z.number().optional(),
@@ -42,7 +37,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody, body);
-      const r = optimizePrompt({ prompt: b.prompt, systemMessage: b.system_message, aggressive: b.aggressive, model: b.model });
+      const r = optimizeRequest({ prompt: b.prompt, systemMessage: b.system_message, aggressive: b.aggressive, model: b.model });
       return {
         body: {
           optimized_prompt: r.optimizedPrompt,
@@ -66,7 +61,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody.pick({ prompt: true, system_message: true }), body);
-      const r = recommendOptimizations(b.prompt, b.system_message);
+      const r = recommendRequest(b.prompt, b.system_message);
       return { body: { prompt: b.prompt, recommendations: r.recommendations, has_optimization_opportunities: r.hasOptimizationOpportunities } };
     },
   },
@@ -76,7 +71,7 @@ export const optimizeRoutes: Route[] = [
     access: 'user',
     handler({ body }) {
       const b = parseBody(OptimizeBody.pick({ prompt: true, aggressive: true, model: true }), body);
-      const e = estimateSavings(b.prompt, b.aggressive ?? false, b.model);
+      const e = estimateRequest(b.prompt, b.aggressive ?? false, b.model);
       return {
         body: {
           original_chars: e.originalChars,
@@ -102,9 +97,9 @@ export const optimizeRoutes: Route[] = [
     method: 'POST',
     path: '/api/ai/batch/estimate',
     access: 'user',
-    handler({ body }) {
+    handler({ body, services }) {
       const b = parseBody(z.object({ prompts: Prompts }), body);
-      const e = estimateBatch(b.prompts);
+      const e = services.batch.estimate(b.prompts);
       return {
         body: {
           original_count: e.originalCount,
@@ -141,10 +136,10 @@ export const optimizeRoutes: Route[] = [
     path: '/api/ai/batch/complete',
     access: 'user',
     async handler({ body, services, viewer, cancel }) {
-      const b = parseBody(BatchCompleteBody, body);
-      const { prompts, detect_similar, similarity_threshold, provider, ...rest } = b;
+      const { input, own } = completionFromBody(undefined, body, ['provider', 'prompts', 'detect_similar', 'similarity_threshold']);
+      const { prompts, detect_similar, similarity_threshold } = parseBody(BatchCompleteFields, { ...own, provider: undefined });
       const r = await services.batch.complete(
-        { ...toCompletionInput(provider, rest), prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
+        { ...input, provider: own.provider as string | undefined, prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
         { viewer, source: 'batch', cancel },
       );
       return {

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { GatewayError } from '../../errors.js';
 import { multiProvider } from '../../gateway/multi-provider.js';
 import type { ProviderHealth } from '../../gateway/provider-health.js';
-import { CompletionBody, CompletionFields, completionJson, toCompletionInput } from '../completion-body.js';
+import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
 
-const MultiBody = z.object({
-  ...CompletionFields,
+const MultiFields = z.object({
   providers: z.array(z.string().min(1)).min(1).max(10),
   models: z.record(z.string(), z.string()).optional(),
 });
@@ -35,7 +33,7 @@ export const providerRoutes: Route[] = [
         details[name] = {
           models: a.models,
           default_model: services.gateway.defaultModel(name),
-          max_tokens: a.maxTokens,
+          max_tokens: a.maxOutputTokens(services.gateway.defaultModel(name)),
           configured: a.isConfigured(),
           label: a.label,
         };
@@ -86,9 +84,9 @@ export const providerRoutes: Route[] = [
     path: '/api/ai/multi-provider',
     access: 'user',
     async handler({ body, services, viewer, cancel }) {
-      const b = parseBody(MultiBody, body);
-      const { providers, models, ...rest } = b;
-      const r = await multiProvider(services.gateway, { ...toCompletionInput(undefined, rest), providers, models }, { viewer, source: 'multi', cancel });
+      const { input, own } = completionFromBody(undefined, body, ['providers', 'models']);
+      const { providers, models } = parseBody(MultiFields, own);
+      const r = await multiProvider(services.gateway, { ...input, providers, models }, { viewer, source: 'multi', cancel });
       const responses: Record<string, unknown> = {};
       for (const [p, o] of Object.entries(r.responses)) {
         responses[p] = o.status === 'success' ? completionJson(o.result) : { status: 'error', error: o.error };
@@ -111,15 +109,8 @@ export const providerRoutes: Route[] = [
     async handler({ params, body, services, viewer, cancel }) {
       const provider = params.provider!;
       services.router.adapter(provider); // 404 for an unknown provider before reading anything else
-      const b = parseBody(CompletionBody, body);
-      if (b.base_url !== undefined) {
-        const configured = services.config.providers[provider as keyof typeof services.config.providers]?.baseUrl
-          ?? (provider === 'ollama' ? 'http://localhost:11434' : undefined);
-        if (b.base_url.replace(/\/+$/, '') !== configured) {
-          throw new GatewayError('VALIDATION_ERROR', `base_url cannot be chosen per request; set ${provider.toUpperCase()}_BASE_URL`, { details: { field: 'base_url' } });
-        }
-      }
-      const result = await services.gateway.complete(toCompletionInput(provider, b), { viewer, source: 'rest', cancel });
+      const { input } = completionFromBody(provider, body);
+      const result = await services.gateway.complete(input, { viewer, source: 'rest', cancel });
       return { body: completionJson(result) };
     },
   },

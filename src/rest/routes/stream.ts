@@ -1,30 +1,35 @@
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { outputChunks } from '../../gateway/stream-chunks.js';
-import type { CompletionInput } from '../../gateway/gateway.js';
-import { CompletionFields, toCompletionInput } from '../completion-body.js';
+import type { RawCompletionInput } from '../../gateway/completion-input.js';
+import { completionFromBody } from '../completion-body.js';
 import type { RestRequest, Route } from '../router.js';
 import { writeSse } from '../sse.js';
 import { parseBody } from '../validate.js';
 
-const StreamBody = z.object({
-  ...CompletionFields,
-  provider: z.string().min(1).optional(),
-  chunk_size: z.number().int().min(0).max(100_000).optional(),
-});
+const StreamFields = z.object({ chunk_size: z.number().int().min(0).max(100_000).optional() });
 
-/** GET /api/ai/stream?provider=&prompt=&model=&max_tokens=&temperature=&chunk_size= for EventSource. */
-const StreamQuery = z.object({
-  provider: z.string().min(1).optional(),
-  prompt: z.string().min(1),
-  model: z.string().min(1).optional(),
-  system_message: z.string().optional(),
-  max_tokens: z.coerce.number().int().positive().optional(),
-  temperature: z.coerce.number().min(0).max(2).optional(),
-  chunk_size: z.coerce.number().int().min(0).max(100_000).optional(),
-});
+/** A stream body: a completion plus the provider and chunk_size. */
+function streamBody(body: unknown) {
+  const { input, own } = completionFromBody(undefined, body, ['provider', 'chunk_size']);
+  const { chunk_size } = parseBody(StreamFields, { chunk_size: own.chunk_size });
+  // The provider is checked with the rest of the request, by the gateway.
+  return { input: { ...input, provider: own.provider as string | undefined }, chunkSize: chunk_size ?? 0 };
+}
 
-async function stream(r: RestRequest, input: CompletionInput, chunkSize: number) {
+/** GET /api/ai/stream?provider=&prompt=&model=&max_tokens=&temperature=&chunk_size= for EventSource: numbers from their text. */
+const QUERY_NUMBERS = new Set(['max_tokens', 'temperature', 'top_p', 'chunk_size', 'seed', 'timeout_ms']);
+
+function queryBody(query: URLSearchParams): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of query) {
+    if (k === 'token') continue;
+    body[k] = QUERY_NUMBERS.has(k) && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return body;
+}
+
+async function stream(r: RestRequest, input: RawCompletionInput, chunkSize: number) {
   // Errors before the first chunk (validation, limits, provider down) still get a JSON status.
   const pieces = await r.services.streaming.open(input, { viewer: r.viewer, source: 'stream', cancel: r.cancel });
   await writeSse(r.res, outputChunks(pieces, chunkSize, input.model), r.services.logger);
@@ -37,8 +42,8 @@ export const streamRoutes: Route[] = [
     path: '/api/ai/stream',
     access: 'user',
     async handler(r) {
-      const b = parseBody(StreamBody, r.body);
-      return stream(r, toCompletionInput(b.provider, b), b.chunk_size ?? 0);
+      const { input, chunkSize } = streamBody(r.body);
+      return stream(r, input, chunkSize);
     },
   },
   {
@@ -52,8 +57,8 @@ export const streamRoutes: Route[] = [
         const session = await r.services.streamSessions.get(sessionId, r.viewer!);
         return stream(r, session.input, session.chunkSize);
       }
-      const q = parseBody(StreamQuery, Object.fromEntries([...r.query.entries()].filter(([k]) => k !== 'token')));
-      return stream(r, toCompletionInput(q.provider, q), q.chunk_size ?? 0);
+      const { input, chunkSize } = streamBody(queryBody(r.query));
+      return stream(r, input, chunkSize);
     },
   },
   {
@@ -62,15 +67,14 @@ export const streamRoutes: Route[] = [
     access: 'user',
     async handler({ body, services, viewer }) {
       if (!services.streaming.enabled) throw new GatewayError('STREAMING_DISABLED', 'Streaming is disabled on this gateway (ENABLE_STREAMING=false)');
-      const b = parseBody(StreamBody, body);
-      const input = toCompletionInput(b.provider, b);
-      services.gateway.prepare(input); // validate now, not when the EventSource connects
-      const s = await services.streamSessions.create(input, b.chunk_size ?? 0, viewer!);
+      const { input, chunkSize } = streamBody(body);
+      services.gateway.prepare(input, { viewer }); // validate now, not when the EventSource connects
+      const s = await services.streamSessions.create(input, chunkSize, viewer!);
       return {
         status: 201,
         body: {
           session_id: s.id,
-          prompt: b.prompt,
+          prompt: input.prompt,
           provider: input.provider ?? services.config.defaultProvider,
           streaming_url: `/api/ai/stream?session_id=${s.id}`,
           expected_duration_ms: services.streamSessions.expectedDurationMs(input),
