@@ -19,6 +19,9 @@ try {
 
 const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
+// The BPE tables (every completion counts tokens) load before the rest of start-up, whose
+// garbage collections then also free what building them left behind.
+countTokens('warm up');
 let app: App | undefined;
 let port: number;
 try {
@@ -36,8 +39,6 @@ logger.info('gateway listening', {
   kv: app.services.kv.kind,
   startup_ms: Math.round(performance.now() - startedAt),
 });
-// Load the BPE tables now rather than on the first request that counts tokens.
-setImmediate(() => countTokens('warm up'));
 if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: tokens are signed with a random secret generated for this database and kept in it; set JWT_SECRET to choose your own');
 
 let stopping = false;
