@@ -10,7 +10,7 @@ try {
   const result = await createPgliteTemplate(async (dir) => {
     const db = await PGlite.create(dir, PGLITE_OPTIONS);
     await db.close();
-  });
+  }, pgliteTemplateDir());
   if (result === 'created') console.log(`embedded database template created in ${Math.round(performance.now() - started)} ms: ${pgliteTemplateDir()}`);
 } catch (e) {
   console.warn(`embedded database template not created (a first start will run initdb): ${e instanceof Error ? e.message : String(e)}`);

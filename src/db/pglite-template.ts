@@ -22,11 +22,12 @@ export function isPgliteDataDir(dir: string): boolean {
 }
 
 /**
- * Copies the template into `dir` when `dir` holds no database yet. The copy goes to a sibling
- * folder first and is renamed into place, so no process ever sees half a database; when another
- * process got there first its copy stands. Returns whether this call put the template in place.
+ * Copies `template` (pgliteTemplateDir()) into `dir` when `dir` holds no database yet. The copy
+ * goes to a sibling folder first and is renamed into place, so no process ever sees half a
+ * database; when another process got there first its copy stands. Returns whether this call put
+ * the template in place.
  */
-export function seedFromTemplate(dir: string, template = pgliteTemplateDir()): boolean {
+export function seedFromTemplate(dir: string, template: string | undefined): boolean {
   if (!template || isPgliteDataDir(dir) || !isPgliteDataDir(template)) return false;
   const staging = `${dir}.seeding-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -48,10 +49,10 @@ export function seedFromTemplate(dir: string, template = pgliteTemplateDir()): b
 }
 
 /**
- * Runs initdb into the template folder unless it is there (npm install does this). `open`
+ * Runs initdb into `template` (pgliteTemplateDir()) unless it is there (npm install does this). `open`
  * creates and closes a PGlite in the folder it is given, with the options the gateway uses.
  */
-export async function createPgliteTemplate(open: (dir: string) => Promise<void>, template = pgliteTemplateDir()): Promise<'created' | 'present' | 'unavailable'> {
+export async function createPgliteTemplate(open: (dir: string) => Promise<void>, template: string | undefined): Promise<'created' | 'present' | 'unavailable'> {
   if (!template) return 'unavailable';
   if (isPgliteDataDir(template)) return 'present';
   const staging = `${template}.creating-${process.pid}`;
