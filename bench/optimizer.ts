@@ -1,4 +1,5 @@
-// Prompt optimizer and tokenizer throughput, in-process, over test/fixtures/prompts.json.
+// Prompt optimizer and tokenizer throughput, in-process, over the held-out corpus
+// (test/fixtures/prompt-corpus.json), with its savings on the development and held-out parts.
 //   node --import tsx bench/optimizer.ts [--quick] [--rounds 5]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,8 @@ const rounds = numberArg(args, 'rounds', args.quick ? 2 : 5);
 const durationMs = numberArg(args, 'duration-ms', args.quick ? 300 : 1000);
 
 interface Fixture { id: string; prompt: string; system_message?: string }
-const fixtures = JSON.parse(readFileSync(path.join(GATEWAY_ROOT, 'test/fixtures/prompts.json'), 'utf8')) as Fixture[];
+const fixtures = JSON.parse(readFileSync(path.join(GATEWAY_ROOT, 'test/fixtures/prompt-corpus.json'), 'utf8')) as Fixture[];
+const corpus = (await import(pathToFileURL(path.join(GATEWAY_ROOT, 'test/helpers/corpus.ts')).href)) as typeof import('../test/helpers/corpus.js');
 
 /** Runs passes over the corpus until durationMs; returns items per second and per-item times (µs). */
 function timed<T>(items: T[], fn: (x: T) => unknown): { perSecond: number; perItemUs: number[] } {
@@ -91,6 +93,16 @@ await runBench('optimizer', async () => {
     }
   }
 
+  // Savings on each part of the corpus (the rules are tuned on development only).
+  const savingsRows = (['development', 'held-out'] as const).flatMap((part) =>
+    modes.map((m) => {
+      const f = corpus.evaluate(part === 'development' ? corpus.DEVELOPMENT : corpus.HELD_OUT, m.aggressive, 'gpt-4o-mini');
+      return { part, mode: m.id, medianVerbose: f.medianVerbose, factsLost: f.lost.length, facts: f.facts, terseChanged: f.changedTerse.length, lost: f.lost };
+    }),
+  );
+  printTable('Savings on the prompt corpus (median token reduction on verbose prompts)', ['part', 'mode', 'median %', 'facts lost', 'of facts', 'terse changed'],
+    savingsRows.map((r) => [r.part, r.mode, r.medianVerbose, r.factsLost, r.facts, r.terseChanged]));
+
   const optRows = modes.map((m) => ({
     mode: m.id,
     promptsPerSecond: median(opt[m.id]!.perSecond),
@@ -102,5 +114,5 @@ await runBench('optimizer', async () => {
     optRows.map((r) => [r.mode, r.promptsPerSecond, r.p50Us, r.p99Us, r.tokenReductionPct]));
   printTable(`countTokens (src/optimize/tokenizer.ts, gpt-tokenizer; median of ${rounds} rounds)`, ['encoding', 'input', 'tokens', 'µs per 1,000 tokens', 'µs per call'],
     tokenRows.map((r) => [r.encoding, r.input, r.tokens, r.usPer1000Tokens, r.usPerCall]));
-  return { setup: { prompts: fixtures.length, rounds, durationMs, inProcess: true, core: 'load core (1)' }, optimizer: optRows, tokenizer: tokenRows, raw: opt };
+  return { setup: { prompts: fixtures.length, rounds, durationMs, inProcess: true, core: 'load core (1)' }, optimizer: optRows, savings: savingsRows, tokenizer: tokenRows, raw: opt };
 });

@@ -18,9 +18,10 @@ export interface BatchCompleteInput extends Omit<RawCompletionInput, 'prompt' | 
   threshold?: number;
 }
 
+/** answeredByIndex: the prompt whose upstream call (or cache entry) produced this answer. */
 export type BatchItem =
-  | { index: number; groupId: string; status: 'success'; result: CompletionResult }
-  | { index: number; groupId: string; status: 'error'; error: { code: string; message: string } };
+  | { index: number; groupId: string; answeredByIndex: number; status: 'success'; result: CompletionResult }
+  | { index: number; groupId: string; answeredByIndex: number; status: 'error'; error: { code: string; message: string } };
 
 export interface BatchCompleteResult {
   results: BatchItem[];
@@ -117,7 +118,13 @@ export class BatchService {
 
     const results: BatchItem[] = prompts.map((_, index) => {
       const groupId = grouping.optimizationMap[String(index)]!;
-      return { index, groupId, ...answers.get(groupId)! } as BatchItem;
+      const answeredByIndex = grouping.groupedPrompts[groupId]![0]!;
+      const answer = answers.get(groupId)!;
+      // The call is billed on the line of the prompt that made it, not again on each duplicate's.
+      if (answer.status === 'success' && answeredByIndex !== index) {
+        return { index, groupId, answeredByIndex, status: 'success', result: { ...answer.result, tokensUsed: 0, estimatedCost: 0 } };
+      }
+      return { index, groupId, answeredByIndex, ...answer } as BatchItem;
     });
     const successes = [...answers.values()].filter((a) => a.status === 'success').map((a) => (a as { result: CompletionResult }).result);
     // Every group is one call, unless the cache answered it (failed calls still count as made).

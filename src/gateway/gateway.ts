@@ -109,7 +109,8 @@ export class Gateway {
         prompt: prompt ?? '',
         systemMessage: system ?? null,
         aggressive: input.aggressive ?? this.config.aggressiveOptimization,
-        model: input.model,
+        // Tokens saved are counted with the tokenizer of the model that will be billed.
+        model: input.model ?? this.defaultModel(provider),
       });
       tokensSaved = Math.max(0, r.stats.tokensSaved);
       optimized = tokensSaved > 0;

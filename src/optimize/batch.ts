@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { GuardName } from './meaning-guards.js';
 import type { EmbedFn, PairSearchStats } from './similarity.js';
-import { findSimilarPairs } from './similarity.js';
+import { guardedPairs } from './similarity.js';
 
 export interface GroupOptions {
   /** Also merge near-duplicates (similarity >= threshold), not only exact duplicates. */
@@ -21,7 +22,16 @@ export interface BatchStats {
   costSavingsPercentage: number;
 }
 
+/** Two prompts similar enough to group that a meaning guard kept apart. */
+export interface BlockedPair {
+  i: number;
+  j: number;
+  blockedBy: GuardName[];
+}
+
 export interface GroupResult {
+  /** Similar pairs (by prompt index) that were not grouped because they differ in meaning. */
+  blockedPairs: BlockedPair[];
   /** Prompt index (as a string) -> id of its group. */
   optimizationMap: Record<string, string>;
   /** Group id -> indices of its prompts, in input order. */
@@ -40,15 +50,33 @@ export interface BatchEstimate {
 
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.85;
 
-const TRAILING = /[\s\p{P}]/u;
+// Quoted text and code keep their case; so do words with a capital after their first letter
+// (userId, iPhone): "Rename `userId` to `userID`" is not "Rename `userID` to `userId`".
+// Bounded spans and whole words, so that a long run never makes the scan quadratic.
+const LITERAL = /`[^`\n]{0,120}`|"[^"\n]{0,120}"|“[^”\n]{0,120}”|«[^»\n]{0,120}»|'[^'\n]{0,120}'/gu;
+const WORD = /[\p{L}\p{N}_$]+/gu;
+const isMixedCase = (word: string): boolean => /\p{Ll}/u.test(word) && /\p{Lu}/u.test(word.slice(1));
+const foldCase = (text: string): string => text.replace(WORD, (word) => (isMixedCase(word) ? word : word.toLowerCase()));
+const TRAILING_SENTENCE_MARKS = /[.!?…。！？]/u;
 
-/** Key for exact de-duplication: lower case, single spaces, trimmed, no trailing punctuation. */
+/**
+ * Key for exact de-duplication: whitespace collapsed and trimmed, case folded (outside quoted
+ * text, code and mixed-case identifiers), and the final sentence mark dropped ("What is DNS?" and
+ * "what is dns" are the same request).
+ */
 export function normalizePrompt(prompt: string): string {
-  const text = prompt.toLowerCase().replace(/\s+/g, ' ');
-  // A loop, not /[\s\p{P}]+$/: that regex retries from every position of a long punctuation run.
-  let end = text.length;
-  while (end > 0 && TRAILING.test(text[end - 1]!)) end--;
-  return text.slice(0, end).trim();
+  const spaced = prompt.replace(/\s+/g, ' ');
+  let key = '';
+  let cursor = 0;
+  for (const m of spaced.matchAll(LITERAL)) {
+    key += foldCase(spaced.slice(cursor, m.index)) + m[0];
+    cursor = m.index + m[0].length;
+  }
+  key = (key + foldCase(spaced.slice(cursor))).trim();
+  // A loop, not a /…+$/ regex: that would retry from every position of a long run of marks.
+  let end = key.length;
+  while (end > 0 && (TRAILING_SENTENCE_MARKS.test(key[end - 1]!) || key[end - 1] === ' ')) end--;
+  return key.slice(0, end);
 }
 
 /** Short stable group id: 'h' + 12 hex chars of sha256(normalized representative). */
@@ -76,37 +104,36 @@ function exactGroups(prompts: string[]): { firstIndices: number[]; groupOf: numb
   return { firstIndices, groupOf };
 }
 
-/** Union-find with path halving; the root is always the smallest member. */
-function createUnionFind(size: number) {
-  const parent = Array.from({ length: size }, (_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
-  };
-  const union = (a: number, b: number): void => {
-    const [ra, rb] = [find(a), find(b)];
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
-  };
-  return { find, union };
-}
-
 /**
  * Groups duplicate prompts so that each group needs one API call. Exact duplicates (after
- * normalizePrompt) always group; with detectSimilar, near-duplicates of the groups'
- * representatives are merged too (union-find over the similar pairs found sub-quadratically).
+ * normalizePrompt) always group. With detectSimilar, a prompt also joins the group of an earlier
+ * group leader it is similar to (the most similar one), unless a meaning guard blocks the pair;
+ * every member is thus similar to its group's representative itself, never only through a chain.
  */
 export async function groupPrompts(prompts: string[], options: GroupOptions = {}): Promise<GroupResult> {
   const { firstIndices, groupOf } = exactGroups(prompts);
-  const merged = createUnionFind(firstIndices.length);
+  // leaderOf[g]: the exact group whose representative answers exact group g.
+  const leaderOf = firstIndices.map((_, g) => g);
+  const blockedPairs: BlockedPair[] = [];
   if (options.detectSimilar && firstIndices.length > 1) {
     const threshold = options.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
     const representatives = firstIndices.map((index) => prompts[index]!);
-    const { pairs, stats } = await findSimilarPairs(representatives, threshold, options.embed);
+    const { pairs, stats } = await guardedPairs(representatives, threshold, options.embed);
     options.onSimilarityStats?.(stats);
-    for (const { i, j } of pairs) merged.union(i, j);
+    const earlierOf = new Map<number, { i: number; score: number }[]>();
+    for (const pair of pairs) {
+      if (pair.blockedBy.length > 0) blockedPairs.push({ i: firstIndices[pair.i]!, j: firstIndices[pair.j]!, blockedBy: pair.blockedBy });
+      else if (earlierOf.has(pair.j)) earlierOf.get(pair.j)!.push(pair);
+      else earlierOf.set(pair.j, [pair]);
+    }
+    // In input order, so each earlier group already knows whether it leads one.
+    for (let g = 1; g < firstIndices.length; g++) {
+      let chosen: { i: number; score: number } | undefined;
+      for (const pair of earlierOf.get(g) ?? []) {
+        if (leaderOf[pair.i] === pair.i && (!chosen || pair.score > chosen.score)) chosen = pair;
+      }
+      if (chosen) leaderOf[g] = chosen.i;
+    }
   }
 
   const optimizationMap: Record<string, string> = {};
@@ -114,7 +141,7 @@ export async function groupPrompts(prompts: string[], options: GroupOptions = {}
   const representativePrompts: Record<string, string> = {};
   const idOfRoot = new Map<number, string>();
   prompts.forEach((prompt, index) => {
-    const root = merged.find(groupOf[index]!);
+    const root = leaderOf[groupOf[index]!]!;
     let id = idOfRoot.get(root);
     if (id === undefined) {
       // Groups are met in input order, so the first prompt seen is the representative.
@@ -130,6 +157,7 @@ export async function groupPrompts(prompts: string[], options: GroupOptions = {}
   const groups = idOfRoot.size;
   const saved = prompts.length - groups;
   return {
+    blockedPairs,
     optimizationMap,
     groupedPrompts,
     representativePrompts,

@@ -9,13 +9,13 @@ import { condenseVerbosePhrases } from './strategies/verbose-phrases.js';
 import { shortenSystemMessage } from './strategies/system-message.js';
 import type { Strategy, StrategyContext, StrategyName } from './strategies/types.js';
 import { detectLanguage, protectedTermCounts, resolveMarkers } from './text.js';
-import { countTokens } from './tokenizer.js';
+import { countTokens, tokenizerFor, tokenizerIsExact, type EncodingName } from './tokenizer.js';
 
 export interface OptimizeInput {
   prompt: string;
   systemMessage?: string | null;
   aggressive?: boolean;
-  /** Selects the tokenizer used for the statistics. */
+  /** The target model: selects the tokenizer of its family for the statistics. */
   model?: string;
 }
 
@@ -27,6 +27,10 @@ export interface OptimizeStats {
   tokensSaved: number;
   reductionPercentage: number;
   strategiesApplied: StrategyName[];
+  /** The encoding the token counts come from (the target model's family, see tokenizer.ts). */
+  tokenizer: EncodingName;
+  /** False when the model has a tokenizer of its own that the counts only approximate. */
+  tokenizerExact: boolean;
 }
 
 export interface OptimizeResult {
@@ -119,6 +123,8 @@ export function optimizePrompt(input: OptimizeInput): OptimizeResult {
       tokensSaved,
       reductionPercentage: originalTokens > 0 ? round1((tokensSaved / originalTokens) * 100) : 0,
       strategiesApplied: applied,
+      tokenizer: tokenizerFor(model),
+      tokenizerExact: tokenizerIsExact(model),
     },
   };
 }

@@ -45,6 +45,13 @@ const I_PRONOUN = /^I(?:['’](?:m|d|ve|ll))?$/;
 const PROTECTORS: Protector[] = [
   // The optimizer's own markers (text.ts) and placeholder characters, should the input hold any.
   { kind: 'reserved', pattern: /[\u0001\u0002\uE000-\uE1FF]+/g },
+  // The material a request works on (a document, text to translate, a passage, data) comes after
+  // the request: after a line that ends with a colon, after a short label at the start of a line
+  // ("Context:", "Review:", "Fix the SQL:"), or as a block of short lines after a blank line.
+  // It is the user's text, not the user's wording of the request: kept verbatim.
+  { kind: 'payload', pattern: /(?<=:[ \t]*\n)[\s\S]+/g },
+  { kind: 'payload', pattern: /(?<=(?:^|\n)[¿¡]?\p{L}[\p{L}\p{N} ]{0,40}:[ \t]+)\S[\s\S]*/gu },
+  { kind: 'payload', pattern: /(?<=\n[ \t]*\n)(?:[^\n]{1,80}\n)+[^\n]{1,80}(?=\n|$)/g },
   { kind: 'fenced-code', pattern: /(`{3,}|~{3,})[\s\S]*?(?:\1|$)/g },
   { kind: 'indented-code', pattern: /(?<=(?:^|\n)[ \t]*\n|^)(?:(?: {4}|\t)[^\n]*(?:\n|$))+/g },
   { kind: 'inline-code', pattern: /`[^`\n]+`/g },

@@ -1,5 +1,5 @@
 import type { Rule } from './rules.js';
-import { CLITIC, INFINITIVES, SUBJUNCTIVES, imperativeFromInfinitive, imperativeFromSubjunctive } from './spanish-verbs.js';
+import { CLITIC, INFINITIVES, PRESENTS, SUBJUNCTIVES, imperativeFromInfinitive, imperativeFromPresent, imperativeFromSubjunctive } from './spanish-verbs.js';
 import { CAP, WORD_END, WORD_START, phrase } from './text.js';
 
 /**
@@ -51,8 +51,17 @@ const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) 
 /** "Sería genial si pudieras incluir X" -> "incluye X". */
 const spanishWrapper = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!, m[2]) ?? m[0];
 
+// "¿Me explicas X?" -> "Explícame X." (only as a question: "me explicas" is also a statement).
+const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const spanishPresentQuestion = (m: RegExpExecArray): string => {
+  const verb = imperativeFromPresent(m[2]!, m[1]);
+  return verb ? `${verb}${coordinatedCommands(m[3]!)}.` : m[0];
+};
+// "Quería pedirte ayuda para escribir X", "Quería preguntarte si me puedes ayudar a escribir X" -> "Escribe X".
+const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a preguntarte si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
+
 const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
-const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
+const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
 
 /** The question forms also turn "?" into ".". */
 export const REQUEST_RULES: readonly Rule[] = [
@@ -64,6 +73,10 @@ export const REQUEST_RULES: readonly Rule[] = [
   { id: 'es-question', pattern: phrase(`¿${ES_QUESTION}`), replace: spanishQuestion, advice: questionAdvice },
   { id: 'es-question-unmarked', pattern: phrase(ES_QUESTION), replace: spanishQuestion, position: 'sentence-start', advice: questionAdvice },
   { id: 'es-wrapper', pattern: phrase(ES_WRAPPER), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
+  { id: 'es-present-question', pattern: phrase(ES_PRESENT_QUESTION), replace: spanishPresentQuestion, advice: questionAdvice },
+  { id: 'es-ask-for-help', pattern: phrase(ES_ASK_FOR_HELP), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
+  // "A comparison table would be great if possible." -> "... would be great."
+  { id: 'if-possible', pattern: phrase(',? if (?:that matters|possible|you can|at all possible)(?=[.!?])|,? si (?:es posible|puede ser|puedes)(?=[.!?])', false), replace: '' },
   // Mid-sentence, the command only reads well when it starts a new clause ("..., y ayúdame").
   { id: 'es-wish', guard: 'previous', position: 'sentence-start', pattern: phrase(`()${ES_WISH}`), replace: spanishWish, advice: wishAdvice },
   { id: 'es-wish-joined', guard: 'previous', pattern: phrase(`(,? (?:y|así que) )${WORD_START}${ES_WISH}`, false), replace: spanishWish, advice: wishAdvice },

@@ -6,6 +6,8 @@
  */
 
 import { MAX_PAIR_COMPARISONS, MAX_SIMILARITY_PAIRS, pairLimitError } from './limits.js';
+import guardData from './meaning-guards.json' with { type: 'json' };
+import { blockedBy, guardKeysOf, type GuardName } from './meaning-guards.js';
 
 /** Embeddings provider: one vector per text, same order. */
 export type EmbedFn = (texts: string[]) => Promise<number[][]>;
@@ -35,8 +37,13 @@ export interface PairSearchStats {
 export interface SimilarityMatch {
   prompt1Index: number;
   prompt2Index: number;
+  /** The similarity; 0 for a pair a meaning guard blocked (below any threshold). */
   similarityScore: number;
   isMatch: boolean;
+  /** The guards the two prompts differ on (meaning-guards.ts); empty for a match. */
+  blockedBy: GuardName[];
+  /** The similarity before the guards were applied. */
+  scoreBeforeGuards: number;
 }
 
 // ---------------------------------------------------------------- features
@@ -50,33 +57,53 @@ const SYNONYMS: Record<string, string[]> = {
   list: ['list', 'lists', 'array', 'arrays', 'lista', 'listas', 'arreglo', 'arreglos'],
   code: ['code', 'codigo', 'snippet'],
   translate: ['translate', 'translates', 'translation', 'traduce', 'traducir', 'traduccion'],
-  summarize: ['summarize', 'summarise', 'summary', 'resumir', 'resumen'],
+  summarize: ['summarize', 'summarise', 'summarizes', 'summarises', 'summarizing', 'summarising', 'summary', 'resumir', 'resume', 'resumeme', 'resumen'],
   error: ['error', 'errors', 'bug', 'bugs', 'errores'],
   class: ['class', 'classes', 'clase', 'clases'],
+  sort: ['sort', 'sorts', 'sorting', 'sorted', 'ordena', 'ordenar', 'ordename'],
+  delete: ['delete', 'deletes', 'deleting', 'remove', 'removes', 'removing', 'erase', 'borra', 'borrar', 'elimina', 'eliminar'],
+  show: ['show', 'shows', 'display', 'displays', 'print', 'prints', 'muestra', 'mostrar', 'muestrame', 'imprime', 'imprimir'],
+  file: ['file', 'files', 'archivo', 'archivos', 'fichero', 'ficheros'],
+  reverse: ['reverse', 'reverses', 'reversing', 'invert', 'inverts', 'invierte', 'invertir'],
+  list_out: ['enumerate', 'enumera', 'enumerar', 'lista', 'listar'],
 };
 const CANONICAL = new Map(Object.entries(SYNONYMS).flatMap(([canonical, forms]) => forms.map((form) => [form, canonical] as const)));
+// Number words count as their digits ("three bullet points" = "3 bullet points").
+const NUMBER_WORDS = new Map(Object.entries(guardData.number_words).flatMap(([digits, forms]) => forms.map((form) => [form, digits] as const)));
 
+/** Words that say nothing about what is asked: articles, pronouns, politeness, request scaffolding. */
 const STOPWORDS = new Set([
-  'a', 'an', 'the', 'of', 'to', 'in', 'for', 'on', 'with', 'and', 'or', 'is', 'are', 'be', 'me', 'my', 'i',
-  'you', 'your', 'it', 'this', 'that', 'please', 'can', 'could', 'some',
-  'el', 'la', 'los', 'las', 'un', 'una', 'de', 'del', 'en', 'para', 'por', 'con', 'y', 'o', 'que', 'es', 'mi', 'favor',
+  'a', 'an', 'the', 'of', 'to', 'in', 'for', 'on', 'at', 'by', 'with', 'and', 'or', 'is', 'are', 'be', 'am', 'was', 'me', 'my', 'i', 'im', 'id', 'ive',
+  'you', 'your', 'we', 'us', 'our', 'it', 'its', 'this', 'that', 'these', 'those', 'there', 'here', 'please', 'pls', 'can', 'could', 'would', 'will',
+  'shall', 'should', 'some', 'do', 'does', 'how', 'what', 'whats', 'way', 'hi', 'hello', 'hey', 'thanks', 'thank', 'thx', 'kindly', 'so', 'also',
+  'need', 'want', 'like', 'help', 'tell', 'give', 'get', 'let', 'know', 'possible', 'quick', 'question',
+  'el', 'la', 'lo', 'los', 'las', 'un', 'una', 'unos', 'unas', 'de', 'del', 'al', 'en', 'para', 'por', 'con', 'y', 'e', 'o', 'u', 'que', 'es',
+  'son', 'mi', 'mis', 'me', 'te', 'se', 'le', 'les', 'nos', 'tu', 'su', 'sus', 'este', 'esta', 'esto', 'estos', 'estas', 'ese', 'esa', 'eso',
+  'favor', 'hola', 'buenas', 'gracias', 'podrias', 'puedes', 'podria', 'puede', 'quiero', 'quisiera', 'necesito', 'dime', 'dame', 'ayuda',
+  'ayudame', 'como', 'cual', 'forma', 'manera', 'tambien', 'pregunta', 'rapida',
 ]);
 
-const WEIGHTS = { unigram: 0.45, bigram: 0.3, trigram: 0.25 } as const;
+// Mostly the words themselves: word order matters little, and what it would change the meaning
+// guards check (a negation, a number, a name...).
+const WEIGHTS = { unigram: 0.7, bigram: 0.1, trigram: 0.2 } as const;
 const TRIGRAM_CHARS = 4_096;
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 const NON_ASCII = /[^\x00-\x7f]/;
 const MARKS = /\p{M}/gu;
 
-/** Lower-cased words without accents, stopwords dropped, synonyms folded (one pass). */
+/** A rough singular: a final s dropped ("files" = "file", "frases" = "frase"); enough for matching. */
+const singular = (word: string): string => (word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
+
+/** Lower-cased words without accents, stopwords dropped, synonyms and number words folded (one pass). */
 function contentWords(text: string): string[] {
   const words: string[] = [];
   for (const [match] of text.matchAll(WORD)) {
     const plain = NON_ASCII.test(match) ? match.normalize('NFD').replace(MARKS, '') : match;
     if (plain === '') continue;
     const word = plain.toLowerCase();
-    if (!STOPWORDS.has(word)) words.push(CANONICAL.get(word) ?? word);
+    if (STOPWORDS.has(word)) continue;
+    words.push(CANONICAL.get(word) ?? NUMBER_WORDS.get(word) ?? singular(word));
   }
   return words;
 }
@@ -329,8 +356,33 @@ function sortPairs(pairs: SimilarPair[]): SimilarPair[] {
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 
-/** The pairs of prompts whose similarity reaches `threshold` (scores rounded to 2 decimals). */
+/** A similar pair after the meaning guards: blocked pairs keep their score only as scoreBeforeGuards. */
+export interface GuardedPair extends SimilarPair {
+  blockedBy: GuardName[];
+}
+
+/**
+ * The pairs whose similarity reaches `threshold`, each checked by the meaning guards: a pair
+ * that differs in a negation, a number, a name... is blocked (see meaning-guards.ts).
+ */
+export async function guardedPairs(texts: string[], threshold: number, embed?: EmbedFn, limits?: PairLimits): Promise<{ pairs: GuardedPair[]; stats: PairSearchStats }> {
+  const { pairs, stats } = await findSimilarPairs(texts, threshold, embed, limits);
+  const keys = guardKeysOf(texts);
+  return { pairs: pairs.map((pair) => ({ ...pair, blockedBy: blockedBy(keys(pair.i), keys(pair.j)) })), stats };
+}
+
+/**
+ * The pairs of prompts whose similarity reaches `threshold` (scores rounded to 2 decimals); a
+ * pair the guards block is listed with score 0, isMatch false and the guards that blocked it.
+ */
 export async function similarityMatches(prompts: string[], threshold: number, embed?: EmbedFn): Promise<SimilarityMatch[]> {
-  const { pairs } = await findSimilarPairs(prompts, threshold, embed);
-  return pairs.map(({ i, j, score }) => ({ prompt1Index: i, prompt2Index: j, similarityScore: round2(score), isMatch: true }));
+  const { pairs } = await guardedPairs(prompts, threshold, embed);
+  return pairs.map(({ i, j, score, blockedBy: guards }) => ({
+    prompt1Index: i,
+    prompt2Index: j,
+    similarityScore: guards.length > 0 ? 0 : round2(score),
+    isMatch: guards.length === 0,
+    blockedBy: guards,
+    scoreBeforeGuards: round2(score),
+  }));
 }

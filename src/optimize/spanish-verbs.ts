@@ -73,13 +73,28 @@ interface VerbForms {
   accented: string;
 }
 
+// Imperfect subjunctive ("me gustaría que me explicaras"): regular from the infinitive, these not.
+const IRREGULAR_IMPERFECT: Record<string, string> = {
+  decir: 'dijeras', dar: 'dieras', hacer: 'hicieras', poner: 'pusieras', proponer: 'propusieras', traducir: 'tradujeras',
+  corregir: 'corrigieras', sugerir: 'sugirieras', convertir: 'convirtieras', elegir: 'eligieras', incluir: 'incluyeras', leer: 'leyeras',
+};
+const imperfectOf = (infinitive: string): string =>
+  IRREGULAR_IMPERFECT[infinitive] ?? (infinitive.endsWith('ar') ? `${infinitive.slice(0, -2)}aras` : `${infinitive.slice(0, -2)}ieras`);
+// Present indicative ("¿me explicas...?"): the imperative plus s, but for these.
+const IRREGULAR_PRESENT: Record<string, string> = { decir: 'dices', hacer: 'haces', poner: 'pones', proponer: 'propones' };
+const presentOf = (infinitive: string, imperative: string): string => IRREGULAR_PRESENT[infinitive] ?? `${imperative}s`;
+
 const byInfinitive = new Map(VERBS.map(([inf, , imp, acc]) => [inf, { imperative: imp, accented: acc }]));
-const bySubjunctive = new Map(VERBS.map(([, subj, imp, acc]) => [subj, { imperative: imp, accented: acc }]));
+const bySubjunctive = new Map(
+  VERBS.flatMap(([inf, subj, imp, acc]) => [[subj, { imperative: imp, accented: acc }], [imperfectOf(inf), { imperative: imp, accented: acc }]] as const),
+);
+const byPresent = new Map(VERBS.map(([inf, , imp, acc]) => [presentOf(inf, imp), { imperative: imp, accented: acc }]));
 
 const longestFirst = (words: Iterable<string>): string => [...words].sort((a, b) => b.length - a.length).join('|');
 /** Regex alternation of the known infinitives / subjunctives. */
 export const INFINITIVES = longestFirst(byInfinitive.keys());
 export const SUBJUNCTIVES = longestFirst(bySubjunctive.keys());
+export const PRESENTS = longestFirst(byPresent.keys());
 
 function command(forms: VerbForms | undefined, clitic?: string): string | undefined {
   if (!forms) return undefined;
@@ -94,4 +109,9 @@ export function imperativeFromInfinitive(infinitive: string, clitic?: string): s
 /** "expliques" + "me" -> "explícame"; undefined when the verb is unknown. */
 export function imperativeFromSubjunctive(subjunctive: string, clitic?: string): string | undefined {
   return command(bySubjunctive.get(subjunctive.toLowerCase()), clitic);
+}
+
+/** "explicas" + "me" -> "explícame"; undefined when the verb is unknown. */
+export function imperativeFromPresent(present: string, clitic?: string): string | undefined {
+  return command(byPresent.get(present.toLowerCase()), clitic);
 }

@@ -62,11 +62,11 @@ export function isSentenceStart(text: string, index: number): boolean {
 // ("not really", "un solo").
 const PROTECTED_TERMS = [
   // English
-  'not', 'never', 'no', 'nor', 'none', 'nothing', 'neither', 'without', 'only', 'must', 'cannot',
+  'not', 'never', 'no', 'nor', 'none', 'nothing', 'neither', 'without', 'only', 'just', 'merely', 'solely', 'must', 'cannot',
   "\\p{L}+n't", 'at most', 'at least', 'exactly', 'except',
   'unless', 'always', 'avoid', 'mandatory', 'required',
   // Spanish
-  'nunca', 'jamás', 'sin', 'solo', 'sólo', 'solamente', 'únicamente', 'debe', 'deben', 'debes',
+  'nunca', 'jamás', 'sin', 'solo', 'sólo', 'solamente', 'únicamente', 'exactamente', 'tan solo', 'apenas', 'debe', 'deben', 'debes',
   'debo', 'debemos', 'como máximo', 'como mínimo', 'al menos', 'ni', 'nada', 'ningún', 'ninguno',
   'ninguna', 'excepto', 'salvo', 'siempre', 'evita', 'evitar', 'obligatorio',
 ];

@@ -12,7 +12,13 @@ interface Encoding {
 /** Model-name prefixes that use cl100k_base; everything else (incl. non-OpenAI models) uses o200k_base. */
 const CL100K_PREFIXES = ['gpt-4-', 'gpt-3.5', 'text-embedding-', 'gpt-35'];
 const CL100K_EXACT = new Set(['gpt-4']);
-
+/**
+ * Model families whose own tokenizer is one of these encodings: OpenAI's models (and the local
+ * simulator, which counts with o200k_base). Anthropic, Google, Cohere, Meta, Mistral... models
+ * have tokenizers of their own that no package here ships: their counts are o200k_base's, an
+ * approximation, and tokenizerIsExact says so.
+ */
+const OPENAI_FAMILY = /^(?:gpt-|o\d|chatgpt-|text-embedding-|davinci|babbage|local-sim)/;
 // createRequire gives a lazy *synchronous* load of the CommonJS build (the ESM build could only be
 // loaded lazily via an async import()). Each encoding is loaded once, on first use, and cached.
 const requireFromHere = createRequire(import.meta.url);
@@ -23,10 +29,18 @@ const COUNT_OPTIONS = { disallowedSpecial: new Set<string>() };
 
 /** The encoding used for `model` (o200k_base by default). */
 export function tokenizerFor(model?: string): EncodingName {
-  const name = (model ?? '').trim().toLowerCase().replace(/^openai\//, '');
+  const name = modelName(model);
   if (CL100K_EXACT.has(name)) return 'cl100k_base';
   // gpt-4o / gpt-4.1 start with "gpt-4" but not "gpt-4-", so they stay on o200k_base.
   return CL100K_PREFIXES.some((prefix) => name.startsWith(prefix)) ? 'cl100k_base' : 'o200k_base';
+}
+
+const modelName = (model?: string): string => (model ?? '').trim().toLowerCase().replace(/^openai\//, '');
+
+/** True when `model`'s own tokenizer is the encoding tokenizerFor picks (no model: the default, exact). */
+export function tokenizerIsExact(model?: string): boolean {
+  const name = modelName(model);
+  return name === '' || OPENAI_FAMILY.test(name);
 }
 
 function loadEncoding(name: EncodingName): Encoding {

@@ -35,7 +35,22 @@ export async function timedChat(signal: AbortSignal, fail: Fail, call: () => Pro
   const started = performance.now();
   const a = await guarded(signal, fail, call);
   // Field by field: see chatBody in ./openai/format.ts.
-  return { text: a.text, finishReason: a.finishReason, inputTokens: a.inputTokens, outputTokens: a.outputTokens, model: a.model, latencyMs: elapsedMs(started) };
+  return {
+    text: a.text,
+    toolCalls: a.toolCalls,
+    finishReason: a.finishReason,
+    inputTokens: a.inputTokens,
+    outputTokens: a.outputTokens,
+    cachedInputTokens: a.cachedInputTokens,
+    cacheWriteTokens: a.cacheWriteTokens,
+    reasoningTokens: a.reasoningTokens,
+    model: a.model,
+    latencyMs: elapsedMs(started),
+  };
+}
+
+function isToolCallEvent(v: unknown): v is Extract<StreamEvent, { type: 'tool_call' }> {
+  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'tool_call';
 }
 
 /**
@@ -58,7 +73,8 @@ function linkedAbort(parent: AbortSignal): { signal: AbortSignal; abort(): void;
 /**
  * The stream around an adapter's `produce`, which makes the SDK call with the signal
  * it is given, yields each chunk's text (anything but a non-empty string is skipped)
- * and returns the StreamEnd. Around it: one `delta` event per text and a final
+ * or a `tool_call` event as it is, and returns the StreamEnd. Around it: one `delta`
+ * event per text, the tool-call pieces in their place and a final
  * `done`; errors through `fail`; an iteration the SDK ended quietly because the
  * signal fired is still an abort; and when the consumer stops early or anything
  * fails, the request is aborted, even where the SDK would keep reading.
@@ -78,7 +94,9 @@ export async function* guardedStream(
     let r = await texts.next();
     while (!r.done) {
       const text = r.value;
-      if (typeof text === 'string' && text.length > 0) yield { type: 'delta', text };
+      if (typeof text === 'string') {
+        if (text.length > 0) yield { type: 'delta', text };
+      } else if (isToolCallEvent(text)) yield text;
       r = await texts.next();
     }
     if (signal.aborted) throw abortedError(provider, signal);

@@ -3,6 +3,8 @@
 // stream chunk becomes ours; how the calls run is in calls.ts. Nothing
 // provider-specific lives here.
 
+import { createHash } from 'node:crypto';
+import { GatewayError } from '../errors.js';
 import type { ChatFeature, ChatMessage, ChatRequest, ContentPart, ProviderAdapter, ProviderFactory, ProviderSettings } from './types.js';
 import { UpstreamError } from './types.js';
 
@@ -45,7 +47,7 @@ export interface ProviderConfig {
   defaultModel: string;
 }
 
-type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
+type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed' | 'check'>;
 
 const ANY_MODEL = /^/;
 
@@ -170,4 +172,52 @@ export function parseJson(text: string): unknown {
 
 export function elapsedMs(startedAt: number): number {
   return Math.round(performance.now() - startedAt);
+}
+
+// ---------------------------------------------------------------------------
+// Tools and refusals
+
+/**
+ * The 400 UNSUPPORTED_FEATURE for a part of a request the provider cannot take (the
+ * request is refused, never sent without it). `what` completes "<provider> does not support".
+ */
+export function unsupported(provider: string, feature: ChatFeature, what: string, details: Record<string, unknown> = {}): GatewayError {
+  return new GatewayError('UNSUPPORTED_FEATURE', `${provider} does not support ${what}`, { details: { provider, feature, ...details } });
+}
+
+/**
+ * The request as the provider takes it, from `translate`, which throws UNSUPPORTED_FEATURE
+ * (see `unsupported`) for what the provider cannot take. In a call that refusal becomes the
+ * http 400 UpstreamError a provider's own 400 is: the router neither retries it nor counts
+ * it against the provider's circuit breaker (any caller could open it with bad requests).
+ * ProviderAdapter.check throws the refusal itself, for the gateway to answer before routing.
+ */
+export function translated<T>(translate: () => T): T {
+  try {
+    return translate();
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'UNSUPPORTED_FEATURE') throw new UpstreamError('http', err.message, 400);
+    throw err;
+  }
+}
+
+/** The name of each tool call of the conversation's assistant messages, by id (for providers that answer calls by name). */
+export function toolCallNames(messages: ChatMessage[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of messages) for (const call of m.toolCalls ?? []) names.set(call.id, call.name);
+  return names;
+}
+
+/**
+ * An id for a tool call the provider gave none (Gemini, Ollama), derived from what
+ * identifies the call in its answer: the same answer always gets the same ids.
+ */
+export function generatedCallId(...identity: (string | number)[]): string {
+  return `call_${createHash('sha256').update(identity.join('\u0000')).digest('base64url').slice(0, 24)}`;
+}
+
+/** A tool call's arguments (JSON text) as an object, for providers that take them as one; undefined when they are not a JSON object. */
+export function argumentsObject(text: string): Record<string, unknown> | undefined {
+  const value = parseJson(text.trim() === '' ? '{}' : text);
+  return isRecord(value) ? value : undefined;
 }

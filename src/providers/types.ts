@@ -174,6 +174,13 @@ export interface ProviderAdapter {
   readonly features: ReadonlySet<ChatFeature>;
   /** False when the API key (or, for Ollama, nothing) is missing: no call is made. */
   isConfigured(): boolean;
+  /**
+   * Throws UNSUPPORTED_FEATURE (a GatewayError) for a request this provider cannot carry
+   * although it declares every feature the request needs: a JSON-schema keyword outside
+   * Gemini's subset, an image for a Cohere model without vision. Optional; chat and
+   * stream refuse the same requests before calling out, so the gateway may call it first.
+   */
+  check?(request: ChatRequest): void;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<StreamEvent>;
   /** A cheap reachability probe; resolves when healthy, throws UpstreamError otherwise. */

@@ -18,6 +18,8 @@ const OptimizeStatsRef = builder.objectRef<OptimizeResult['stats']>('OptimizeSta
     tokensSaved: t.exposeInt('tokensSaved'),
     reductionPercentage: t.exposeFloat('reductionPercentage'),
     strategiesApplied: t.exposeStringList('strategiesApplied'),
+    tokenizer: t.exposeString('tokenizer', { description: "The encoding the counts come from: the target model's family" }),
+    tokenizerExact: t.exposeBoolean('tokenizerExact', { description: 'False when the model has its own tokenizer and the counts approximate it' }),
   }),
 });
 
@@ -73,6 +75,7 @@ const BatchOptimizationRef = builder.objectRef<GroupResult>('BatchOptimization')
     optimizationMap: t.field({ type: 'JSON', description: 'Prompt index -> group id', resolve: (g) => g.optimizationMap }),
     groups: t.field({ type: [PromptGroupRef], resolve: groupsOf }),
     stats: t.field({ type: BatchStatsRef, resolve: (g) => g.stats }),
+    blockedPairs: t.field({ type: [BlockedPairRef], resolve: (g) => g.blockedPairs }),
   }),
 });
 
@@ -89,8 +92,19 @@ const SimilarityMatchRef = builder.objectRef<SimilarityMatch>('SimilarityMatch')
   fields: (t) => ({
     prompt1Index: t.exposeInt('prompt1Index'),
     prompt2Index: t.exposeInt('prompt2Index'),
-    similarityScore: t.exposeFloat('similarityScore'),
+    similarityScore: t.exposeFloat('similarityScore', { description: '0 when a meaning guard blocked the pair' }),
     isMatch: t.exposeBoolean('isMatch'),
+    blockedBy: t.exposeStringList('blockedBy', { description: 'The meaning guards the two prompts differ on (negation, number, unit, date, entity, quoted, language, limiter, polarity)' }),
+    scoreBeforeGuards: t.exposeFloat('scoreBeforeGuards'),
+  }),
+});
+
+const BlockedPairRef = builder.objectRef<GroupResult['blockedPairs'][number]>('BlockedPair').implement({
+  description: 'Two prompts similar enough to group that a meaning guard kept apart',
+  fields: (t) => ({
+    prompt1Index: t.exposeInt('i'),
+    prompt2Index: t.exposeInt('j'),
+    blockedBy: t.exposeStringList('blockedBy'),
   }),
 });
 
@@ -98,6 +112,7 @@ const BatchItemRef = builder.objectRef<BatchItem>('BatchItem').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
     groupId: t.exposeString('groupId'),
+    answeredByIndex: t.exposeInt('answeredByIndex', { description: 'The prompt whose upstream call produced this answer' }),
     status: t.exposeString('status'),
     result: t.field({ type: CompletionResultRef, nullable: true, resolve: (i) => (i.status === 'success' ? i.result : null) }),
     errorCode: t.string({ nullable: true, resolve: (i) => (i.status === 'error' ? i.error.code : null) }),
@@ -110,6 +125,7 @@ const BatchCompleteRef = builder.objectRef<BatchCompleteResult>('BatchCompleteRe
     results: t.field({ type: [BatchItemRef], resolve: (r) => r.results }),
     groups: t.field({ type: [PromptGroupRef], resolve: (r) => groupsOf(r.grouping) }),
     stats: t.field({ type: BatchStatsRef, resolve: (r) => r.grouping.stats }),
+    blockedPairs: t.field({ type: [BlockedPairRef], resolve: (r) => r.grouping.blockedPairs }),
     apiCallsMade: t.exposeInt('apiCallsMade'),
     apiCallsSaved: t.exposeInt('apiCallsSaved'),
     totalEstimatedCost: t.exposeFloat('totalEstimatedCost', { nullable: true }),

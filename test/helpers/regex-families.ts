@@ -4,6 +4,7 @@ import { csvCell } from '../../src/rest/routes/analytics.js';
 import { parseRateLimit } from '../../src/config.js';
 import { globToRegExp } from '../../src/kv/memory.js';
 import { normalizePrompt } from '../../src/optimize/batch.js';
+import { guardKeys } from '../../src/optimize/meaning-guards.js';
 import { MaskTable } from '../../src/optimize/protect.js';
 import { REQUEST_RULES } from '../../src/optimize/requests.js';
 import type { Rule } from '../../src/optimize/rules.js';
@@ -50,6 +51,7 @@ export const REGEX_FAMILIES: Record<string, (text: string) => unknown> = {
   },
   'whitespace and repeated sentences': (t) => [normalizeWhitespace(t, ctx), removeRedundancies(t, ctx)],
   'tokenizer pieces, similarity words, batch keys': (t) => [boundedPieces(t), similarity.vectorize(t), normalizePrompt(t)],
+  'meaning guards (meaning-guards.ts)': (t) => guardKeys(t),
   'other src regexes (config, upstream errors, CSV, key globs)': (t) => [
     parseRateLimit(t), parseRetryAfter(t), cleanMessage(t, 'sk-secret'), csvCell(t), globToRegExp('c:local:*').test(t),
   ],

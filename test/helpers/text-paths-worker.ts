@@ -9,7 +9,7 @@ import { estimateBatch, groupPrompts, normalizePrompt } from '../../src/optimize
 import { estimateSavings } from '../../src/optimize/estimate.js';
 import { optimizePrompt } from '../../src/optimize/optimizer.js';
 import { recommendOptimizations } from '../../src/optimize/recommendations.js';
-import { createLocalSimilarity, findSimilarPairs } from '../../src/optimize/similarity.js';
+import { createLocalSimilarity, similarityMatches } from '../../src/optimize/similarity.js';
 import { countTokens, encodeTokens } from '../../src/optimize/tokenizer.js';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import { REGEX_FAMILIES } from './regex-families.js';
@@ -32,7 +32,7 @@ export const PATHS: Record<string, (text: string) => unknown> = {
   'count tokens cl100k': (t) => countTokens(t, 'gpt-4'),
   'encode tokens': (t) => encodeTokens(t),
   similarity: (t) => similarity.similarity(...half(t)),
-  'similar pairs (1 KB prompts)': (t) => findSimilarPairs(chunks(t, 1024), 0.85),
+  'similar pairs with guards (1 KB prompts)': (t) => similarityMatches(chunks(t, 1024), 0.85),
   'batch grouping (1 KB prompts)': (t) => groupPrompts(chunks(t, 1024), { detectSimilar: true }),
   'batch estimate and normalisation': (t) => [estimateBatch(chunks(t, 256)), normalizePrompt(t)],
   'local provider completion': (t) => local.chat({ model: 'local-sim', messages: [{ role: 'user', content: t }] }, { signal }),

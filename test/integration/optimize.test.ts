@@ -61,6 +61,9 @@ describe.each(BACKENDS)('optimization and batches on %s', (backend) => {
     expect(on.body.tokens_saved).toBeGreaterThan(5);
     const sent = mock.requests.at(-1)!.body as { messages: { content: string }[] };
     expect(sent.messages.at(-1)!.content).toBe('Write Python code for sorting data.');
+    // Counted with the tokenizer of the model that is billed: gpt-4 is cl100k_base, the default o200k_base.
+    const gpt4 = await t.request('POST', '/api/ai/openai', { token, body: { prompt: GUIDE_PROMPT, model: 'gpt-4', no_cache: true } });
+    expect(gpt4.body.tokens_saved).toBe(countTokens(GUIDE_PROMPT, 'gpt-4') - countTokens('Write Python code for sorting data.', 'gpt-4'));
     const off = await t.request('POST', '/api/ai/openai', { token, body: { prompt: GUIDE_PROMPT, optimize: false } });
     expect(off.body).toMatchObject({ optimized: false, tokens_saved: 0, cached: false });
     expect((mock.requests.at(-1)!.body as { messages: { content: string }[] }).messages.at(-1)!.content).toBe(GUIDE_PROMPT);
@@ -146,6 +149,75 @@ describe.each(BACKENDS)('optimization and batches on %s', (backend) => {
     expect(again.data!.batchComplete).toMatchObject({ apiCallsMade: 0, apiCallsSaved: 5 });
     expect(again.data!.batchComplete.results.every((x) => x.result!.cached)).toBe(true);
     expect(mock.count('gemini')).toBe(3);
+  });
+});
+
+describe.each(BACKENDS)('batch complete answers each prompt with its own request on %s', (backend) => {
+  let mock: MockUpstream;
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    t = await startTestApp({ backend, env: mockProviderEnv(mock, { ENABLE_CACHING: 'false' }) });
+    token = await t.adminToken();
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await mock?.close();
+  });
+  beforeEach(() => mock.reset());
+
+  const complete = (body: Record<string, unknown>) => t.request('POST', '/api/ai/batch/complete', { token, body: { provider: 'gemini', max_tokens: 20, optimize: false, ...body } });
+
+  it('never answers a negated prompt with the plain one, even when similar grouping is asked for', async () => {
+    const prompts = ['Delete the old log files', 'Do not delete the old log files'];
+    const r = await complete({ prompts, detect_similar: true, similarity_threshold: 0.5 });
+    expect(r.status).toBe(200);
+    expect(mock.count('gemini')).toBe(2);
+    expect(r.body.results.map((x: { answered_by_index: number }) => x.answered_by_index)).toEqual([0, 1]);
+    expect(r.body.results[1].response).toContain('Do not delete the old log files');
+    expect(r.body.blocked_pairs).toEqual([{ prompt1_index: 0, prompt2_index: 1, blocked_by: ['negation'] }]);
+    const sim = await t.request('POST', '/api/ai/batch/similarity', { token, body: { prompts, similarity_threshold: 0.8 } });
+    expect(sim.body.total_matches).toBe(0);
+    expect(sim.body.matches).toEqual([{ prompt1_index: 0, prompt2_index: 1, similarity_score: 0, is_match: false, blocked_by: ['negation'], score_before_guards: expect.any(Number) }]);
+    expect(sim.body.matches[0].score_before_guards).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('answers exact duplicates (whitespace and case) with one call, billed once', async () => {
+    const prompts = ['What is Redis?', '  what is   REDIS ', 'Explain GraphQL', 'What is Redis?'];
+    const r = await complete({ prompts });
+    expect(mock.count('gemini')).toBe(2);
+    const lines = r.body.results as { answered_by_index: number; response: string; tokens_used: number; estimated_cost: number }[];
+    expect(lines.map((x) => x.answered_by_index)).toEqual([0, 0, 2, 0]);
+    expect(lines[1]!.response).toBe(lines[0]!.response);
+    expect(lines[0]!.tokens_used).toBeGreaterThan(0);
+    expect(lines[0]!.estimated_cost).toBeGreaterThan(0);
+    for (const duplicate of [lines[1]!, lines[3]!]) expect([duplicate.tokens_used, duplicate.estimated_cost]).toEqual([0, 0]);
+    expect(r.body.total_estimated_cost).toBeCloseTo(lines[0]!.estimated_cost + lines[2]!.estimated_cost, 10);
+    expect(r.body).toMatchObject({ api_calls_made: 2, api_calls_saved: 2 });
+    // Case inside quoted text or code is part of the request.
+    const code = await complete({ prompts: ['Rename `userId` to `userID`', 'Rename `userID` to `userId`'] });
+    expect(code.body.results.map((x: { answered_by_index: number }) => x.answered_by_index)).toEqual([0, 1]);
+  });
+
+  it('groups similar prompts only when asked to, and says which prompt answered', async () => {
+    const prompts = ['Write a haiku about autumn', 'Could you write a haiku about autumn?', 'Write a haiku about spring'];
+    const separate = await complete({ prompts });
+    expect(mock.count('gemini')).toBe(3);
+    expect(separate.body.results.map((x: { answered_by_index: number }) => x.answered_by_index)).toEqual([0, 1, 2]);
+    mock.reset();
+    const grouped = await complete({ prompts, detect_similar: true, similarity_threshold: 0.8 });
+    expect(mock.count('gemini')).toBe(2);
+    expect(grouped.body.results.map((x: { answered_by_index: number }) => x.answered_by_index)).toEqual([0, 0, 2]);
+    expect(grouped.body.results[1].response).toBe(grouped.body.results[0].response);
+    const g = await t.gql(
+      'mutation($input: BatchCompleteInput!) { batchComplete(input: $input) { results { index answeredByIndex result { tokensUsed } } blockedPairs { prompt1Index prompt2Index blockedBy } } }',
+      { input: { prompts: ['Keep the old backups', 'Delete the old backups'], provider: 'gemini', maxTokens: 20, optimize: false, detectSimilar: true, similarityThreshold: 0.3 } },
+      token,
+    );
+    expect(g.body.data.batchComplete.results.map((x: { answeredByIndex: number }) => x.answeredByIndex)).toEqual([0, 1]);
+    expect(g.body.data.batchComplete.blockedPairs).toEqual([{ prompt1Index: 0, prompt2Index: 1, blockedBy: ['polarity'] }]);
   });
 });
 

@@ -73,7 +73,7 @@ const cases: Case[] = [
     model: 'gemini-1.5-pro',
     chatPath: '/gemini/v1beta/models/gemini-1.5-pro:generateContent',
     streamPath: '/gemini/v1beta/models/gemini-1.5-pro:streamGenerateContent?alt=sse',
-    lengthReason: 'MAX_TOKENS',
+    lengthReason: 'length',
     extra: { topK: 5, safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
     checkBody(b) {
       expect((b.systemInstruction as { parts: { text: string }[] }).parts[0]!.text).toBe(SYSTEM);
@@ -89,7 +89,7 @@ const cases: Case[] = [
     model: 'command-r',
     chatPath: '/cohere/v2/chat',
     streamPath: '/cohere/v2/chat',
-    lengthReason: 'MAX_TOKENS',
+    lengthReason: 'length',
     extra: { k: 5 },
     checkBody(b) {
       expect(b.messages).toEqual([

@@ -41,6 +41,12 @@ export interface MockSettings {
   chunkDelayMs?: number;
   /** Answer length in filler words (default 24), also capped by the request's max tokens. */
   chunks?: number;
+  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens). */
+  cachedTokens?: number;
+  /** Thinking tokens reported (Gemini thoughtsTokenCount; Cohere and Ollama count them in the output, when thinking is asked for). */
+  reasoningTokens?: number;
+  /** Tool calls in an answer that calls tools (default 1), through the offered tools in turn. */
+  toolCalls?: number;
 }
 
 export interface RecordedRequest {

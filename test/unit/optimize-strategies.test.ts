@@ -101,11 +101,22 @@ describe('condense_verbose_phrases', () => {
 });
 
 describe('aggressive strategies', () => {
-  it('remove articles (per language) and filler words', () => {
-    expect(run(removeArticles, 'The cat sat on a mat.', { aggressive: true })).toBe('Cat sat on mat.');
+  it('remove definite articles (per language) and discourse fillers, never a word that carries meaning', () => {
+    expect(run(removeArticles, 'The cat sat on the mat.', { aggressive: true })).toBe('Cat sat on mat.');
     expect(run(removeArticles, 'Escribe la función para el servidor.', { aggressive: true })).toBe('Escribe función para servidor.');
-    expect(run(removeLowInformationWords, 'It is really just very simple.', { aggressive: true })).toBe('It is simple.');
-    expect(run(removeLowInformationWords, 'Es realmente muy fácil.', { aggressive: true })).toBe('Es fácil.');
+    expect(run(removeLowInformationWords, 'It is basically, honestly simple.', { aggressive: true })).toBe('It is simple.');
+    expect(run(removeLowInformationWords, 'Es básicamente fácil, o sea, sencillo.', { aggressive: true })).toBe('Es fácil, sencillo.');
+    // An article that means "one", a limiting word, a word of degree: all stay (issue 23 point 4).
+    for (const [text, lang] of [
+      ['I need the answer to be just a number.', 'en'], ['Explica la recursión en una frase.', 'es'], ['Answer with only one word.', 'en'],
+      ['Responde únicamente con el código.', 'es'], ['Keep it very short: at most 3 lines.', 'en'], ['Hazlo muy breve, exactamente dos frases.', 'es'],
+      ['Reply with exactly a single sentence.', 'en'], ['Solo quiero un ejemplo.', 'es'],
+    ] as const) {
+      const out = run(removeLowInformationWords, run(removeArticles, text, { aggressive: true, lang }), { aggressive: true, lang });
+      for (const word of ['just a', 'una frase', 'only one', 'únicamente', 'very short', 'at most', 'muy breve', 'exactamente', 'exactly a single', 'Solo quiero un']) {
+        if (text.includes(word)) expect(out, text).toContain(word);
+      }
+    }
   });
 
   it('keep "a few" and words right after a negation', () => {

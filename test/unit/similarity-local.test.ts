@@ -11,7 +11,7 @@ describe('local similarity', () => {
     expect(local.similarity(prompts[0]!, prompts[2]!)).toBeLessThan(0.8);
     expect(local.similarity(prompts[1]!, prompts[2]!)).toBeLessThan(0.8);
     expect(await similarityMatches(prompts, 0.8)).toEqual([
-      { prompt1Index: 0, prompt2Index: 1, similarityScore: 1, isMatch: true },
+      { prompt1Index: 0, prompt2Index: 1, similarityScore: 1, isMatch: true, blockedBy: [], scoreBeforeGuards: 1 },
     ]);
   });
 

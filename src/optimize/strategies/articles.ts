@@ -4,15 +4,15 @@ import { phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
 /**
- * Aggressive: drops articles. Per language, because "a" is a Spanish preposition; never next to
- * a negation/constraint ("un solo valor" keeps "un"); "a few"/"a little" keep their "a".
+ * Aggressive: drops definite articles, per language, never next to a negation or limiting word.
+ * Indefinite articles stay: "a"/"an"/"un"/"una" often mean "one" ("just a number", "una frase":
+ * one sentence, not any), and which ones do cannot be told reliably from the words alone.
  */
 // Only before a word (or a protected span): "a + b" keeps its variable "a".
 const BEFORE_WORD = '(?=\\s+[\\p{L}\\uE000])';
-
 export const ARTICLE_RULES: readonly Rule[] = [
-  { id: 'articles:en', lang: 'en', pattern: phrase(`(?:the|an|a(?! (?:few|little|lot|bit|couple|while|look|try)\\b))${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
-  { id: 'articles:es', lang: 'es', pattern: phrase(`(?:el|la|los|las|un|una|unos|unas)${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
+  { id: 'articles:en', lang: 'en', pattern: phrase(`the${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
+  { id: 'articles:es', lang: 'es', pattern: phrase(`(?:el|la|los|las)${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
 ];
 
 export const removeArticles: Strategy = (text, ctx) => applyRules(text, ARTICLE_RULES, ctx);

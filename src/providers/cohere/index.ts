@@ -1,29 +1,15 @@
-import { CohereClientV2, CohereError, CohereTimeoutError, type Cohere } from 'cohere-ai';
-import type { ChatRequest } from '../types.js';
+import { CohereClientV2, CohereError, CohereTimeoutError } from 'cohere-ai';
 import { UpstreamError } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, stopList, str } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, translated } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
+import { cohereAnswer, cohereEvent, cohereRequest, NAME, type CohereStreamState } from './format.js';
 import { INFO } from './info.js';
 
-const NAME = INFO.name;
 const EMBED_MODEL = 'embed-english-v3.0';
 /** The SDK multiplies this by 1000 for setTimeout, whose ceiling is 2^31-1 ms: about 24 days. */
 const NO_TIMEOUT_SECONDS = 2_000_000;
-
-interface Usage {
-  billedUnits?: { inputTokens?: unknown; outputTokens?: unknown };
-  tokens?: { inputTokens?: unknown; outputTokens?: unknown };
-}
-
-/** Billed units are what Cohere charges for; `tokens` (which adds its prompt template) is the fallback. */
-function usageCounts(usage: Usage | undefined): { inputTokens: number | null; outputTokens: number | null } {
-  return {
-    inputTokens: count(usage?.billedUnits?.inputTokens) ?? count(usage?.tokens?.inputTokens),
-    outputTokens: count(usage?.billedUnits?.outputTokens) ?? count(usage?.tokens?.outputTokens),
-  };
-}
 
 export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
   const sdk = lazyClient(NAME, apiKey, (token) => {
@@ -42,50 +28,25 @@ export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
   };
 
-  const body = (request: ChatRequest) => ({
-    model: modelOf(request, defaultModel),
-    // Cohere v2 takes the system prompt as a message with role "system", in place.
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content })) as Cohere.ChatMessages,
-    ...defined({
-      maxTokens: request.maxTokens,
-      temperature: request.temperature,
-      p: request.topP,
-      stopSequences: stopList(request),
-    }),
-    // Unknown keys pass through the SDK's serializer as they are (snake_case wire names).
-    ...request.extra,
-  });
-
   return {
+    check: (request) => {
+      cohereRequest(request, defaultModel);
+    },
+
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
-        const res: unknown = await sdk().chat(body(request), { abortSignal: signal });
-        // A 200 with a non-JSON body reaches us as an object without `message` (the SDK does not throw).
-        if (!isRecord(res) || !isRecord(res.message)) throw malformed(NAME, 'no message in the response');
-        const content = Array.isArray(res.message.content) ? (res.message.content as { type?: unknown; text?: unknown }[]) : [];
-        return {
-          text: content.map((c) => (c.type === 'text' && typeof c.text === 'string' ? c.text : '')).join(''),
-          finishReason: str(res.finishReason) ?? null,
-          ...usageCounts(res.usage as Usage | undefined),
-          // Cohere does not echo the model.
-          model: modelOf(request, defaultModel),
-        };
+        const params = translated(() => cohereRequest(request, defaultModel));
+        const res: unknown = await sdk().chat(params, { abortSignal: signal });
+        return cohereAnswer(res, params.model);
       }),
 
     stream: (request, { signal }) =>
       guardedStream(NAME, signal, fail, async function* (linked) {
-        const stream = await sdk().chatStream(body(request), { abortSignal: linked });
-        const end = streamEnd(modelOf(request, defaultModel));
-        for await (const event of stream) {
-          if (!isRecord(event)) throw malformed(NAME, 'stream event is not an object');
-          if (event.type === 'content-delta') {
-            yield event.delta?.message?.content?.text;
-          } else if (event.type === 'message-end') {
-            if (event.delta?.error) throw malformed(NAME, `stream ended with an error: ${event.delta.error}`);
-            end.finishReason = str(event.delta?.finishReason) ?? end.finishReason;
-            Object.assign(end, usageCounts(event.delta?.usage as Usage | undefined));
-          }
-        }
+        const params = translated(() => cohereRequest(request, defaultModel));
+        const stream = await sdk().chatStream(params, { abortSignal: linked });
+        const end = streamEnd(params.model);
+        const state: CohereStreamState = { indexes: new Map(), last: -1 };
+        for await (const event of stream) yield cohereEvent(event, state, end);
         return end;
       }),
 

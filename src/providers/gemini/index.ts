@@ -1,16 +1,10 @@
-import {
-  GoogleGenerativeAI,
-  GoogleGenerativeAIFetchError,
-  type GenerateContentRequest,
-  type GenerativeModel,
-} from '@google/generative-ai';
-import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, splitSystem, textOf, stopList, str } from '../shared.js';
+import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, type GenerativeModel } from '@google/generative-ai';
+import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, translated } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { geminiAnswer, geminiChunk, geminiRequest, NAME, type GeminiStreamState } from './format.js';
 import { INFO } from './info.js';
 
-const NAME = INFO.name;
 const EMBED_MODEL = 'text-embedding-004';
 
 /** Gemini reports rate-limit back-off in the body (google.rpc.RetryInfo), e.g. retryDelay "7s". */
@@ -23,19 +17,6 @@ function retryDelay(details: unknown): number | undefined {
     }
   }
   return undefined;
-}
-
-interface Candidate {
-  content?: { parts?: { text?: unknown }[] };
-  finishReason?: unknown;
-}
-
-function firstCandidate(res: Record<string, unknown>): Candidate | undefined {
-  return (res.candidates as Candidate[] | undefined)?.[0];
-}
-
-function candidateText(c: Candidate | undefined): string {
-  return (c?.content?.parts ?? []).map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
 }
 
 export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
@@ -55,66 +36,30 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
   };
 
-  const body = (request: ChatRequest): GenerateContentRequest => {
-    const { system, rest } = splitSystem(request.messages);
-    // Every allowed extra is a generationConfig field but safetySettings, which sits beside it.
-    const { safetySettings, ...generation } = request.extra ?? {};
-    const generationConfig = {
-      ...defined({
-        maxOutputTokens: request.maxTokens,
-        temperature: request.temperature,
-        topP: request.topP,
-        stopSequences: stopList(request),
-      }),
-      ...generation,
-    };
-    return {
-      contents: rest.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: textOf(m.content) }] })),
-      ...defined({ systemInstruction: system, safetySettings }),
-      generationConfig,
-    } as GenerateContentRequest;
-  };
-
   return {
+    check: (request) => {
+      geminiRequest(request);
+    },
+
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
+        const params = translated(() => geminiRequest(request));
         const name = modelOf(request, defaultModel);
-        const { response } = await model(name).generateContent(body(request), { signal });
-        const res: unknown = response;
-        if (!isRecord(res) || !(Array.isArray(res.candidates) || isRecord(res.promptFeedback))) {
-          throw malformed(NAME, 'no candidates in the response');
-        }
-        const candidate = firstCandidate(res);
-        const usage = isRecord(res.usageMetadata) ? res.usageMetadata : {};
-        return {
-          text: candidateText(candidate),
-          finishReason: str(candidate?.finishReason) ?? null,
-          inputTokens: count(usage.promptTokenCount),
-          outputTokens: count(usage.candidatesTokenCount),
-          model: str(res.modelVersion) || name,
-        };
+        const { response } = await model(name).generateContent(params, { signal });
+        return geminiAnswer(response, name);
       }),
 
     // The SDK tees the body into the chunk iterator and an aggregate promise, which keeps
     // reading after we stop: only aborting the fetch (guardedStream does) ends the HTTP request.
     stream: (request, { signal }) =>
       guardedStream(NAME, signal, fail, async function* (linked) {
+        const params = translated(() => geminiRequest(request));
         const name = modelOf(request, defaultModel);
-        const result = await model(name).generateContentStream(body(request), { signal: linked });
+        const result = await model(name).generateContentStream(params, { signal: linked });
         result.response.catch(() => {}); // the aggregate rejects too on abort/errors; we never use it
         const end = streamEnd(name);
-        for await (const chunk of result.stream) {
-          const res: unknown = chunk;
-          if (!isRecord(res)) throw malformed(NAME, 'stream chunk is not an object');
-          const candidate = firstCandidate(res);
-          yield candidateText(candidate);
-          end.finishReason = str(candidate?.finishReason) ?? end.finishReason;
-          end.model = str(res.modelVersion) || end.model;
-          if (isRecord(res.usageMetadata)) {
-            end.inputTokens = count(res.usageMetadata.promptTokenCount) ?? end.inputTokens;
-            end.outputTokens = count(res.usageMetadata.candidatesTokenCount) ?? end.outputTokens;
-          }
-        }
+        const state: GeminiStreamState = { calls: 0, rawFinish: undefined, blocked: false };
+        for await (const chunk of result.stream) yield* geminiChunk(chunk, state, end);
         return end;
       }),
 

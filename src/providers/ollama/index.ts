@@ -1,11 +1,10 @@
-import { Ollama, type ChatRequest as OllamaChatRequest, type Options as OllamaOptions } from 'ollama';
-import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, modelOf, stopList, str } from '../shared.js';
+import { Ollama, type ChatRequest as OllamaChatRequest } from 'ollama';
+import { defineProvider, isRecord, str, translated } from '../shared.js';
 import { guarded, guardedStream, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
+import { NAME, ollamaAnswer, ollamaLine, ollamaRequest, type OllamaStreamState } from './format.js';
 import { INFO } from './info.js';
 
-const NAME = INFO.name;
 const EMBED_MODEL = 'nomic-embed-text';
 
 type Recorder = ReturnType<typeof responseRecorder>;
@@ -35,60 +34,28 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
       return toUpstreamError({ provider: NAME, signal, apiKey }, err, http);
     };
 
-  // `stream` goes in the same literal (see chatBody in ../openai/format.ts).
-  const body = (request: ChatRequest, stream: boolean): OllamaChatRequest => {
-    const extra = request.extra ?? {};
-    const options: Partial<OllamaOptions> = {
-      ...defined({
-        num_predict: request.maxTokens,
-        temperature: request.temperature,
-        top_p: request.topP,
-        stop: stopList(request),
-      }),
-      ...(isRecord(extra.options) ? extra.options : {}),
-    };
-    return {
-      model: modelOf(request, defaultModel),
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-      ...defined({ think: extra.think }),
-      options,
-      stream,
-    } as OllamaChatRequest;
-  };
-
   return {
+    check: (request) => {
+      ollamaRequest(request, defaultModel, false);
+    },
+
     chat: (request, { signal }) => {
       const recorder = responseRecorder();
       return timedChat(signal, fail(recorder), async () => {
-        const res: unknown = await connect(signal, recorder).chat(body(request, false) as OllamaChatRequest & { stream: false });
-        if (!isRecord(res) || !isRecord(res.message)) throw malformed(NAME, 'no message in the response');
-        return {
-          text: str(res.message.content) ?? '',
-          finishReason: str(res.done_reason) ?? null,
-          inputTokens: count(res.prompt_eval_count),
-          outputTokens: count(res.eval_count),
-          model: str(res.model) || modelOf(request, defaultModel),
-        };
+        const params = translated(() => ollamaRequest(request, defaultModel, false));
+        const res: unknown = await connect(signal, recorder).chat(params as OllamaChatRequest & { stream: false });
+        return ollamaAnswer(res, params.model);
       });
     },
 
     stream: (request, { signal }) => {
       const recorder = responseRecorder();
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
-        const stream = await connect(linked, recorder).chat(body(request, true) as OllamaChatRequest & { stream: true });
-        const end = streamEnd(modelOf(request, defaultModel));
-        for await (const part of stream) {
-          const p: unknown = part;
-          if (!isRecord(p)) throw malformed(NAME, 'stream line is not an object');
-          end.model = str(p.model) || end.model;
-          yield isRecord(p.message) ? p.message.content : undefined;
-          // The last line (done: true) carries the finish reason and the counts.
-          if (p.done === true) {
-            end.finishReason = str(p.done_reason) ?? null;
-            end.inputTokens = count(p.prompt_eval_count);
-            end.outputTokens = count(p.eval_count);
-          }
-        }
+        const params = translated(() => ollamaRequest(request, defaultModel, true));
+        const stream = await connect(linked, recorder).chat(params as OllamaChatRequest & { stream: true });
+        const end = streamEnd(params.model);
+        const state: OllamaStreamState = { calls: 0, identity: undefined };
+        for await (const part of stream) yield* ollamaLine(part, state, end);
         return end;
       });
     },

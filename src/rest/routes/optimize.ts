@@ -17,6 +17,7 @@ const BatchCompleteFields = z.object({
 
 export function groupingJson(g: GroupResult) {
   return {
+    blocked_pairs: g.blockedPairs.map((b) => ({ prompt1_index: b.i, prompt2_index: b.j, blocked_by: b.blockedBy })),
     optimization_map: g.optimizationMap,
     grouped_prompts: g.groupedPrompts,
     representative_prompts: g.representativePrompts,
@@ -50,6 +51,8 @@ export const optimizeRoutes: Route[] = [
             tokens_saved: r.stats.tokensSaved,
             reduction_percentage: r.stats.reductionPercentage,
             strategies_applied: r.stats.strategiesApplied,
+            tokenizer: r.stats.tokenizer,
+            tokenizer_exact: r.stats.tokenizerExact,
           },
         },
       };
@@ -123,9 +126,14 @@ export const optimizeRoutes: Route[] = [
           similarity_threshold: threshold,
           prompt_count: b.prompts.length,
           matches: matches.map((m) => ({
-            prompt1_index: m.prompt1Index, prompt2_index: m.prompt2Index, similarity_score: m.similarityScore, is_match: m.isMatch,
+            prompt1_index: m.prompt1Index,
+            prompt2_index: m.prompt2Index,
+            similarity_score: m.similarityScore,
+            is_match: m.isMatch,
+            blocked_by: m.blockedBy,
+            score_before_guards: m.scoreBeforeGuards,
           })),
-          total_matches: matches.length,
+          total_matches: matches.filter((m) => m.isMatch).length,
           similarity_method: services.batch.similarityMethod,
         },
       };
@@ -148,6 +156,7 @@ export const optimizeRoutes: Route[] = [
           results: r.results.map((item) => ({
             index: item.index,
             group: item.groupId,
+            answered_by_index: item.answeredByIndex,
             ...(item.status === 'success' ? completionJson(item.result) : { status: 'error', error: item.error }),
           })),
           ...groupingJson(r.grouping),
