@@ -2,6 +2,7 @@
 import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
+import { installProcessGuards } from './process-guards.js';
 import { buildApp, type App } from './server.js';
 import { StartupError } from './startup-error.js';
 import { countTokens } from './optimize/tokenizer.js';
@@ -33,6 +34,7 @@ try {
   console.error(e.message);
   process.exit(1);
 }
+installProcessGuards({ logger, registry: app.services.analytics.metrics.registry }); // see src/process-guards.ts
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
   database: app.services.db.backend,

@@ -173,7 +173,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/graphql' || path.startsWith('/graphql/')) {
       // Yoga's Node request listener: every Yoga hook and plugin sees every request.
-      void yoga.requestListener(req, res);
+      void yoga.requestListener(req, res); // settles by itself: whatwg-node catches and answers every failure
       return;
     }
     if (path === '/health') {
@@ -185,7 +185,10 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
       return;
     }
     if (path === '/ready') {
-      void services.readiness().then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }));
+      void services
+        .readiness()
+        .then((r) => sendJson(res, r.ready && !stopping ? 200 : 503, { status: r.ready && !stopping ? 'ready' : 'not_ready', ...r }))
+        .catch((e: unknown) => sendError(res, e, services.logger));
       return;
     }
     router(req, res, services).catch((e: unknown) => sendError(res, e, services.logger));
@@ -219,6 +222,8 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
         // A deep accept queue: bursts of new connections (stream starts) are not dropped by the kernel.
         server.listen({ port, host, backlog: 4096 }, () => {
           server.off('error', failed);
+          // Once listening, the server's own errors (an accept failing: EMFILE) are logged; it keeps serving.
+          server.on('error', (e) => logger.error('HTTP server error', { error: e }));
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });

@@ -5,7 +5,8 @@
 // anywhere is subscribed (subscribers keep a short-lived "watchers" key alive).
 import type { Logger } from '../logger.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
-import type { AnalyticsFilters, AnalyticsQueries, OptimizationImpact, ProviderStats, Summary } from './queries.js';
+import type { AnalyticsFilters } from './filters.js';
+import type { AnalyticsQueries, OptimizationImpact, ProviderStats, Summary } from './queries.js';
 
 export const ANALYTICS_CHANNEL = 'analytics:updated';
 const WATCHERS_KEY = 'analytics:watchers';

@@ -12,16 +12,13 @@
 // - Cost is sum(cost_usd), ignoring calls whose price is unknown (cost_usd is
 //   null); those are counted separately as unknownCostCalls.
 // - Rates are percentages of all calls in the window, errors included.
+//
+// Every method checks its filters (analyticsFilters) before it starts a query: a
+// bad filter must fail the call, never leave a query's promise behind unobserved.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { GatewayError } from '../errors.js';
 import type { Pricing } from '../pricing/pricing.js';
-
-export interface AnalyticsFilters {
-  provider?: string;
-  /** The last N UTC days including today (1..365). */
-  days?: number;
-  userId?: string;
-}
+import { analyticsFilters, windowDays, type AnalyticsFilters } from './filters.js';
 
 export interface Summary {
   totalApiCalls: number;
@@ -112,7 +109,7 @@ export interface Overview {
 export interface ExportOptions extends AnalyticsFilters {
   includeCosts: boolean;
   /** At most this many rows (default and ceiling EXPORT_MAX_ROWS). */
-  limit?: number;
+  limit?: unknown;
 }
 
 export interface ExportRow {
@@ -138,10 +135,8 @@ export interface ExportRow {
 }
 
 export const EXPORT_MAX_ROWS = 100_000;
-export const MAX_DAYS = 365;
 const EXPORT_PAGE = 1_000;
 const DAY_MS = 86_400_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One row of the grouped aggregate (per provider and model). */
 interface GroupRow {
@@ -192,6 +187,10 @@ export class AnalyticsQueries {
    * the percentage of the no-cache, no-optimization cost that was avoided.
    */
   async overview(filters: AnalyticsFilters = {}): Promise<Overview> {
+    return this.overviewWhere(where(this.conditions(filters)));
+  }
+
+  private async overviewWhere(whereSql: Prisma.Sql): Promise<Overview> {
     const rows = await this.prisma.$queryRaw<GroupRow[]>`
       SELECT provider, model,
         count(*)::int AS calls,
@@ -206,7 +205,7 @@ export class AnalyticsQueries {
         coalesce(sum(tokens_saved) FILTER (WHERE status = 'success'), 0)::float8 AS tokens_saved,
         coalesce(sum(latency_ms), 0)::float8 AS latency_sum
       FROM api_calls
-      ${where(this.conditions(filters))}
+      ${whereSql}
       GROUP BY provider, model`;
 
     const byProvider = new Map<string, GroupRow & { optimization_savings: number }>();
@@ -276,11 +275,14 @@ export class AnalyticsQueries {
    * as a whole day although it is not over yet.
    */
   async trends(days = 30, filters: Omit<AnalyticsFilters, 'days'> = {}): Promise<Trends> {
-    checkDays(days);
+    return this.trendsWhere(windowDays(days), this.conditions(filters));
+  }
+
+  private async trendsWhere(days: number, filterConds: Prisma.Sql[]): Promise<Trends> {
     const today = utcDay(this.now());
     const start = new Date(today.getTime() - (days - 1) * DAY_MS);
     const end = new Date(today.getTime() + DAY_MS);
-    const conds = [...this.conditions(filters), Prisma.sql`created_at >= ${start} AND created_at < ${end}`];
+    const conds = [...filterConds, Prisma.sql`created_at >= ${start} AND created_at < ${end}`];
     const rows = await this.prisma.$queryRaw<{ day: string; cost: number }[]>`
       SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(c.cost, 0)::float8 AS cost
       FROM generate_series(${isoDay(start)}::date, ${isoDay(today)}::date, interval '1 day') AS d(day)
@@ -304,13 +306,14 @@ export class AnalyticsQueries {
 
   /** Latency percentiles are over every call in the window (cache hits included: what callers saw). */
   async performance(filters: AnalyticsFilters = {}): Promise<PerformanceReport> {
+    const whereSql = where(this.conditions(filters));
     const [overview, [latency]] = await Promise.all([
-      this.overview(filters),
+      this.overviewWhere(whereSql),
       // Both percentiles from one sort (the array form).
       this.prisma.$queryRaw<{ p: number[] | null }[]>`
         SELECT percentile_cont(ARRAY[0.5, 0.95]::float8[]) WITHIN GROUP (ORDER BY latency_ms) AS p
         FROM api_calls
-        ${where(this.conditions(filters))}`,
+        ${whereSql}`,
     ]);
     const [p50 = 0, p95 = 0] = latency!.p ?? [];
     const { summary, adoption } = overview;
@@ -334,7 +337,9 @@ export class AnalyticsQueries {
   /** The guide's dashboard: one grouped scan plus the 7-day cost series. */
   async dashboard(filters: AnalyticsFilters = {}): Promise<Dashboard> {
     const { days: _ignored, ...trendFilters } = filters;
-    const [overview, costTrends] = await Promise.all([this.overview(filters), this.trends(7, trendFilters)]);
+    const overviewWhere = where(this.conditions(filters));
+    const trendConds = this.conditions(trendFilters);
+    const [overview, costTrends] = await Promise.all([this.overviewWhere(overviewWhere), this.trendsWhere(7, trendConds)]);
     return {
       summary: overview.summary,
       performance: overview.adoption,
@@ -345,12 +350,13 @@ export class AnalyticsQueries {
     };
   }
 
-  /** Cost recorded on one UTC day (the budget check; a range scan on the created_at index). */
-  async costOnDay(day: Date): Promise<number> {
+  /** Cost recorded on one UTC day (the budget check; a range scan on the created_at index), optionally of one user. */
+  async costOnDay(day: Date, filters: Pick<AnalyticsFilters, 'userId'> = {}): Promise<number> {
     const start = utcDay(day);
     const end = new Date(start.getTime() + DAY_MS);
+    const conds = [...this.conditions(filters), Prisma.sql`created_at >= ${start} AND created_at < ${end}`];
     const [row] = await this.prisma.$queryRaw<{ cost: number }[]>`
-      SELECT coalesce(sum(cost_usd), 0)::float8 AS cost FROM api_calls WHERE created_at >= ${start} AND created_at < ${end}`;
+      SELECT coalesce(sum(cost_usd), 0)::float8 AS cost FROM api_calls ${where(conds)}`;
     return row!.cost;
   }
 
@@ -366,15 +372,12 @@ export class AnalyticsQueries {
    * pagination on (created_at, id)), at most `limit` rows in all.
    */
   async *exportCalls(options: ExportOptions): AsyncGenerator<ExportRow[]> {
-    const limit = options.limit ?? EXPORT_MAX_ROWS;
-    if (!Number.isInteger(limit) || limit < 1 || limit > EXPORT_MAX_ROWS) {
-      throw new GatewayError('VALIDATION_ERROR', `limit must be an integer between 1 and ${EXPORT_MAX_ROWS}`, { details: { field: 'limit' } });
-    }
-    this.conditions(options); // validates
+    const limit = exportLimit(options.limit);
+    const f = analyticsFilters(options);
     const base = {
-      ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.userId ? { userId: options.userId } : {}),
-      ...(options.days ? { createdAt: { gte: windowStart(this.now(), options.days) } } : {}),
+      ...(f.provider !== undefined ? { provider: f.provider } : {}),
+      ...(f.userId !== undefined ? { userId: f.userId } : {}),
+      ...(f.days !== undefined ? { createdAt: { gte: windowStart(this.now(), f.days) } } : {}),
     };
     let after: { createdAt: Date; id: string } | null = null;
     let sent = 0;
@@ -417,21 +420,13 @@ export class AnalyticsQueries {
     return (await this.prisma.apiCall.deleteMany({})).count;
   }
 
-  /** The filters as SQL conditions, validated. */
-  private conditions(f: AnalyticsFilters): Prisma.Sql[] {
+  /** The filters as SQL conditions, checked again here (cheap) so that no caller can reach SQL with a bad value. */
+  private conditions(filters: AnalyticsFilters): Prisma.Sql[] {
+    const f = analyticsFilters(filters);
     const conds: Prisma.Sql[] = [];
-    if (f.provider !== undefined) {
-      if (!f.provider || f.provider.length > 100) throw new GatewayError('VALIDATION_ERROR', 'provider must be a provider name', { details: { field: 'provider' } });
-      conds.push(Prisma.sql`provider = ${f.provider}`);
-    }
-    if (f.userId !== undefined) {
-      if (!UUID.test(f.userId)) throw new GatewayError('VALIDATION_ERROR', 'user_id must be a UUID', { details: { field: 'user_id' } });
-      conds.push(Prisma.sql`user_id = ${f.userId}::uuid`);
-    }
-    if (f.days !== undefined) {
-      checkDays(f.days);
-      conds.push(Prisma.sql`created_at >= ${windowStart(this.now(), f.days)}`);
-    }
+    if (f.provider !== undefined) conds.push(Prisma.sql`provider = ${f.provider}`);
+    if (f.userId !== undefined) conds.push(Prisma.sql`user_id = ${f.userId}::uuid`);
+    if (f.days !== undefined) conds.push(Prisma.sql`created_at >= ${windowStart(this.now(), f.days)}`);
     return conds;
   }
 }
@@ -449,10 +444,13 @@ function where(conds: Prisma.Sql[]): Prisma.Sql {
   return conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, ' AND ')}` : Prisma.empty;
 }
 
-export function checkDays(days: number): void {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
-    throw new GatewayError('VALIDATION_ERROR', `days must be an integer between 1 and ${MAX_DAYS}`, { details: { field: 'days' } });
+/** An export's row limit: an integer 1..EXPORT_MAX_ROWS; EXPORT_MAX_ROWS when absent. */
+export function exportLimit(value: unknown): number {
+  if (value == null) return EXPORT_MAX_ROWS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > EXPORT_MAX_ROWS) {
+    throw new GatewayError('VALIDATION_ERROR', `limit must be an integer between 1 and ${EXPORT_MAX_ROWS}`, { details: { field: 'limit' } });
   }
+  return value;
 }
 
 /** Trend of a daily series: see AnalyticsQueries.trends. */

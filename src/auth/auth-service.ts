@@ -10,6 +10,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { LookupCache } from './lookup-cache.js';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { WorkQueue } from './work-queue.js';
+import { isUuid, uuid } from '../validators.js';
 
 export type Role = 'admin' | 'user';
 
@@ -73,7 +74,6 @@ type Invalidation = { user: string } | { apiKey: string };
 const INVALIDATION_CHANNEL = 'auth:invalidate';
 
 const API_KEY_PREFIX = 'aigw_';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Longer credentials are none we issued: refused before any work. */
 const MAX_CREDENTIAL_LENGTH = 4096;
 const MAX_USERNAME_LENGTH = 256;
@@ -268,7 +268,7 @@ export class AuthService {
       return null;
     }
     // A token that never expires is none this gateway issued.
-    if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return null;
+    if (typeof claims.exp !== 'number' || !isUuid(claims.sub)) return null;
     const verified = { userId: claims.sub, sessionVersion: typeof claims.sv === 'number' ? claims.sv : 0, expiresAt: claims.exp * 1000 };
     this.verifiedTokens.set(token, verified);
     if (this.verifiedTokens.size > CACHE_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value as string);
@@ -375,7 +375,7 @@ export class AuthService {
   }
 
   private checkOtherUser(actor: Viewer, id: string) {
-    if (!UUID.test(id)) throw new GatewayError('VALIDATION_ERROR', 'id must be a UUID');
+    uuid(id, 'id');
     if (id === actor.userId) throw new GatewayError('VALIDATION_ERROR', 'an admin cannot disable or delete their own account');
   }
 

@@ -193,6 +193,13 @@ export class Gateway {
     if (!adapter.modelPattern.test(request.model)) {
       throw new GatewayError('VALIDATION_ERROR', `model: ${request.model} is not a ${provider} model name`, { details: { field: 'model', provider } });
     }
+    // What the provider's translation cannot carry although every feature is declared (a schema keyword, a model without vision).
+    try {
+      adapter.check?.(request);
+    } catch (e) {
+      if (!primary) return null;
+      throw e;
+    }
     const limit = adapter.maxOutputTokens(request.model);
     let maxTokens = request.maxTokens;
     if (maxTokens !== undefined && maxTokens > limit) {

@@ -59,9 +59,6 @@ export function onFirstCall(info: ProviderInfo, load: () => Promise<ProviderFact
       ...description,
       chat: (request, options) => (adapter ? adapter.chat(request, options) : real().then((a) => a.chat(request, options))),
       stream: (request, options) => (adapter ? adapter.stream(request, options) : streamOnceLoaded(request, options)),
-      // Before the adapter is loaded there is nothing to check with; chat and stream refuse the
-      // same requests before calling out.
-      check: (request) => adapter?.check?.(request),
       health: (options) => (adapter ? adapter.health(options) : real().then((a) => a.health(options))),
       // Whether the provider embeds is known once its adapter is loaded; EMBEDDINGS_PROVIDER only
       // accepts providers that do.

@@ -30,6 +30,11 @@ export interface ProviderInfo {
   features?: readonly ChatFeature[];
   /** Works without an API key (Ollama): always configured. */
   keyless?: boolean;
+  /**
+   * ProviderAdapter.check, from the provider's translation (no SDK needed): the registry offers it
+   * before the adapter's module is loaded.
+   */
+  check?(request: ChatRequest, config: ProviderConfig): void;
 }
 
 /** The output limit of `model` from the info: the longest matching prefix of outputLimits, else maxTokens. */
@@ -52,7 +57,7 @@ type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed' | 'che
 const ANY_MODEL = /^/;
 
 /** What an adapter says about itself: its info with the settings applied. */
-export type ProviderDescription = Omit<ProviderAdapter, keyof Calls>;
+export type ProviderDescription = Omit<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
 
 /** The settings applied over `info`: the adapter's description and the config its calls use. */
 export function describeProvider(info: ProviderInfo, settings: ProviderSettings): { description: ProviderDescription; config: ProviderConfig } {
@@ -72,6 +77,7 @@ export function describeProvider(info: ProviderInfo, settings: ProviderSettings)
     extraParams: info.extraParams ?? [],
     features: new Set(info.features ?? []),
     isConfigured: () => Boolean(info.keyless || config.apiKey),
+    ...(info.check ? { check: (request: ChatRequest) => info.check!(request, config) } : {}),
   };
   return { description, config };
 }

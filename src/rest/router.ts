@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { ClientGone, type Cancellation } from '../cancellation.js';
 import { readJsonBody, sendError, sendJson } from './http-utils.js';
 import { memoize } from '../memo.js';
+import { hasControlCharacters, invalid } from '../validators.js';
 
 export type Access = 'public' | 'user' | 'admin';
 
@@ -129,6 +130,8 @@ export function createRouter(routes: Route[]) {
       } catch {
         throw new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`);
       }
+      // No path parameter (a provider, a model, an id) ever holds a control character.
+      for (const k of r.keys) if (hasControlCharacters(params[k]!)) throw invalid(k, 'must not contain control characters');
       return { route: r, params };
     }
     allowed = [...new Set(allowed)];

@@ -1,11 +1,14 @@
 // Analytics over GraphQL: the same figures as /api/ai/analytics (camelCase),
 // budget alerts, the admin reset, and analyticsUpdated, pushed as calls are recorded.
+// Filters are checked and scoped by the analytics service (non-admins see only their own calls).
 import { requireAdmin } from '../auth/auth-service.js';
 import type { BudgetAlertRecord, BudgetStatus } from '../analytics/budget.js';
 import type { AnalyticsUpdate } from '../analytics/live.js';
+import type { AnalyticsFilterInput } from '../analytics/filters.js';
 import type {
-  AdoptionRates, AnalyticsFilters, Dashboard, OptimizationImpact, PerformanceReport, ProviderStats, Summary, Trends,
+  AdoptionRates, Dashboard, OptimizationImpact, PerformanceReport, ProviderStats, Summary, Trends,
 } from '../analytics/queries.js';
+import type { GraphQLContext } from '../context.js';
 import { builder } from './builder.js';
 
 const SummaryRef = builder.objectRef<Summary>('AnalyticsSummary').implement({
@@ -148,31 +151,27 @@ const BudgetStatusRef = builder.objectRef<BudgetStatus>('BudgetStatus').implemen
 const filterArgs = builder.args((t) => ({
   provider: t.string({ description: 'Only this provider' }),
   days: t.int({ description: 'Only the last N UTC days including today (1..365)' }),
-  userId: t.string({ description: "Only this user's calls" }),
+  userId: t.string({ description: "Only this user's calls (admins; anyone else sees only their own calls)" }),
 }));
 
-const filters = (a: { provider?: string | null; days?: number | null; userId?: string | null }): AnalyticsFilters => ({
-  provider: a.provider ?? undefined,
-  days: a.days ?? undefined,
-  userId: a.userId ?? undefined,
-});
+const request = (viewer: GraphQLContext['viewer'], filters: AnalyticsFilterInput) => ({ viewer, filters, naming: 'graphql' as const });
 
 builder.queryFields((t) => ({
   analyticsDashboard: t.field({
     type: DashboardRef,
     args: filterArgs,
-    resolve: (_, a, { services }) => services.analytics.queries.dashboard(filters(a)),
+    resolve: (_, a, { services, viewer }) => services.analytics.dashboard(request(viewer, a)),
   }),
   analyticsSummary: t.field({
     type: SummaryRef,
     args: filterArgs,
-    resolve: (_, a, { services }) => services.analytics.queries.summary(filters(a)),
+    resolve: (_, a, { services, viewer }) => services.analytics.summary(request(viewer, a)),
   }),
   analyticsProviders: t.field({
     type: [ProviderStatsRef],
     description: 'Per provider, most calls first',
     args: filterArgs,
-    resolve: (_, a, { services }) => services.analytics.queries.providerBreakdown(filters(a)),
+    resolve: (_, a, { services, viewer }) => services.analytics.providers(request(viewer, a)),
   }),
   analyticsTrends: t.field({
     type: TrendsRef,
@@ -181,22 +180,22 @@ builder.queryFields((t) => ({
       provider: t.arg.string(),
       userId: t.arg.string(),
     },
-    resolve: (_, a, { services }) => services.analytics.queries.trends(a.days ?? 30, filters({ provider: a.provider, userId: a.userId })),
+    resolve: (_, a, { services, viewer }) => services.analytics.trends(request(viewer, a)),
   }),
   analyticsOptimization: t.field({
     type: OptimizationRef,
     args: filterArgs,
-    resolve: (_, a, { services }) => services.analytics.queries.optimization(filters(a)),
+    resolve: (_, a, { services, viewer }) => services.analytics.optimization(request(viewer, a)),
   }),
   analyticsPerformance: t.field({
     type: PerformanceRef,
     args: filterArgs,
-    resolve: (_, a, { services }) => services.analytics.queries.performance(filters(a)),
+    resolve: (_, a, { services, viewer }) => services.analytics.performance(request(viewer, a)),
   }),
   budgetAlerts: t.field({
     type: BudgetStatusRef,
-    description: 'The daily budget, today\'s cost and the alerts raised (one per UTC day at most)',
-    resolve: (_, __, { services }) => services.analytics.budget.status(),
+    description: "The daily budget, today's cost and the alerts raised (one per UTC day at most); for non-admins their own cost today and no alerts",
+    resolve: (_, __, { services, viewer }) => services.analytics.budgetStatus({ viewer }),
   }),
 }));
 
@@ -213,8 +212,8 @@ builder.mutationField('resetAnalytics', (t) =>
 builder.subscriptionField('analyticsUpdated', (t) =>
   t.field({
     type: UpdateRef,
-    description: 'The summary and per-provider figures: now, then after calls are recorded (at most about twice a second)',
-    subscribe: (_, __, { services, cancel }) => services.analytics.live.subscribe(cancel?.signal),
+    description: 'The summary and per-provider figures (a non-admin\'s own): now, then after calls are recorded (at most about twice a second)',
+    subscribe: (_, __, { services, viewer, cancel }) => services.analytics.subscribe({ viewer }, cancel?.signal),
     resolve: (update) => update,
   }),
 );

@@ -1,4 +1,5 @@
 import { requireAdmin, requireViewer, type LoginResult } from '../auth/auth-service.js';
+import { apiKeyName, password, username, uuid } from '../validators.js';
 import { builder } from './builder.js';
 
 const Role = builder.enumType('Role', { values: ['admin', 'user'] as const });
@@ -59,7 +60,7 @@ builder.mutationField('login', (t) =>
     type: LoginPayload,
     description: 'Exchanges a username and password for a bearer token (no token needed).',
     args: { username: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_, args, ctx) => ctx.services.auth.login(args.username, args.password, ctx.clientIp),
+    resolve: (_, args, ctx) => ctx.services.auth.login(username(args.username), password(args.password), ctx.clientIp),
   }),
 );
 
@@ -83,7 +84,8 @@ builder.mutationField('createApiKey', (t) =>
     type: CreatedApiKey,
     description: 'Creates a long-lived API key for a service (admins only).',
     args: { name: t.arg.string({ required: true }), userId: t.arg.id({ required: false }) },
-    resolve: (_, args, ctx) => ctx.services.auth.createApiKey(requireAdmin(ctx.viewer), args.name, args.userId ? String(args.userId) : undefined),
+    resolve: (_, args, ctx) =>
+      ctx.services.auth.createApiKey(requireAdmin(ctx.viewer), apiKeyName(args.name), args.userId == null ? undefined : uuid(String(args.userId), 'userId')),
   }),
 );
 
@@ -93,7 +95,7 @@ builder.mutationField('revokeApiKey', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_query, _, args, ctx) => {
       requireAdmin(ctx.viewer);
-      return ctx.services.auth.revokeApiKey(String(args.id));
+      return ctx.services.auth.revokeApiKey(uuid(String(args.id), 'id'));
     },
   }),
 );
@@ -109,7 +111,7 @@ builder.mutationField('createUser', (t) =>
     },
     resolve: async (_query, _, args, ctx) => {
       requireAdmin(ctx.viewer);
-      return ctx.services.auth.createUser(args.username, args.password, args.role ?? 'user');
+      return ctx.services.auth.createUser(username(args.username), password(args.password), args.role ?? 'user');
     },
   }),
 );

@@ -202,14 +202,14 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
   });
 
   it('answers the guide\'s whole dashboard', async () => {
-    const d = await get('/api/ai/analytics/dashboard', userToken);
+    const d = await get('/api/ai/analytics/dashboard');
     expect(Object.keys(d).sort()).toEqual(['cost_trends', 'optimization_impact', 'performance', 'provider_breakdown', 'summary', 'timestamp']);
     expect(d.summary).toMatchObject({ total_api_calls: 7, total_tokens_used: 2920, total_cost_usd: 0.534, average_cost_per_call: 0.089 });
     expect(d.performance).toEqual({ cache_hit_rate_percent: 14.29, optimization_adoption_percent: 42.86, streaming_adoption_percent: 28.57 });
     expect(d.provider_breakdown.gemini).toMatchObject({ total_calls: 2, total_tokens: 1020, total_cost: 0.5 });
     expect(d.cost_trends).toMatchObject({ period_days: 7, total_period_cost: 0.034, cost_trend: 'increasing' });
     expect(d.optimization_impact).toMatchObject({ estimated_savings: 0.01025, combined_impact: 1.88 });
-    const gql = await t.gql('{ analyticsDashboard { summary { totalApiCalls } performance { streamingAdoptionPercent } costTrends { periodDays } optimizationImpact { tokensSaved } } }', undefined, userToken);
+    const gql = await t.gql('{ analyticsDashboard { summary { totalApiCalls } performance { streamingAdoptionPercent } costTrends { periodDays } optimizationImpact { tokensSaved } } }', undefined, admin);
     expect(gql.body.data.analyticsDashboard).toEqual({
       summary: { totalApiCalls: 7 }, performance: { streamingAdoptionPercent: 28.57 }, costTrends: { periodDays: 7 }, optimizationImpact: { tokensSaved: 280 },
     });
@@ -251,7 +251,7 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
     const [header, ...rest] = text.split('\r\n');
     expect(header).toBe('id,created_at,provider,model,source,user_id,input_tokens,output_tokens,tokens_used,latency_ms,cached,optimized,tokens_saved,streamed,status,error_code,cost_usd,list_cost_usd,cost_estimated');
     expect(rest.at(-1)).toBe(''); // ends with CRLF
-    expect(rest.join('\r\n')).toContain(`,odd,"name, with ""quotes""\nand a line",'=cmd(),,0,0,0,7,false,false,0,false,success,,0.25,,false`);
+    expect(rest.join('\r\n')).toContain(`,"odd","name, with ""quotes""\nand a line","'=cmd()",,0,0,0,7,false,false,0,false,"success",,0.25,,false`);
 
     const openai = await t.request('POST', '/api/ai/analytics/export', { token: admin, body: { provider: 'openai', format: 'csv', include_costs: false } });
     const lines = (openai.body as string).trim().split('\r\n');
@@ -262,7 +262,7 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
     expect(csvCell(12.5)).toBe('12.5');
     expect(csvCell(-3)).toBe('-3');
     expect(csvCell('a"b')).toBe('"a""b"');
-    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell('+1')).toBe(`"'+1"`);
   });
 
   it('resets for admins only', async () => {

@@ -29,10 +29,6 @@ export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   };
 
   return {
-    check: (request) => {
-      cohereRequest(request, defaultModel);
-    },
-
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
         const params = translated(() => cohereRequest(request, defaultModel));

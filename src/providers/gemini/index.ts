@@ -37,10 +37,6 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   };
 
   return {
-    check: (request) => {
-      geminiRequest(request);
-    },
-
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
         const params = translated(() => geminiRequest(request));

@@ -1,9 +1,10 @@
 // What the gateway knows about this provider without loading its SDK (the registry
 // describes the adapter from it and loads index.ts on first use).
 import type { ProviderInfo } from '../shared.js';
+import { geminiRequest, NAME } from './format.js';
 
 export const INFO: ProviderInfo = {
-  name: 'gemini',
+  name: NAME,
   label: 'Google Gemini',
   baseUrl: 'https://generativelanguage.googleapis.com',
   models: ['gemini-2.0-flash', 'gemini-2.0-flash-lite', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-1.5-pro', 'gemini-1.5-flash'],
@@ -16,4 +17,8 @@ export const INFO: ProviderInfo = {
   // Not parallel_tool_calls (Gemini has no switch), user (no field), image_urls (fileData
   // takes Files API uploads, not web URLs).
   features: ['tools', 'tool_choice_required', 'images', 'json_object', 'json_schema', 'seed', 'penalties'],
+  // What the translation cannot carry although every feature is declared.
+  check: (request) => {
+    geminiRequest(request);
+  },
 };

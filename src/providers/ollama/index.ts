@@ -35,10 +35,6 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     };
 
   return {
-    check: (request) => {
-      ollamaRequest(request, defaultModel, false);
-    },
-
     chat: (request, { signal }) => {
       const recorder = responseRecorder();
       return timedChat(signal, fail(recorder), async () => {

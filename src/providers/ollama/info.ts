@@ -1,9 +1,10 @@
 // What the gateway knows about this provider without loading its SDK (the registry
 // describes the adapter from it and loads index.ts on first use).
 import type { ProviderInfo } from '../shared.js';
+import { ollamaRequest, NAME } from './format.js';
 
 export const INFO: ProviderInfo = {
-  name: 'ollama',
+  name: NAME,
   label: 'Ollama',
   baseUrl: 'http://localhost:11434',
   models: ['llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.2-vision', 'mistral', 'phi3', 'qwen2.5', 'llava'],
@@ -17,4 +18,8 @@ export const INFO: ProviderInfo = {
   // (it takes image bytes only) or user (no field).
   features: ['tools', 'images', 'json_object', 'json_schema', 'seed', 'penalties'],
   keyless: true,
+  // What the translation cannot carry although every feature is declared.
+  check: (request, { defaultModel }) => {
+    ollamaRequest(request, defaultModel, false);
+  },
 };

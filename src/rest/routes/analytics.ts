@@ -1,24 +1,16 @@
 // The guide's analytics endpoints (FASE 6), snake_case, plus budget alerts and
 // the dashboard page. Reads take optional ?provider=, ?days= (1..365) and
-// ?user_id= filters; the figures' definitions are in src/analytics/queries.ts.
+// ?user_id= filters (a non-admin sees only their own calls: see
+// AnalyticsService.scope); the figures' definitions are in src/analytics/queries.ts.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { BudgetStatus } from '../../analytics/budget.js';
-import {
-  EXPORT_MAX_ROWS,
-  MAX_DAYS,
-  type AdoptionRates,
-  type AnalyticsFilters,
-  type Dashboard,
-  type ExportRow,
-  type OptimizationImpact,
-  type PerformanceReport,
-  type ProviderStats,
-  type Summary,
-  type Trends,
+import type { AnalyticsFilterInput } from '../../analytics/filters.js';
+import type {
+  AdoptionRates, Dashboard, ExportRow, OptimizationImpact, PerformanceReport, ProviderStats, Summary, Trends,
 } from '../../analytics/queries.js';
-import { GatewayError } from '../../errors.js';
+import type { AnalyticsRequest } from '../../analytics/service.js';
 import { dashboardRoutes } from '../../web/routes.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
@@ -113,34 +105,23 @@ const budgetJson = (b: BudgetStatus) => ({
   })),
 });
 
-function daysParam(query: URLSearchParams, fallback?: number): number | undefined {
-  const raw = query.get('days');
-  if (raw === null) return fallback;
-  if (!/^\d{1,4}$/.test(raw)) throw new GatewayError('VALIDATION_ERROR', `days must be an integer between 1 and ${MAX_DAYS}`, { details: { field: 'days' } });
-  return Number(raw); // the range is checked by the queries
+/** The query string's filters, as text: the analytics service checks them. */
+function filtersFrom(query: URLSearchParams): AnalyticsFilterInput {
+  return { provider: query.get('provider'), days: query.get('days'), userId: query.get('user_id') };
 }
 
-function filtersFrom(query: URLSearchParams): AnalyticsFilters {
-  return {
-    provider: query.get('provider') ?? undefined,
-    days: daysParam(query),
-    userId: query.get('user_id') ?? undefined,
-  };
-}
-
-/** A GET route answering the figures for the query's filters. */
-function read(path: string, handler: (r: Parameters<Route['handler']>[0], filters: AnalyticsFilters) => Promise<unknown>): Route {
+/** A GET route answering the figures for the viewer and the query's filters. */
+function read(path: string, handler: (r: Parameters<Route['handler']>[0], request: AnalyticsRequest) => Promise<unknown>): Route {
   return {
     method: 'GET',
     path: `/api/ai/analytics/${path}`,
     access: 'user',
     async handler(r) {
-      return { body: await handler(r, filtersFrom(r.query)) };
+      return { body: await handler(r, { viewer: r.viewer, filters: filtersFrom(r.query), naming: 'rest' }) };
     },
   };
 }
 
-// Export columns, in order: the snake_case name and the row field.
 const EXPORT_FIELDS: [string, keyof ExportRow][] = [
   ['id', 'id'], ['created_at', 'createdAt'], ['provider', 'provider'], ['model', 'model'], ['source', 'source'], ['user_id', 'userId'],
   ['input_tokens', 'inputTokens'], ['output_tokens', 'outputTokens'], ['tokens_used', 'tokensUsed'], ['latency_ms', 'latencyMs'],
@@ -149,24 +130,35 @@ const EXPORT_FIELDS: [string, keyof ExportRow][] = [
 ];
 const COST_FIELDS: [string, keyof ExportRow][] = [['cost_usd', 'costUsd'], ['list_cost_usd', 'listCostUsd'], ['cost_estimated', 'costEstimated']];
 
+// Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with
+// = + - @ (or their full-width forms), also one that a tab or CR leads into. A reader that
+// splits on another separator (';' or tab in many locales) or mishandles quotes starts a new
+// cell after any of those characters inside a cell, so a trigger there is neutralised too:
+// a ' goes before it (spaces between count as part of the start). Every text cell is also
+// quoted, as OWASP advises, so a comma reader never splits inside it.
+const FORMULA_START = /(^|[,;\t\r\n"'])( *[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/g;
+const CONTROL_START = /^[\t\r\0]/;
+
 /**
- * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break;
- * text a spreadsheet would run as a formula (= + - @ first) gets a leading '.
+ * One CSV cell (RFC 4180): numbers and booleans as they are; text always quoted, with
+ * every place a spreadsheet could read as the start of a formula neutralised by a '.
  */
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'string') return String(v);
+  let s = v.replace(FORMULA_START, "$1'$2");
+  if (CONTROL_START.test(s)) s = `'${s}`;
+  return `"${s.replace(/"/g, '""')}"`;
 }
 
 const ExportBody = z.object({
-  provider: z.string().min(1).max(100).optional(),
-  days: z.number().int().min(1).max(MAX_DAYS).optional(),
-  user_id: z.uuid().optional(),
+  // The filters and the limit are checked by the analytics service (the same rules as every read).
+  provider: z.unknown().optional(),
+  days: z.unknown().optional(),
+  user_id: z.unknown().optional(),
   include_costs: z.boolean().default(true),
   format: z.enum(['json', 'csv']).default('json'),
-  limit: z.number().int().min(1).max(EXPORT_MAX_ROWS).optional(),
+  limit: z.unknown().optional(),
 });
 
 async function write(res: ServerResponse, chunk: string, signal: AbortSignal): Promise<void> {
@@ -211,28 +203,31 @@ async function streamExport(
 }
 
 export const analyticsRoutes: Route[] = [
-  read('dashboard', async ({ services }, f) => dashboardJson(await services.analytics.queries.dashboard(f))),
-  read('summary', async ({ services }, f) => summaryJson(await services.analytics.queries.summary(f))),
-  read('providers', async ({ services }, f) => providersJson(await services.analytics.queries.providerBreakdown(f))),
-  read('trends', async ({ services, query }, f) => trendsJson(await services.analytics.queries.trends(daysParam(query, 30)!, { provider: f.provider, userId: f.userId }))),
-  read('optimization', async ({ services }, f) => optimizationJson(await services.analytics.queries.optimization(f))),
-  read('performance', async ({ services }, f) => performanceJson(await services.analytics.queries.performance(f))),
-  read('alerts', async ({ services }) => budgetJson(await services.analytics.budget.status())),
+  read('dashboard', async ({ services }, a) => dashboardJson(await services.analytics.dashboard(a))),
+  read('summary', async ({ services }, a) => summaryJson(await services.analytics.summary(a))),
+  read('providers', async ({ services }, a) => providersJson(await services.analytics.providers(a))),
+  read('trends', async ({ services }, a) => trendsJson(await services.analytics.trends(a))),
+  read('optimization', async ({ services }, a) => optimizationJson(await services.analytics.optimization(a))),
+  read('performance', async ({ services }, a) => performanceJson(await services.analytics.performance(a))),
+  read('alerts', async ({ services }, a) => budgetJson(await services.analytics.budgetStatus(a))),
   {
     method: 'POST',
     path: '/api/ai/analytics/export',
     access: 'user',
-    async handler({ body, services, res, cancel }) {
+    async handler({ body, services, res, cancel, viewer }) {
       const b = parseBody(ExportBody, body);
-      const filters: AnalyticsFilters = { provider: b.provider, days: b.days, userId: b.user_id };
-      const limit = b.limit ?? EXPORT_MAX_ROWS;
-      const queries = services.analytics.queries;
-      // Counted (at most limit + 1) up front so that CSV can say in a header whether it was cut.
-      const truncated = (await queries.countCalls(filters, limit + 1)) > limit;
-      const rows = queries.exportCalls({ ...filters, includeCosts: b.include_costs, limit });
+      const { filters, truncated, rows } = await services.analytics.prepareExport({
+        viewer,
+        filters: { provider: b.provider, days: b.days, userId: b.user_id },
+        naming: 'rest',
+        includeCosts: b.include_costs,
+        limit: b.limit,
+      });
       const fields = b.include_costs ? [...EXPORT_FIELDS, ...COST_FIELDS] : EXPORT_FIELDS;
       try {
-        await streamExport(res, cancel.signal, rows, fields, b.format, truncated, { provider: b.provider ?? null, days: b.days ?? null, user_id: b.user_id ?? null, include_costs: b.include_costs });
+        await streamExport(res, cancel.signal, rows, fields, b.format, truncated, {
+          provider: filters.provider ?? null, days: filters.days ?? null, user_id: filters.userId ?? null, include_costs: b.include_costs,
+        });
       } finally {
         await rows.return(undefined);
       }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { clientIp } from '../../auth/client-ip.js';
+import { apiKeyName, password, username, uuid } from '../../validators.js';
 import { parseBody } from '../validate.js';
 import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
 
-const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
-const ApiKeyBody = z.object({ name: z.string().min(1).max(100), user_id: z.string().uuid().optional() });
+// Shapes here; the values' rules (src/validators.ts) are the ones GraphQL applies too.
+const LoginBody = z.object({ username: z.string(), password: z.string() });
+const ApiKeyBody = z.object({ name: z.unknown(), user_id: z.unknown().optional() });
 const UserBody = z.object({ username: z.string(), password: z.string(), role: z.enum(['admin', 'user']).default('user') });
 const UserPatchBody = z.object({ disabled: z.boolean() }).strict();
 
@@ -18,8 +20,8 @@ export const authRoutes: Route[] = [
     path: '/api/auth/login',
     access: 'public',
     async handler({ body, services, req }) {
-      const { username, password } = parseBody(LoginBody, body);
-      const r = await services.auth.login(username, password, clientIp(req, services.config.trustProxyHops));
+      const b = parseBody(LoginBody, body);
+      const r = await services.auth.login(username(b.username), password(b.password), clientIp(req, services.config.trustProxyHops));
       // EventSource cannot send headers: the same token as a cookie, only for the streaming path,
       // never readable by scripts and never sent cross-site.
       const exp = (JSON.parse(Buffer.from(r.accessToken.split('.')[1]!, 'base64url').toString()) as { exp?: number }).exp;
@@ -40,7 +42,7 @@ export const authRoutes: Route[] = [
     access: 'admin',
     async handler({ body, services }) {
       const b = parseBody(UserBody, body);
-      const u = await services.auth.createUser(b.username, b.password, b.role);
+      const u = await services.auth.createUser(username(b.username), password(b.password), b.role);
       return { status: 201, body: { id: u.id, username: u.username, role: u.role, created_at: u.createdAt.toISOString() } };
     },
   },
@@ -76,7 +78,8 @@ export const authRoutes: Route[] = [
     access: 'admin',
     async handler({ body, services, viewer }) {
       const b = parseBody(ApiKeyBody, body);
-      const k = await services.auth.createApiKey(viewer!, b.name, b.user_id);
+      const userId = b.user_id == null ? undefined : uuid(b.user_id, 'user_id');
+      const k = await services.auth.createApiKey(viewer!, apiKeyName(b.name), userId);
       return { status: 201, body: { id: k.id, name: k.name, prefix: k.prefix, api_key: k.key, created_at: k.createdAt.toISOString() } };
     },
   },
@@ -101,7 +104,7 @@ export const authRoutes: Route[] = [
     path: '/api/auth/api-keys/:id',
     access: 'admin',
     async handler({ params, services }) {
-      const k = await services.auth.revokeApiKey(params.id!);
+      const k = await services.auth.revokeApiKey(uuid(params.id, 'id'));
       return { body: { status: 'success', id: k.id, revoked_at: k.revokedAt!.toISOString() } };
     },
   },

@@ -6,6 +6,7 @@ import { completionFromBody } from '../completion-body.js';
 import type { RestRequest, Route } from '../router.js';
 import { writeSse } from '../sse.js';
 import { parseBody } from '../validate.js';
+import { uuid } from '../../validators.js';
 
 const StreamFields = z.object({ chunk_size: z.number().int().min(0).max(100_000).optional() });
 
@@ -53,8 +54,8 @@ export const streamRoutes: Route[] = [
     allowQueryToken: true,
     async handler(r) {
       const sessionId = r.query.get('session_id');
-      if (sessionId) {
-        const session = await r.services.streamSessions.get(sessionId, r.viewer!);
+      if (sessionId !== null) {
+        const session = await r.services.streamSessions.get(uuid(sessionId, 'session_id'), r.viewer!);
         return stream(r, session.input, session.chunkSize);
       }
       const { input, chunkSize } = streamBody(queryBody(r.query));

@@ -1,0 +1,53 @@
+// Input rules shared by REST and GraphQL: ids are UUIDs, names and filters are
+// plain text. Each check throws a VALIDATION_ERROR (400) naming the field as the
+// caller spelled it (snake_case on REST, camelCase on GraphQL), so bad input
+// never reaches the database, where a NUL byte or a malformed uuid is a 500.
+import { GatewayError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** C0 controls, DEL and C1 controls: never meaningful in a name, an id or a filter. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function invalid(field: string, message: string): GatewayError {
+  return new GatewayError('VALIDATION_ERROR', `${field} ${message}`, { details: { field } });
+}
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
+}
+
+/** An id: a UUID, whatever entry point it came through. */
+export function uuid(value: unknown, field: string): string {
+  if (!isUuid(value)) throw invalid(field, 'must be a UUID');
+  return value;
+}
+
+/** A name, label or filter value: a string of 1..max characters without control characters. */
+export function plainText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalid(field, `must be a string of 1 to ${max} characters`);
+  if (hasControlCharacters(value)) throw invalid(field, 'must not contain control characters');
+  return value;
+}
+
+/**
+ * A secret typed by a person (a password): any characters but NUL, which C
+ * bcrypt implementations treat as the end of the password and PostgreSQL cannot store.
+ */
+export function secretText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw invalid(field, `must be a string of 1 to ${max} characters`);
+  if (value.includes('\u0000')) throw invalid(field, 'must not contain NUL characters');
+  return value;
+}
+
+// The account fields, the same on every entry point (the auth service adds its own rules on top).
+export const USERNAME_MAX_CHARS = 256;
+export const PASSWORD_MAX_CHARS = 1024;
+export const API_KEY_NAME_MAX_CHARS = 100;
+
+export const username = (value: unknown, field = 'username') => plainText(value, field, USERNAME_MAX_CHARS);
+export const password = (value: unknown, field = 'password') => secretText(value, field, PASSWORD_MAX_CHARS);
+export const apiKeyName = (value: unknown, field = 'name') => plainText(value, field, API_KEY_NAME_MAX_CHARS);
