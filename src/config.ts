@@ -1,6 +1,7 @@
 // The environment, parsed and validated once at start. Nothing else in the
 // gateway reads process.env: it receives this typed object.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 
@@ -45,6 +46,14 @@ export interface Config {
   aggressiveOptimization: boolean;
   enableStreaming: boolean;
   analyticsEnabled: boolean;
+  /** Calls held in memory while the database is unavailable; past this they are spilled to disk. */
+  analyticsMaxQueue: number;
+  /** Folder for calls past the in-memory queue; undefined: none (DATA_DIR is memory:// and none was set). */
+  analyticsSpillDir?: string;
+  /** Most bytes the spill folder may hold (0: spilling off). */
+  analyticsSpillMaxBytes: number;
+  /** Raw calls older than this many UTC days are deleted (daily rollups are kept); 0: kept forever. */
+  analyticsRetentionDays: number;
   alertEmail?: string;
   smtpUrl?: string;
   dailyBudgetUsd?: number;
@@ -237,13 +246,17 @@ export function loadConfig(env: Env = process.env): Config {
   const pricingFile = read('PRICING_FILE');
   if (pricingFile && !existsSync(pricingFile)) problems.push(`PRICING_FILE=${pricingFile} is invalid: the file does not exist`);
 
+  const dataDir = read('DATA_DIR') ?? './data';
+  const spillMaxMb = int('ANALYTICS_SPILL_MAX_MB', 256, 0, 1_048_576);
+  const spillDir = read('ANALYTICS_SPILL_DIR') ?? (dataDir.startsWith('memory://') ? undefined : join(dataDir, 'analytics-spill'));
+
   const config: Config = {
     nodeEnv,
     host: read('HOST') ?? '0.0.0.0',
     port: int('PORT', 8000, 0, 65535),
     logLevel: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    dataDir: read('DATA_DIR') ?? './data',
+    dataDir,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: read('REDIS_KEY_PREFIX') ?? 'aigw:',
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
@@ -257,6 +270,10 @@ export function loadConfig(env: Env = process.env): Config {
     aggressiveOptimization: bool('AGGRESSIVE_OPTIMIZATION', false),
     enableStreaming: bool('ENABLE_STREAMING', true),
     analyticsEnabled: bool('ANALYTICS_ENABLED', true),
+    analyticsMaxQueue: int('ANALYTICS_MAX_QUEUE', 100_000, 10, 10_000_000),
+    analyticsSpillDir: spillMaxMb > 0 ? spillDir : undefined,
+    analyticsSpillMaxBytes: spillMaxMb * 1024 * 1024,
+    analyticsRetentionDays: int('ANALYTICS_RETENTION_DAYS', 0, 0, 36_500),
     alertEmail,
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     dailyBudgetUsd: num('DAILY_BUDGET_USD', 0),

@@ -9,6 +9,7 @@ import { RedisStore } from './kv/redis.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
 import { insertCalls } from './analytics/insert-calls.js';
 import { UsageRecorder } from './analytics/recorder.js';
+import { SpillStore } from './analytics/spill.js';
 import { AnalyticsService } from './analytics/service.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { BatchService } from './gateway/batch.js';
@@ -92,7 +93,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     local: { maxEntries: config.cacheLocalEntries, maxChars: 32 * 1024 * 1024, maxAgeMs: config.cacheLocalTtlSeconds * 1000 },
   }, logger);
   const pricing = new Pricing(loadPriceTable(config.pricingFile));
-  const recorder = new UsageRecorder(insertCalls(db.prisma, db.sql, logger), { enabled: config.analyticsEnabled }, logger);
+  const spill = config.analyticsSpillDir ? new SpillStore({ dir: config.analyticsSpillDir, maxBytes: config.analyticsSpillMaxBytes }, logger) : null;
+  const recorder = new UsageRecorder(
+    insertCalls(db.prisma, db.sql, logger),
+    // PostgreSQL works off the event loop: larger statements write faster (the rollup
+    // trigger runs once per statement); the embedded database keeps short ones.
+    { enabled: config.analyticsEnabled, maxQueue: config.analyticsMaxQueue, spill, batchSize: db.backend === 'postgresql' ? 1000 : 250 },
+    logger,
+  );
   const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
   const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
   const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);

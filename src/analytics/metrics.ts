@@ -5,8 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { matchedRoute } from '../rest/router.js';
-import type { CallRecord, UsageRecorder } from './recorder.js';
+import type { CallRecord, DropReason, RecorderStats, UsageRecorder } from './recorder.js';
 
+const DROP_REASONS: readonly DropReason[] = ['queue_full', 'spill_full', 'spill_error', 'spill_corrupt', 'dead_letter_failed', 'shutdown'];
 const FIXED_ROUTES = new Set(['/health', '/ready', '/metrics', '/graphql']);
 
 export class GatewayMetrics {
@@ -46,18 +47,43 @@ export class GatewayMetrics {
       buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    let droppedSeen = 0;
-    new Gauge({ name: 'aigw_analytics_queue_length', help: 'Calls waiting to be written to the analytics table', registers, collect() { this.set(recorder.stats().queued); } });
-    new Counter({
-      name: 'aigw_analytics_dropped_total',
-      help: 'Calls dropped because the analytics queue was full (database unavailable too long)',
-      registers,
-      collect() {
-        const dropped = recorder.stats().dropped;
-        if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
-        droppedSeen = dropped;
-      },
-    });
+    new Gauge({ name: 'aigw_analytics_queue_length', help: 'Calls waiting in memory to be written to the analytics table', registers, collect() { this.set(recorder.stats().queued); } });
+    new Gauge({ name: 'aigw_analytics_spill_bytes', help: 'Bytes of calls waiting on disk in the spill folder', registers, collect() { this.set(recorder.stats().spillBytes); } });
+    // Counters fed from the recorder's own totals when scraped.
+    const fromStats = <L extends string>(
+      name: string,
+      help: string,
+      label: L | null,
+      read: (s: RecorderStats) => number | Partial<Record<string, number>>,
+      /** Label values shown (at 0) before anything happened. */
+      known: readonly string[] = [],
+    ) => {
+      const seen = new Map<string, number>();
+      const counter = new Counter({
+        name,
+        help,
+        labelNames: label ? [label] : [],
+        registers,
+        collect() {
+          const value = read(recorder.stats());
+          const entries = typeof value === 'number' ? [['', value] as const] : Object.entries(value);
+          for (const [key, total] of entries) {
+            const before = seen.get(key) ?? 0;
+            if (total! > before) {
+              if (label) this.inc({ [label]: key } as Partial<Record<L, string>>, total! - before);
+              else this.inc(total! - before);
+            }
+            seen.set(key, total!);
+          }
+        },
+      });
+      if (label) for (const k of known) counter.inc({ [label]: k } as Partial<Record<L, string>>, 0);
+    };
+    fromStats('aigw_analytics_dropped_total', 'Calls not stored anywhere, by reason (queue_full, spill_full, spill_error, spill_corrupt, dead_letter_failed, shutdown)', 'reason', (s) => s.droppedByReason, DROP_REASONS);
+    fromStats('aigw_analytics_dead_letters_total', 'Calls the database refused for their data, kept in api_call_dead_letters, by SQLSTATE', 'code', (s) => s.deadLettered);
+    fromStats('aigw_analytics_sanitized_total', 'Calls with a field corrected before it was stored (control characters, length, numbers, user id), by field', 'field', (s) => s.sanitized);
+    fromStats('aigw_analytics_spilled_total', 'Calls written to the spill folder while the database was unavailable', null, (s) => s.spilled);
+    fromStats('aigw_analytics_replayed_total', 'Calls read back from the spill folder', null, (s) => s.replayed);
     this.stopRecording = recorder.onRecord((call) => this.observeCall(call));
   }
 

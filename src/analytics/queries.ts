@@ -1,20 +1,26 @@
-// Analytics over the api_calls table, computed in SQL: every figure is an
-// aggregate (count/sum/avg/percentile) so no call row is ever loaded into memory,
-// whatever the table's size. The only rows read into the process are per
-// (provider, model) groups (a handful) and per-day buckets (at most 365), and
-// the export, which pages through rows in bounded batches.
+// Analytics computed in SQL: every figure is an aggregate, so no call row is ever
+// loaded into memory, whatever the table's size. The figures come from the daily
+// rollups (api_call_daily, and api_call_user_daily when filtered by user; kept by a
+// trigger on api_calls, see prisma/migrations/20261206210000_analytics_daily_rollups),
+// a few thousand rows however many calls were recorded, and they keep counting calls
+// whose raw rows retention has deleted. Latency percentiles are exact (over the raw
+// rows) for windows of at most EXACT_PERCENTILE_MAX calls whose raw rows are all still
+// there, and otherwise come from the daily latency histograms (at most 1/64 off).
+// The only rows read into the process are per (provider, model) groups (a handful),
+// per-day buckets (at most 365), histogram buckets (at most 864), and the export, which
+// pages through raw rows in bounded batches.
+//
+// Every method checks its filters (analyticsFilters, in conditions()) before it starts a
+// query: a bad filter must fail the call, never leave a query's promise behind unobserved.
 //
 // Definitions used throughout:
 // - A window of `days` is the last `days` UTC calendar days including today:
-//   created_at >= 00:00 UTC of (today - (days - 1)).
+//   created_at >= 00:00 UTC of (today - (days - 1)), which is whole rollup days.
 // - Tokens are counted as billed: input + output tokens of calls not answered
 //   from the cache (a cache hit bills nothing).
 // - Cost is sum(cost_usd), ignoring calls whose price is unknown (cost_usd is
 //   null); those are counted separately as unknownCostCalls.
 // - Rates are percentages of all calls in the window, errors included.
-//
-// Every method checks its filters (analyticsFilters) before it starts a query: a
-// bad filter must fail the call, never leave a query's promise behind unobserved.
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { GatewayError } from '../errors.js';
 import type { Pricing } from '../pricing/pricing.js';
@@ -135,6 +141,8 @@ export interface ExportRow {
 }
 
 export const EXPORT_MAX_ROWS = 100_000;
+/** Windows with at most this many calls get exact latency percentiles (a sort of their raw rows). */
+export const EXACT_PERCENTILE_MAX = 20_000;
 const EXPORT_PAGE = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -187,25 +195,21 @@ export class AnalyticsQueries {
    * the percentage of the no-cache, no-optimization cost that was avoided.
    */
   async overview(filters: AnalyticsFilters = {}): Promise<Overview> {
-    return this.overviewWhere(where(this.conditions(filters)));
-  }
-
-  private async overviewWhere(whereSql: Prisma.Sql): Promise<Overview> {
     const rows = await this.prisma.$queryRaw<GroupRow[]>`
       SELECT provider, model,
-        count(*)::int AS calls,
-        count(*) FILTER (WHERE status = 'error')::int AS errors,
-        count(*) FILTER (WHERE cached)::int AS cached,
-        count(*) FILTER (WHERE optimized)::int AS optimized,
-        count(*) FILTER (WHERE streamed)::int AS streamed,
-        count(*) FILTER (WHERE cost_usd IS NULL)::int AS unknown_cost,
+        sum(calls)::float8 AS calls,
+        coalesce(sum(calls) FILTER (WHERE status = 'error'), 0)::float8 AS errors,
+        coalesce(sum(calls) FILTER (WHERE cached), 0)::float8 AS cached,
+        sum(optimized_calls)::float8 AS optimized,
+        sum(streamed_calls)::float8 AS streamed,
+        sum(unknown_cost_calls)::float8 AS unknown_cost,
         coalesce(sum(input_tokens + output_tokens) FILTER (WHERE NOT cached), 0)::float8 AS tokens,
-        coalesce(sum(cost_usd), 0)::float8 AS cost,
+        sum(cost_usd)::float8 AS cost,
         coalesce(sum(list_cost_usd) FILTER (WHERE cached), 0)::float8 AS cache_savings,
         coalesce(sum(tokens_saved) FILTER (WHERE status = 'success'), 0)::float8 AS tokens_saved,
-        coalesce(sum(latency_ms), 0)::float8 AS latency_sum
-      FROM api_calls
-      ${whereSql}
+        sum(latency_ms)::float8 AS latency_sum
+      FROM ${dailyTable(filters)}
+      ${where(this.conditions(filters, 'rollup'))}
       GROUP BY provider, model`;
 
     const byProvider = new Map<string, GroupRow & { optimization_savings: number }>();
@@ -275,20 +279,16 @@ export class AnalyticsQueries {
    * as a whole day although it is not over yet.
    */
   async trends(days = 30, filters: Omit<AnalyticsFilters, 'days'> = {}): Promise<Trends> {
-    return this.trendsWhere(windowDays(days), this.conditions(filters));
-  }
-
-  private async trendsWhere(days: number, filterConds: Prisma.Sql[]): Promise<Trends> {
+    days = windowDays(days);
     const today = utcDay(this.now());
     const start = new Date(today.getTime() - (days - 1) * DAY_MS);
-    const end = new Date(today.getTime() + DAY_MS);
-    const conds = [...filterConds, Prisma.sql`created_at >= ${start} AND created_at < ${end}`];
+    const conds = [...this.conditions(filters, 'rollup'), Prisma.sql`day >= ${isoDay(start)}::date AND day <= ${isoDay(today)}::date`];
     const rows = await this.prisma.$queryRaw<{ day: string; cost: number }[]>`
       SELECT to_char(d.day, 'YYYY-MM-DD') AS day, coalesce(c.cost, 0)::float8 AS cost
       FROM generate_series(${isoDay(start)}::date, ${isoDay(today)}::date, interval '1 day') AS d(day)
       LEFT JOIN (
-        SELECT (created_at AT TIME ZONE 'UTC')::date AS day, sum(cost_usd) AS cost
-        FROM api_calls
+        SELECT day, sum(cost_usd) AS cost
+        FROM ${dailyTable(filters)}
         ${where(conds)}
         GROUP BY 1
       ) c ON c.day = d.day::date
@@ -304,18 +304,34 @@ export class AnalyticsQueries {
     };
   }
 
-  /** Latency percentiles are over every call in the window (cache hits included: what callers saw). */
+  /**
+   * Latency percentiles are over every call in the window (cache hits included: what callers
+   * saw), interpolated as percentile_cont does: exact when the window has at most
+   * EXACT_PERCENTILE_MAX calls and all their raw rows, else from the latency histograms.
+   */
   async performance(filters: AnalyticsFilters = {}): Promise<PerformanceReport> {
-    const whereSql = where(this.conditions(filters));
-    const [overview, [latency]] = await Promise.all([
-      this.overviewWhere(whereSql),
-      // Both percentiles from one sort (the array form).
-      this.prisma.$queryRaw<{ p: number[] | null }[]>`
-        SELECT percentile_cont(ARRAY[0.5, 0.95]::float8[]) WITHIN GROUP (ORDER BY latency_ms) AS p
-        FROM api_calls
-        ${whereSql}`,
+    const rollupConds = this.conditions(filters, 'rollup');
+    const rawConds = this.conditions(filters);
+    const [overview, histogram] = await Promise.all([
+      this.overview(filters),
+      this.prisma.$queryRaw<{ bucket: number; calls: number }[]>`
+        SELECT bucket, sum(calls)::float8 AS calls
+        FROM ${latencyTable(filters)}
+        ${where(rollupConds)}
+        GROUP BY bucket
+        ORDER BY bucket`,
     ]);
-    const [p50 = 0, p95 = 0] = latency!.p ?? [];
+    const calls = overview.summary.totalApiCalls;
+    let [p50 = 0, p95 = 0] = histogramPercentiles(histogram, [0.5, 0.95]);
+    if (calls > 0 && calls <= EXACT_PERCENTILE_MAX) {
+      // Both percentiles from one sort (the array form).
+      const [exact] = await this.prisma.$queryRaw<{ n: number; p: number[] | null }[]>`
+        SELECT count(*)::int AS n, percentile_cont(ARRAY[0.5, 0.95]::float8[]) WITHIN GROUP (ORDER BY latency_ms) AS p
+        FROM api_calls
+        ${where(rawConds)}`;
+      // Fewer raw rows than rolled-up calls: retention deleted some; the histogram has them all.
+      if (exact!.n === calls && exact!.p) [p50 = 0, p95 = 0] = exact!.p;
+    }
     const { summary, adoption } = overview;
     return {
       reportType: 'Performance Report',
@@ -337,9 +353,7 @@ export class AnalyticsQueries {
   /** The guide's dashboard: one grouped scan plus the 7-day cost series. */
   async dashboard(filters: AnalyticsFilters = {}): Promise<Dashboard> {
     const { days: _ignored, ...trendFilters } = filters;
-    const overviewWhere = where(this.conditions(filters));
-    const trendConds = this.conditions(trendFilters);
-    const [overview, costTrends] = await Promise.all([this.overviewWhere(overviewWhere), this.trendsWhere(7, trendConds)]);
+    const [overview, costTrends] = await Promise.all([this.overview(filters), this.trends(7, trendFilters)]);
     return {
       summary: overview.summary,
       performance: overview.adoption,
@@ -350,13 +364,11 @@ export class AnalyticsQueries {
     };
   }
 
-  /** Cost recorded on one UTC day (the budget check; a range scan on the created_at index), optionally of one user. */
+  /** Cost recorded on one UTC day (the budget check; one day of the rollup), optionally of one user. */
   async costOnDay(day: Date, filters: Pick<AnalyticsFilters, 'userId'> = {}): Promise<number> {
-    const start = utcDay(day);
-    const end = new Date(start.getTime() + DAY_MS);
-    const conds = [...this.conditions(filters), Prisma.sql`created_at >= ${start} AND created_at < ${end}`];
+    const conds = [...this.conditions(filters, 'rollup'), Prisma.sql`day = ${isoDay(utcDay(day))}::date`];
     const [row] = await this.prisma.$queryRaw<{ cost: number }[]>`
-      SELECT coalesce(sum(cost_usd), 0)::float8 AS cost FROM api_calls ${where(conds)}`;
+      SELECT coalesce(sum(cost_usd), 0)::float8 AS cost FROM ${dailyTable(filters)} ${where(conds)}`;
     return row!.cost;
   }
 
@@ -415,20 +427,77 @@ export class AnalyticsQueries {
     }
   }
 
-  /** Deletes every recorded call; returns how many. */
+  /** Deletes every recorded call and the rollups; returns how many raw rows were deleted. */
   async reset(): Promise<number> {
-    return (await this.prisma.apiCall.deleteMany({})).count;
+    const [deleted] = await this.prisma.$transaction([
+      this.prisma.$executeRaw`DELETE FROM api_calls`,
+      this.prisma.$executeRaw`DELETE FROM api_call_daily`,
+      this.prisma.$executeRaw`DELETE FROM api_call_user_daily`,
+      this.prisma.$executeRaw`DELETE FROM api_call_latency_daily`,
+      this.prisma.$executeRaw`DELETE FROM api_call_user_latency_daily`,
+    ]);
+    return deleted;
   }
 
-  /** The filters as SQL conditions, checked again here (cheap) so that no caller can reach SQL with a bad value. */
-  private conditions(filters: AnalyticsFilters): Prisma.Sql[] {
+  /**
+   * The filters as SQL conditions over raw calls or over a daily rollup, checked again here
+   * (cheap) so that no caller can reach SQL with a bad value. Every method builds its
+   * conditions before it starts a query.
+   */
+  private conditions(filters: AnalyticsFilters, on: 'calls' | 'rollup' = 'calls'): Prisma.Sql[] {
     const f = analyticsFilters(filters);
     const conds: Prisma.Sql[] = [];
     if (f.provider !== undefined) conds.push(Prisma.sql`provider = ${f.provider}`);
     if (f.userId !== undefined) conds.push(Prisma.sql`user_id = ${f.userId}::uuid`);
-    if (f.days !== undefined) conds.push(Prisma.sql`created_at >= ${windowStart(this.now(), f.days)}`);
+    if (f.days !== undefined) {
+      const start = windowStart(this.now(), f.days);
+      conds.push(on === 'rollup' ? Prisma.sql`day >= ${isoDay(start)}::date` : Prisma.sql`created_at >= ${start}`);
+    }
     return conds;
   }
+}
+
+/** Rollup tables: the per-user ones when the filter names a user (their primary key starts with user_id). */
+function dailyTable(f: AnalyticsFilters): Prisma.Sql {
+  return f.userId !== undefined ? Prisma.raw('api_call_user_daily') : Prisma.raw('api_call_daily');
+}
+
+function latencyTable(f: AnalyticsFilters): Prisma.Sql {
+  return f.userId !== undefined ? Prisma.raw('api_call_user_latency_daily') : Prisma.raw('api_call_latency_daily');
+}
+
+/**
+ * The latency a histogram bucket stands for (api_call_latency_bucket in the rollup
+ * migration): bucket b < 64 is b ms; above, 32 buckets per power of two, each standing
+ * for the middle of its range.
+ */
+export function latencyBucketValue(bucket: number): number {
+  if (bucket < 64) return bucket;
+  const k = bucket - 64;
+  const shift = Math.floor(k / 32) + 1;
+  const lower = (32 + (k % 32)) * 2 ** shift;
+  return lower + (2 ** shift - 1) / 2;
+}
+
+/** percentile_cont's interpolation over the values the buckets stand for. */
+export function histogramPercentiles(rows: { bucket: number; calls: number }[], ps: number[]): number[] {
+  const n = rows.reduce((a, r) => a + r.calls, 0);
+  if (n === 0) return ps.map(() => 0);
+  /** The value at 0-based position i of the sorted calls. */
+  const at = (i: number): number => {
+    let seen = 0;
+    for (const r of rows) {
+      seen += r.calls;
+      if (i < seen) return latencyBucketValue(r.bucket);
+    }
+    return latencyBucketValue(rows[rows.length - 1]!.bucket);
+  };
+  return ps.map((p) => {
+    const rank = p * (n - 1);
+    const lo = Math.floor(rank);
+    const low = at(lo);
+    return rank === lo ? low : low + (rank - lo) * (at(lo + 1) - low);
+  });
 }
 
 const SUMMED = ['calls', 'errors', 'cached', 'optimized', 'streamed', 'unknown_cost', 'tokens', 'cost', 'cache_savings', 'tokens_saved', 'latency_sum'] as const;

@@ -1,11 +1,23 @@
 // Records every completion off the request path: a call is taken in at once and handled
-// (listeners such as the metrics, then the write queue) once the event loop is done with
-// what it was doing, which is after the answer was written; calls are queued in memory and
-// written in batches. While the database is unavailable the queue holds them
-// (bounded; what is dropped past the bound is counted and reported) and the
-// writer retries with backoff. close() flushes what is left.
+// (checked and made storable, listeners such as the metrics, then the write queue) once
+// the event loop is done with what it was doing, which is after the answer was written;
+// calls are queued in memory and written in batches.
+//
+// Nothing recorded is lost silently:
+// - A batch the database refuses for its data has its rows at fault set aside in a
+//   dead-letter table (see insert-calls.ts); the rest are written.
+// - While the database is unavailable the writer retries with backoff and the queue
+//   holds the calls, up to maxQueue. Past that they are appended to a spill folder on
+//   disk (bounded in bytes) and read back once writes succeed again; only what the
+//   spill cannot take is dropped, and every drop is counted by reason (/metrics).
+//   Spilling rather than slowing requests down: an analytics outage must not become a
+//   gateway outage, and a call is a few hundred bytes on disk.
+// - close() flushes what is left, and spills what the database would not take in time.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import type { BatchWriter } from './insert-calls.js';
+import { sanitizeCall, type SanitizedField } from './sanitize-call.js';
+import type { SpillStore } from './spill.js';
 
 export interface CallRecord {
   userId: string | null;
@@ -26,11 +38,36 @@ export interface CallRecord {
   errorCode: string | null;
 }
 
+/** Why a call was not stored anywhere. */
+export type DropReason =
+  /** The queue was full and no spill folder was configured. */
+  | 'queue_full'
+  /** The spill folder reached ANALYTICS_SPILL_MAX_MB. */
+  | 'spill_full'
+  /** The spill folder could not be written (or another instance owns it). */
+  | 'spill_error'
+  /** A spilled line could not be read back (a write cut short by a crash). */
+  | 'spill_corrupt'
+  /** Refused by api_calls and by the dead-letter table. */
+  | 'dead_letter_failed'
+  /** Still queued at shutdown with the database unavailable and nowhere to spill. */
+  | 'shutdown';
+
 export interface RecorderStats {
   enabled: boolean;
   queued: number;
   written: number;
+  /** Every call dropped, whatever the reason (the sum of droppedByReason). */
   dropped: number;
+  droppedByReason: Partial<Record<DropReason, number>>;
+  /** Calls refused by the database and kept in api_call_dead_letters, by SQLSTATE. */
+  deadLettered: Record<string, number>;
+  /** Fields corrected before queueing, by field. */
+  sanitized: Partial<Record<SanitizedField, number>>;
+  /** Calls appended to the spill folder, and read back from it. */
+  spilled: number;
+  replayed: number;
+  spillBytes: number;
   failedFlushes: number;
   lastError: string | null;
 }
@@ -42,7 +79,10 @@ export interface RecorderOptions {
   /** Queue length that triggers a flush before the interval (default 4 statements' worth). */
   flushAt?: number;
   flushIntervalMs?: number;
+  /** Calls held in memory (default 100,000); past this they are spilled, or dropped without a spill. */
   maxQueue?: number;
+  /** Where calls past maxQueue go (null: dropped). */
+  spill?: SpillStore | null;
 }
 
 /** A call as stored: with its id and time. */
@@ -54,8 +94,14 @@ export class UsageRecorder {
   private incomingAt: number[] = [];
   private takeScheduled = false;
   private queue: StoredCall[] = [];
+  /** Calls past maxQueue taken in during this turn, appended to the spill together. */
+  private overflow: StoredCall[] = [];
   private written = 0;
-  private dropped = 0;
+  private readonly dropped: Partial<Record<DropReason, number>> = {};
+  private readonly deadLettered: Record<string, number> = {};
+  private readonly sanitized: Partial<Record<SanitizedField, number>> = {};
+  private spilled = 0;
+  private replayed = 0;
   private failedFlushes = 0;
   private lastError: string | null = null;
   private flushing: Promise<void> | null = null;
@@ -63,6 +109,11 @@ export class UsageRecorder {
   private retryDelayMs = 0;
   /** How many records at the head of the queue the current write holds. */
   private inFlight = 0;
+  /** Calls ever pushed onto the queue, and ever taken off its head (stored or dead-lettered). */
+  private enqueued = 0;
+  private dequeued = 0;
+  /** Spill segments read to their end, deletable once `dequeued` reaches `mark`. */
+  private readSegments: { name: string; mark: number }[] = [];
   private readonly listeners = new Set<(rows: CallRecord[]) => void>();
   private readonly recordListeners = new Set<(call: CallRecord) => void>();
   private lastDropWarning = 0;
@@ -70,10 +121,14 @@ export class UsageRecorder {
   private readonly flushAt: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
+  private readonly spill: SpillStore | null;
+  private readonly countFix = (field: SanitizedField) => {
+    this.sanitized[field] = (this.sanitized[field] ?? 0) + 1;
+  };
 
   constructor(
     /** Stores one batch (insertCalls in production); throws when the database is unavailable. */
-    private readonly writeBatch: (rows: StoredCall[]) => Promise<void>,
+    private readonly writeBatch: BatchWriter,
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
   ) {
@@ -82,6 +137,9 @@ export class UsageRecorder {
     this.flushAt = options.flushAt ?? this.batchSize * 4;
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
     this.maxQueue = options.maxQueue ?? 100_000;
+    this.spill = options.enabled ? options.spill ?? null : null;
+    // Calls spilled by an earlier run are written once the database takes them.
+    if (this.spill?.recover()) this.schedule(0);
   }
 
   /**
@@ -107,9 +165,11 @@ export class UsageRecorder {
     this.incoming = [];
     this.incomingAt = [];
     for (let i = 0; i < calls.length; i++) this.handle(calls[i]!, times[i]!);
+    if (this.overflow.length) this.spillOverflow();
   };
 
-  private handle(call: CallRecord, at: number): void {
+  private handle(raw: CallRecord, at: number): void {
+    const call = sanitizeCall(raw, this.countFix);
     for (const l of this.recordListeners) {
       try {
         l(call);
@@ -118,21 +178,46 @@ export class UsageRecorder {
       }
     }
     if (!this.options.enabled) return;
+    const stored = Object.assign({ id: randomUUID(), createdAt: new Date(at) }, call); // not `{ ...call, id }`: see Gateway.recordCall
     if (this.queue.length >= this.maxQueue) {
-      this.dropped++;
-      if (Date.now() - this.lastDropWarning > 10_000) {
-        this.lastDropWarning = Date.now();
-        this.logger.warn('analytics queue full; dropping the oldest records', { maxQueue: this.maxQueue, dropped: this.dropped });
+      if (this.spill) {
+        this.overflow.push(stored);
+        return;
       }
+      this.drop('queue_full', 1);
       // The oldest record not being written right now goes; when all are, this one does.
       if (this.queue.length <= this.inFlight) return;
       this.queue.splice(this.inFlight, 1);
     }
-    this.queue.push(Object.assign({ id: randomUUID(), createdAt: new Date(at) }, call)); // not `{ ...call, id }`: see Gateway.recordCall
+    this.queue.push(stored);
+    this.enqueued++;
     this.schedule(this.queue.length >= this.flushAt ? 0 : this.flushIntervalMs);
   }
 
-  /** Called after each batch is stored (live dashboards, budget checks). */
+  private spillOverflow(): void {
+    const calls = this.overflow;
+    this.overflow = [];
+    const r = this.spill!.append(calls);
+    this.spilled += r.accepted;
+    if (r.refused) this.drop(r.reason ?? 'spill_error', r.refused);
+    this.schedule(0);
+  }
+
+  private drop(reason: DropReason, count: number): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + count;
+    if (Date.now() - this.lastDropWarning > 10_000) {
+      this.lastDropWarning = Date.now();
+      this.logger.warn('analytics records dropped', { reason, maxQueue: this.maxQueue, dropped: this.totalDropped() });
+    }
+  }
+
+  private totalDropped(): number {
+    let n = 0;
+    for (const v of Object.values(this.dropped)) n += v;
+    return n;
+  }
+
+  /** Called after each batch is stored (live dashboards, budget checks), with the calls stored. */
   onWritten(listener: (rows: CallRecord[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -147,8 +232,18 @@ export class UsageRecorder {
   stats(): RecorderStats {
     this.take();
     return {
-      enabled: this.options.enabled, queued: this.queue.length, written: this.written, dropped: this.dropped,
-      failedFlushes: this.failedFlushes, lastError: this.lastError,
+      enabled: this.options.enabled,
+      queued: this.queue.length,
+      written: this.written,
+      dropped: this.totalDropped(),
+      droppedByReason: { ...this.dropped },
+      deadLettered: { ...this.deadLettered },
+      sanitized: { ...this.sanitized },
+      spilled: this.spilled,
+      replayed: this.replayed,
+      spillBytes: this.spill?.bytes ?? 0,
+      failedFlushes: this.failedFlushes,
+      lastError: this.lastError,
     };
   }
 
@@ -161,40 +256,55 @@ export class UsageRecorder {
     this.timer.unref?.();
   }
 
-  /** Writes everything queued now (in batches); resolves when done or when a batch failed. */
+  /** Writes everything queued now (in batches), and what waits in the spill; resolves when done or when a batch failed. */
   flush(): Promise<void> {
     this.take();
     if (this.flushing) return this.flushing;
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.queue.length === 0 && !this.spill?.pending) return Promise.resolve();
     // Assigned before the first await can settle it, and cleared only after it has:
     // a flush that found nothing to do must not leave a stale promise behind.
     this.flushing = this.writeQueued().finally(() => {
       this.flushing = null;
-      if (this.queue.length) this.schedule(this.retryDelayMs);
+      if (this.queue.length || this.spill?.pending) this.schedule(this.retryDelayMs);
     });
     return this.flushing;
   }
 
   private async writeQueued(): Promise<void> {
     try {
-      while (this.queue.length) {
+      for (;;) {
+        // Spilled calls come back while the database takes writes, a few batches at a time.
+        if (this.spill?.pending && this.retryDelayMs === 0 && this.queue.length < this.flushAt) await this.replay();
+        if (!this.queue.length) break;
         const batch = this.queue.slice(0, this.batchSize);
         this.inFlight = batch.length;
         // Idempotent: a batch stored whose acknowledgement was lost is retried without error.
-        await this.writeBatch(batch);
+        const result = await this.writeBatch(batch);
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
-        this.written += batch.length;
+        this.dequeued += batch.length;
         this.retryDelayMs = 0;
+        let stored: CallRecord[] = batch;
+        if (result?.rejected.length) {
+          const refused = new Set<StoredCall>();
+          for (const r of result.rejected) {
+            refused.add(r.call);
+            if (r.deadLettered) this.deadLettered[r.code] = (this.deadLettered[r.code] ?? 0) + 1;
+            else this.drop('dead_letter_failed', 1);
+          }
+          stored = batch.filter((c) => !refused.has(c));
+        }
+        this.written += stored.length;
+        this.releaseSegments();
         for (const l of this.listeners) {
           try {
-            l(batch);
+            l(stored);
           } catch {
             // a listener's failure is not the recorder's
           }
         }
         // Let requests run between statements rather than one long block.
-        if (this.queue.length) await new Promise((r) => setImmediate(r));
+        if (this.queue.length || this.spill?.pending) await new Promise((r) => setImmediate(r));
       }
     } catch (e) {
       this.inFlight = 0;
@@ -205,7 +315,29 @@ export class UsageRecorder {
     }
   }
 
-  /** Flushes on shutdown, retrying until `timeoutMs` has passed. */
+  /** Moves up to a few batches of spilled calls into the queue. */
+  private async replay(): Promise<void> {
+    const room = Math.min(this.maxQueue - this.queue.length, this.flushAt);
+    if (room <= 0) return;
+    const r = await this.spill!.read(room);
+    for (const c of r.calls) this.queue.push(c);
+    this.enqueued += r.calls.length;
+    this.replayed += r.calls.length;
+    for (const name of r.finished) this.readSegments.push({ name, mark: this.enqueued });
+    if (r.corrupt) this.drop('spill_corrupt', r.corrupt);
+    this.releaseSegments();
+  }
+
+  /** Deletes spill segments every call of which has left the queue. */
+  private releaseSegments(): void {
+    if (!this.readSegments.length) return;
+    const done = this.readSegments.filter((s) => s.mark <= this.dequeued);
+    if (!done.length) return;
+    this.readSegments = this.readSegments.filter((s) => s.mark > this.dequeued);
+    this.spill!.release(done.map((s) => s.name));
+  }
+
+  /** Flushes on shutdown, retrying until `timeoutMs` has passed; what is left then goes to the spill folder. */
   async close(timeoutMs = 5_000): Promise<void> {
     this.take();
     if (this.timer) clearTimeout(this.timer);
@@ -215,7 +347,27 @@ export class UsageRecorder {
       await this.flush();
       if (this.queue.length) await new Promise((r) => setTimeout(r, Math.min(this.retryDelayMs || 100, 500)));
     }
+    if (this.flushing) await this.flushing;
     if (this.timer) clearTimeout(this.timer);
-    if (this.queue.length) this.logger.error('analytics records lost at shutdown', { count: this.queue.length });
+    this.timer = null;
+    const left = this.queue.splice(0);
+    if (this.spill) {
+      let refused = 0;
+      if (left.length) {
+        const r = this.spill.append(left);
+        refused = r.refused;
+        this.spilled += r.accepted;
+        if (r.refused) this.drop(r.reason ?? 'spill_error', r.refused);
+        this.logger.warn('analytics records kept on disk for the next start', { count: r.accepted, dir: this.spill.dir });
+        if (r.refused) this.logger.error('analytics records lost at shutdown', { count: r.refused });
+      }
+      // Every call read from these is stored or was just spilled again (else they are read again next time).
+      if (!refused) this.spill.release(this.readSegments.map((s) => s.name));
+      this.readSegments = [];
+      await this.spill.close();
+    } else if (left.length) {
+      this.drop('shutdown', left.length);
+      this.logger.error('analytics records lost at shutdown', { count: left.length });
+    }
   }
 }

@@ -18,6 +18,7 @@ import {
   type Trends,
 } from './queries.js';
 import type { UsageRecorder } from './recorder.js';
+import { RawCallRetention } from './retention.js';
 
 /** Who asks, with what filters, spelled how (for error details). */
 export interface AnalyticsRequest {
@@ -46,7 +47,7 @@ export interface AnalyticsDeps {
   pubsub: PubSub;
   kv: KeyValueStore;
   recorder: UsageRecorder;
-  config: Pick<Config, 'dailyBudgetUsd' | 'alertEmail' | 'smtpUrl'>;
+  config: Pick<Config, 'dailyBudgetUsd' | 'alertEmail' | 'smtpUrl' | 'analyticsRetentionDays'>;
   logger: Logger;
 }
 
@@ -55,6 +56,8 @@ export class AnalyticsService {
   readonly live: LiveAnalytics;
   readonly budget: BudgetAlerts;
   readonly metrics: GatewayMetrics;
+  /** Deletes raw calls past ANALYTICS_RETENTION_DAYS; null when they are kept forever. */
+  readonly retention: RawCallRetention | null;
   private readonly stopListening: () => void;
   private readonly dailyBudgetUsd: number | null;
   private readonly logger: Logger;
@@ -66,6 +69,9 @@ export class AnalyticsService {
     this.live = new LiveAnalytics(this.queries, deps.pubsub, deps.kv, deps.logger);
     this.budget = new BudgetAlerts(deps.prisma, this.queries, deps.config, deps.logger);
     this.metrics = new GatewayMetrics(deps.recorder);
+    const days = deps.config.analyticsRetentionDays;
+    this.retention = days > 0 ? new RawCallRetention(deps.prisma, { days }, deps.logger) : null;
+    this.retention?.start();
     this.stopListening = deps.recorder.onWritten(() => {
       this.live.schedule();
       this.budget.schedule();
@@ -157,7 +163,7 @@ export class AnalyticsService {
     return iterator;
   }
 
-  /** Deletes every recorded call (budget alerts stay: they record e-mails sent). Returns how many. */
+  /** Deletes every recorded call and the rollups (budget alerts stay: they record e-mails sent). Returns how many. */
   async reset(): Promise<number> {
     const deleted = await this.queries.reset();
     this.live.schedule();
@@ -166,7 +172,7 @@ export class AnalyticsService {
 
   async close(): Promise<void> {
     this.stopListening();
-    await Promise.all([this.live.close(), this.budget.close()]);
+    await Promise.all([this.retention?.close(), this.live.close(), this.budget.close()]);
     this.metrics.close();
   }
 }

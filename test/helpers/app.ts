@@ -1,6 +1,9 @@
 // Starts a real gateway for a test: real PostgreSQL + Redis, or the embedded
 // defaults (PGlite in memory + memory kv), on a random loopback port.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -53,6 +56,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     }
     redisPrefix ??= `t${randomBytes(5).toString('hex')}:`;
     Object.assign(env, { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    // Each app its own analytics spill folder (the default is under ./data, shared by every test).
+    env.ANALYTICS_SPILL_DIR = join(tmpdir(), `aigw-spill-${randomBytes(5).toString('hex')}`);
   } else {
     env.DATA_DIR = 'memory://';
   }
@@ -103,6 +108,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       await app.stop();
       if (!cleanup) return;
       await dropDatabase?.();
+      if (env.ANALYTICS_SPILL_DIR) rmSync(env.ANALYTICS_SPILL_DIR, { recursive: true, force: true });
       if (redisPrefix && !options.share?.redisPrefix) await deleteRedisPrefix(redisPrefix);
     },
   };

@@ -1,13 +1,16 @@
 // The database goes away during traffic (PostgreSQL only): the gateway's own
 // database stops accepting connections and its sessions are killed. Completions
 // must keep succeeding, and once the database is back every call must be
-// recorded: the recorder holds them and retries.
+// recorded: the recorder holds what its queue can (ANALYTICS_MAX_QUEUE, small here),
+// spills the rest to its folder on disk, and writes both once it can.
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { TEST_PG_ADMIN_URL } from '../helpers/env.js';
 
 const REQUESTS = 40;
+const QUEUE = 10;
 
 describe('analytics while PostgreSQL is unreachable', () => {
   let t: TestApp;
@@ -31,7 +34,7 @@ describe('analytics while PostgreSQL is unreachable', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ backend: 'postgres+redis' });
+    t = await startTestApp({ backend: 'postgres+redis', env: { ANALYTICS_MAX_QUEUE: String(QUEUE) } });
     dbName = new URL(t.config.databaseUrl!).pathname.slice(1);
     admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
     await admin.connect();
@@ -42,7 +45,7 @@ describe('analytics while PostgreSQL is unreachable', () => {
     await t?.stop();
   });
 
-  it('answers every completion during the outage and records them all afterwards', async () => {
+  it('answers every completion during the outage and records them all afterwards, past the in-memory queue', async () => {
     const token = await t.adminToken();
     const complete = (i: number) => t.request('POST', '/api/ai/local', { token, body: { prompt: `outage request ${i}`, max_tokens: 16 } });
     expect((await complete(-1)).status).toBe(200);
@@ -55,15 +58,18 @@ describe('analytics while PostgreSQL is unreachable', () => {
       statuses.push(...batch.map((r) => r.status));
     }
     expect(statuses).toEqual(Array(REQUESTS).fill(200));
-    // The recorder has tried and failed at least once, and still holds the calls.
+    // The recorder has tried and failed at least once; it holds a queue's worth and spilled the rest.
     const recorder = t.app.services.recorder;
     await expect.poll(() => recorder.stats().failedFlushes, { interval: 50, timeout: 15_000 }).toBeGreaterThan(0);
-    expect(recorder.stats().queued).toBe(REQUESTS);
-    expect(recorder.stats().dropped).toBe(0);
+    expect(recorder.stats()).toMatchObject({ queued: QUEUE, spilled: REQUESTS - QUEUE, dropped: 0 });
+    const spillDir = t.config.analyticsSpillDir!;
+    expect(readdirSync(spillDir).filter((n) => n.endsWith('.ndjson'))).toHaveLength(1);
 
     await setReachable(true);
     await expect.poll(storedCalls, { interval: 100, timeout: 30_000 }).toBe(REQUESTS + 1);
-    expect(recorder.stats()).toMatchObject({ queued: 0, dropped: 0 });
+    await expect.poll(() => recorder.stats().spillBytes, { interval: 50, timeout: 10_000 }).toBe(0);
+    expect(recorder.stats()).toMatchObject({ queued: 0, dropped: 0, replayed: REQUESTS - QUEUE, written: REQUESTS + 1 });
+    expect(readdirSync(spillDir).filter((n) => n.endsWith('.ndjson'))).toEqual([]);
     const summary = await t.request('GET', '/api/ai/analytics/summary', { token });
     expect(summary.body.total_api_calls).toBe(REQUESTS + 1);
   });

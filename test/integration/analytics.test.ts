@@ -327,7 +327,7 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
     expect(text).toMatch(/aigw_cache_misses_total\{provider="local"\} [1-9]/);
     expect(text).toMatch(/aigw_tokens_total\{provider="local",kind="output"\} [1-9]/);
     expect(text).toContain('aigw_cost_usd_total');
-    expect(text).toContain('aigw_analytics_dropped_total 0');
+    for (const reason of ['queue_full', 'spill_full', 'spill_error']) expect(text).toContain(`aigw_analytics_dropped_total{reason="${reason}"} 0`);
     expect(text).toContain('aigw_process_cpu_seconds_total');
   });
 });

@@ -71,4 +71,60 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
     expect(warnings[0]!.msg).toMatch(/COPY failed/);
     expect(String(warnings[0]!.fields?.error)).toMatch(/no_such_column/);
   });
+  it('writes the rest of a batch the database refuses some rows of, and sets those aside with their errors', async () => {
+    const gone = await db.prisma.user.create({ data: { username: `gone-${backend}`, passwordHash: 'x' } });
+    await db.prisma.user.delete({ where: { id: gone.id } });
+    const row = (n: number, extra: Partial<StoredCall> = {}): StoredCall => ({
+      id: crypto.randomUUID(), createdAt: new Date('2026-11-23T08:00:00.000Z'), userId: null, provider: 'openai', model: 'gpt-4o', source: 'rest',
+      inputTokens: n, outputTokens: 1, costUsd: 0.5, listCostUsd: 0.5, costEstimated: false, latencyMs: 10, cached: false, optimized: false,
+      tokensSaved: 0, streamed: false, status: 'success', errorCode: null, ...extra,
+    });
+    // Straight to the writer (the recorder would have cleaned the NUL): the database's own refusal is what is tested.
+    const batch = Array.from({ length: 20 }, (_, i) => row(i));
+    batch[3] = row(3, { userId: gone.id }); // a user deleted while the call was in flight
+    batch[11] = row(11, { model: 'gpt-4o\u0000evil' });
+    batch[17] = row(17, { userId: gone.id });
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (msg: string) => void warnings.push(msg) };
+    const write = insertCalls(db.prisma, db.sql, logger);
+    const before = await db.prisma.apiCall.count();
+    const result = await write(batch);
+    const refused = [3, 11, 17].map((i) => batch[i]!.id);
+    expect(result?.rejected.map((r) => [r.call.id, r.code, r.deadLettered])).toEqual([
+      [refused[0], '23503', true],
+      // JSON's \u0000 is refused when the text is read (22P05)
+      [refused[1], '22P05', true],
+      [refused[2], '23503', true],
+    ]);
+    expect(await db.prisma.apiCall.count()).toBe(before + 17);
+    expect(await db.prisma.apiCall.count({ where: { id: { in: refused } } })).toBe(0);
+    const letters = await db.prisma.apiCallDeadLetter.findMany({ orderBy: { errorCode: 'asc' } });
+    expect(letters.map((l) => [l.id, l.errorCode])).toEqual(expect.arrayContaining([[refused[0], '23503'], [refused[1], '22P05'], [refused[2], '23503']]));
+    const nul = letters.find((l) => l.id === refused[1])!;
+    expect(nul.error).toMatch(/unicode|escape/i);
+    expect(JSON.parse(nul.record)).toMatchObject({ id: refused[1], model: 'gpt-4o\u0000evil', inputTokens: 11 }); // kept exactly as it was
+    expect(letters.find((l) => l.id === refused[0])!.error).toMatch(/foreign key/);
+    expect(warnings).toEqual(['usage rows refused by the database; stored in api_call_dead_letters']);
+    // The rollups count exactly what was stored.
+    const [daily] = await db.sql.query<{ calls: number; input: number }>(
+      `SELECT sum(calls)::int AS calls, sum(input_tokens)::int AS input FROM api_call_daily WHERE day = '2026-11-23'`,
+    );
+    expect(daily).toEqual({ calls: 17, input: 190 - 3 - 11 - 17 });
+
+    // The same batch again (a retry after a lost answer): nothing is stored twice, anywhere.
+    const again = await write(batch);
+    expect(again?.rejected).toHaveLength(3);
+    expect(await db.prisma.apiCall.count()).toBe(before + 17);
+    expect(await db.prisma.apiCallDeadLetter.count({ where: { id: { in: refused } } })).toBe(3);
+    expect((await db.sql.query<{ calls: number }>(`SELECT sum(calls)::int AS calls FROM api_call_daily WHERE day = '2026-11-23'`))[0]!.calls).toBe(17);
+  });
+
+  it('throws (for the recorder to retry) when the database is unavailable, not a data error', async () => {
+    const { isDataError, sqlState } = await import('../../src/analytics/insert-calls.js');
+    expect(isDataError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(isDataError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(false);
+    expect(isDataError(Object.assign(new Error('database "x" is not currently accepting connections'), { code: '55000' }))).toBe(false);
+    expect(sqlState({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '23503' } } } })).toBe('23503');
+    expect(isDataError({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '22P05' } } } })).toBe(true);
+  });
 });

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { applyMigrations, readMigrations } from '../../src/db/migrate.js';
-import { openTestDatabase } from '../helpers/pg.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createTestDatabase, openTestDatabase } from '../helpers/pg.js';
 
 const backends = ['postgresql', 'pglite'] as const;
 
@@ -68,9 +69,51 @@ describe.each(backends)('migrations on %s', (backend) => {
     expect(disabled.sessionVersion).toBe(1);
     await p.gatewaySetting.create({ data: { key: 'k', value: 'v' } });
     expect((await p.gatewaySetting.findUniqueOrThrow({ where: { key: 'k' } })).value).toBe('v');
-    // Deleting a user cascades to its keys and detaches its calls.
+    // Every insert into api_calls is rolled up by day in the same statement (the trigger).
+    const now = new Date();
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    expect(await p.apiCallDaily.findMany({ orderBy: { provider: 'asc' }, select: { day: true, provider: true, calls: true, inputTokens: true, cached: true, status: true } })).toEqual([
+      { day: day, provider: 'gemini', calls: 1n, inputTokens: 0n, cached: true, status: 'error' },
+      { day: day, provider: 'openai', calls: 1n, inputTokens: 10n, cached: false, status: 'success' },
+    ]);
+    expect(await p.apiCallUserDaily.findMany({ select: { userId: true, provider: true, calls: true } })).toEqual([{ userId: user.id, provider: 'openai', calls: 1n }]);
+    expect(await p.apiCallLatencyDaily.count()).toBe(2);
+    expect(await p.apiCallUserLatencyDaily.findMany({ select: { bucket: true, calls: true } })).toEqual([{ bucket: 12, calls: 1n }]);
+    const letter = await p.apiCallDeadLetter.create({ data: { id: crypto.randomUUID(), createdAt: new Date(), errorCode: '23503', error: 'fk', record: '{}' } });
+    expect((await p.apiCallDeadLetter.findUniqueOrThrow({ where: { id: letter.id } })).failedAt).toBeInstanceOf(Date);
+
+    // Deleting a user cascades to its keys and per-user rollups, and detaches its calls.
     await p.user.delete({ where: { id: user.id } });
     expect(await p.apiKey.count()).toBe(0);
     expect(await p.apiCall.count({ where: { userId: null } })).toBe(2);
+    expect(await p.apiCallUserDaily.count()).toBe(0);
+    expect(await p.apiCallUserLatencyDaily.count()).toBe(0);
+    expect(await p.apiCallDaily.count()).toBe(2);
+  });
+  it('rolls up the calls recorded before the rollups existed', async () => {
+    const scratch = backend === 'postgresql' ? await createTestDatabase() : null;
+    const fresh = await openDatabase({ databaseUrl: scratch?.url, dataDir: 'memory://', migrate: false });
+    try {
+      const all = readMigrations();
+      await applyMigrations(fresh.sql, all.filter((m) => m.name < '20261206210000'));
+      await fresh.sql.query(`
+        INSERT INTO api_calls (id, created_at, provider, model, source, input_tokens, cost_usd, latency_ms, status)
+        VALUES (gen_random_uuid(), '2026-11-01T10:00:00Z', 'openai', 'gpt-4o', 'rest', 10, 0.5, 100, 'success'),
+               (gen_random_uuid(), '2026-11-01T23:59:59Z', 'openai', 'gpt-4o', 'rest', 20, NULL, 3000, 'success'),
+               (gen_random_uuid(), '2026-11-02T00:00:00Z', 'openai', 'gpt-4o', 'rest', 40, 0.25, 5, 'success')`);
+      expect((await applyMigrations(fresh.sql, all)).applied).toEqual(all.filter((m) => m.name >= '20261206210000').map((m) => m.name));
+      expect(await fresh.sql.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day, calls::int, input_tokens::int, cost_usd, unknown_cost_calls::int FROM api_call_daily ORDER BY day`)).toEqual([
+        { day: '2026-11-01', calls: 2, input_tokens: 30, cost_usd: 0.5, unknown_cost_calls: 1 },
+        { day: '2026-11-02', calls: 1, input_tokens: 40, cost_usd: 0.25, unknown_cost_calls: 0 },
+      ]);
+      expect(await fresh.sql.query(`SELECT bucket, calls::int FROM api_call_latency_daily ORDER BY day, bucket`)).toEqual([
+        { bucket: 82, calls: 1 }, // 100 ms: 64 + 18
+        { bucket: 238, calls: 1 }, // 3000 ms: (12 bits - 6) * 32 + (3000 >> 6)
+        { bucket: 5, calls: 1 },
+      ]);
+    } finally {
+      await fresh.close();
+      await scratch?.drop();
+    }
   });
 });

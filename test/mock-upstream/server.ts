@@ -27,6 +27,8 @@ export interface MockFault {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Answer only once this settles (a test acts while the request is in flight, then releases it). */
+  hold?: Promise<unknown>;
   /** Answer 200 with a body that is not valid JSON (or a stream whose first event is garbage). */
   malformed?: boolean;
   /** Send this many wire events (SSE events / NDJSON lines) and destroy the socket; non-streaming: destroy at once. */
@@ -166,6 +168,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     const wait = (settings.latencyMs ?? 0) + (fault?.delayMs ?? 0);
     if (wait > 0) await sleep(wait);
+    if (fault?.hold) await fault.hold.catch(() => {});
     if (!live(res)) return;
 
     if (fault?.status !== undefined) return sendError(ctx, fault.status);

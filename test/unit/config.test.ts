@@ -29,6 +29,20 @@ describe('config', () => {
     expect(c.providers.ollama.baseUrl).toBeUndefined();
   });
 
+  it('keeps analytics across outages by default: a bounded queue, then a spill folder under DATA_DIR', () => {
+    const c = loadConfig({});
+    expect([c.analyticsMaxQueue, c.analyticsSpillDir, c.analyticsSpillMaxBytes, c.analyticsRetentionDays]).toEqual([100_000, 'data/analytics-spill', 256 * 1024 * 1024, 0]);
+    expect(loadConfig({ DATA_DIR: 'memory://' }).analyticsSpillDir).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: 'memory://', ANALYTICS_SPILL_DIR: '/var/spill' }).analyticsSpillDir).toBe('/var/spill');
+    expect(loadConfig({ ANALYTICS_SPILL_MAX_MB: '0' }).analyticsSpillDir).toBeUndefined();
+    const set = loadConfig({ ANALYTICS_MAX_QUEUE: '5000', ANALYTICS_SPILL_MAX_MB: '10', ANALYTICS_RETENTION_DAYS: '90' });
+    expect([set.analyticsMaxQueue, set.analyticsSpillMaxBytes, set.analyticsRetentionDays]).toEqual([5000, 10 * 1024 * 1024, 90]);
+    expect(problems({ ANALYTICS_RETENTION_DAYS: '-1', ANALYTICS_MAX_QUEUE: 'lots' })).toEqual([
+      'ANALYTICS_MAX_QUEUE=lots is invalid: expected an integer from 10 to 10000000',
+      'ANALYTICS_RETENTION_DAYS=-1 is invalid: expected an integer from 0 to 36500',
+    ]);
+  });
+
   it('reads the guide variables', () => {
     const c = loadConfig({
       PORT: '9000', REDIS_URL: 'redis://localhost:6379', REDIS_CACHE_TTL: '60', ENABLE_OPTIMIZATION: 'true', ENABLE_CACHING: 'false',

@@ -1,4 +1,4 @@
-// The recorder's bound while the database is unavailable: the queue keeps at
+// The recorder's bound while the database is unavailable and no spill folder is set: the queue keeps at
 // most maxQueue calls, drops the oldest not being written, counts and reports
 // what it dropped, and writes the rest once the database is back.
 import { describe, expect, it } from 'vitest';
@@ -46,8 +46,9 @@ describe('usage recorder bound', () => {
     await r.flush(); // fails
     expect(r.stats()).toMatchObject({ queued: 3, dropped: 2, written: 0, failedFlushes: 1 });
     expect(r.stats().lastError).toContain('not currently accepting connections');
-    const warnings = log.warnings.filter((w) => w.msg.includes('dropping'));
-    expect(warnings.map((w) => w.fields)).toEqual([{ maxQueue: 3, dropped: 1 }]); // logged at the first drop, then at most every 10 s
+    expect(r.stats().droppedByReason).toEqual({ queue_full: 2 }); // no spill folder: the queue's bound is the last one
+    const warnings = log.warnings.filter((w) => w.msg.includes('dropped'));
+    expect(warnings.map((w) => w.fields)).toEqual([{ reason: 'queue_full', maxQueue: 3, dropped: 1 }]); // logged at the first drop, then at most every 10 s
 
     t.state.down = false;
     await r.flush();
