@@ -3,7 +3,8 @@ import { ConfigError, environmentWithDotenv, loadConfig } from './config.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { installProcessGuards } from './process-guards.js';
-import { buildApp } from './server.js';
+import { buildApp, type App } from './server.js';
+import { StartupError } from './startup-error.js';
 import { countTokens } from './optimize/tokenizer.js';
 
 let config;
@@ -19,12 +20,20 @@ try {
 
 const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
-const app = await buildApp(config, logger).catch((e: unknown) => {
-  if (!(e instanceof DataDirInUseError)) throw e;
+// The BPE tables (every completion counts tokens) load before the rest of start-up, whose
+// garbage collections then also free what building them left behind.
+countTokens('warm up');
+let app: App | undefined;
+let port: number;
+try {
+  app = await buildApp(config, logger);
+  port = await app.start();
+} catch (e) {
+  await app?.stop().catch(() => {});
+  if (!(e instanceof StartupError || e instanceof DataDirInUseError)) throw e;
   console.error(e.message);
   process.exit(1);
-});
-const port = await app.start();
+}
 installProcessGuards({ logger, registry: app.services.analytics.metrics.registry }); // see src/process-guards.ts
 logger.info('gateway listening', {
   url: `http://localhost:${port}`,
@@ -32,8 +41,6 @@ logger.info('gateway listening', {
   kv: app.services.kv.kind,
   startup_ms: Math.round(performance.now() - startedAt),
 });
-// Load the BPE tables now rather than on the first request that counts tokens.
-setImmediate(() => countTokens('warm up'));
 if (config.jwtSecretIsGenerated) logger.warn('JWT_SECRET is not set: tokens are signed with a random secret generated for this database and kept in it; set JWT_SECRET to choose your own');
 
 let stopping = false;
@@ -42,7 +49,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    app.stop().then(
+    app!.stop().then(
       () => process.exit(0),
       (e) => {
         logger.error('shutdown failed', { error: e });

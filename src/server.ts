@@ -15,6 +15,8 @@ import { useCompiledOperations } from './graphql-jit.js';
 import { useJsonPosts } from './graphql/json-posts.js';
 import { useQueryLimits } from './graphql/limits.js';
 import { credentialFromConnectionParams, serveGraphQLOverWebSocket } from './graphql/ws.js';
+import { renderGraphiQLPage } from './graphiql-page.js';
+import { listenFailure } from './startup-error.js';
 import { createRouter } from './rest/router.js';
 import { restRoutes } from './rest/routes.js';
 import { sendError, sendJson } from './rest/http-utils.js';
@@ -132,6 +134,7 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.nodeEnv !== 'production' ? { title: 'AI Gateway' } : false,
+    renderGraphiQL: renderGraphiQLPage,
     logging: false,
     maxRequestBodySize: config.maxBodyBytes,
     multipart: false, // no uploads: JSON only (see useJsonPosts)
@@ -214,10 +217,13 @@ export async function buildApp(config: Config, logger: Logger, prebuilt?: Servic
     yoga,
     start(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        const failed = (e: unknown) => reject(listenFailure(e, host, port));
+        server.once('error', failed);
         // A deep accept queue: bursts of new connections (stream starts) are not dropped by the kernel.
         server.listen({ port, host, backlog: 4096 }, () => {
-          server.off('error', reject);
+          server.off('error', failed);
+          // Once listening, the server's own errors (an accept failing: EMFILE) are logged; it keeps serving.
+          server.on('error', (e) => logger.error('HTTP server error', { error: e }));
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });

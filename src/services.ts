@@ -1,5 +1,4 @@
 // Builds every service once at start and tears them down in order at stop.
-import { closeUpstreamConnections } from './providers/upstream-fetch.js';
 import { AuthService } from './auth/auth-service.js';
 import { loadOrCreateJwtSecret } from './auth/jwt-secret.js';
 import type { Config } from './config.js';
@@ -23,7 +22,7 @@ import { ProviderHealthChecker } from './gateway/provider-health.js';
 import { ProviderRouter } from './gateway/provider-router.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
 import { loadPriceTable, Pricing } from './pricing/pricing.js';
-import { providerFactories } from './providers/registry.js';
+import { closeProviderConnections, providerFactories } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 
 export interface Services {
@@ -58,6 +57,7 @@ export interface Readiness {
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs,
+    log: (msg, fields) => logger.info(msg, fields),
   });
   if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
   const { kv, pubsub } = createSharedState({
@@ -156,7 +156,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});
       await db.close();
-      await closeUpstreamConnections().catch(() => {});
+      await closeProviderConnections().catch(() => {});
     },
   };
   return services;

@@ -63,23 +63,50 @@ export interface GatewayOptions {
 }
 
 /**
- * The node arguments `npm start` uses in a checkout (its package.json's start script, which
- * must be `node ...`): the benchmarks run the gateway exactly as it is started, and an A/B of two
- * checkouts runs each with its own. Anything else (an older `tsx src/main.ts`) runs as
+ * The command `npm start` runs in a checkout (its package.json's start script: environment
+ * assignments, `exec`, then `node ...`): the benchmarks run the gateway exactly as it is started, and an
+ * A/B of two checkouts runs each with its own. Anything else (an older `tsx src/main.ts`) runs as
  * `node --import tsx src/main.ts`.
  */
-export function startArgs(root = GATEWAY_ROOT): string[] {
+export function startCommand(root = GATEWAY_ROOT): { env: Record<string, string>; args: string[] } {
   const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
   const words = start.trim().split(/\s+/);
-  return words[0] === 'node' ? words.slice(1) : ['--import', 'tsx', 'src/main.ts'];
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0]!)) {
+    const word = words.shift()!;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words[0] === 'exec') words.shift();
+  return words[0] === 'node' ? { env, args: words.slice(1) } : { env: {}, args: ['--import', 'tsx', 'src/main.ts'] };
 }
 
-/** The gateway as `npm start` runs it (startArgs), pinned to the server core. */
+/** The node arguments of startCommand. */
+export function startArgs(root = GATEWAY_ROOT): string[] {
+  return startCommand(root).args;
+}
+
+const built = new Set<string>();
+
+/**
+ * What `npm start` does before it starts the gateway: its prestart script (the build of dist/
+ * when src/ changed), once per checkout. A checkout without one runs its sources as they are.
+ */
+export function prepareStart(root = GATEWAY_ROOT): void {
+  if (built.has(root)) return;
+  const prestart = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: { prestart?: string } }).scripts?.prestart;
+  if (prestart) execFileSync('npm', ['run', '--silent', 'prestart'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  built.add(root);
+}
+
+/** The gateway as `npm start` runs it (prepareStart, then startArgs), pinned to the server core. */
 export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
+  prepareStart(o.root);
   const port = await freePort();
   const ownDir = o.dataDir === undefined && !o.env?.DATABASE_URL ? mkdtempSync(path.join(os.tmpdir(), 'aigw-bench-')) : undefined;
+  const command = startCommand(o.root);
   const env = {
     ...baseEnv(),
+    ...command.env,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -94,7 +121,7 @@ export async function startGateway(o: GatewayOptions = {}): Promise<Gateway> {
   };
   // BENCH_GATEWAY_NODE_FLAGS: extra node flags for every gateway (experiments, e.g. a --require preload).
   const extra = process.env.BENCH_GATEWAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), ...startArgs(o.root)], env, cpu: o.cpu ?? SERVER_CPU, cwd: o.root });
+  const proc = spawnNode({ name: o.name ?? 'gateway', args: [...extra, ...(o.nodeFlags ?? []), ...command.args], env, cpu: o.cpu ?? SERVER_CPU, cwd: o.root });
   const url = `http://127.0.0.1:${port}`;
   let healthyAt: number;
   try {

@@ -1,17 +1,17 @@
 // The Prisma client over one of two backends: PostgreSQL through @prisma/adapter-pg
 // when DATABASE_URL is set, the embedded PGlite otherwise. Migrations are applied
-// before the client is handed out. The embedded database takes DATA_DIR for its process
-// (src/db/data-dir-lock.ts): a second gateway on the same folder refuses to start.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+// before the client is handed out. Each backend's driver is imported only when it is used. The
+// embedded database takes DATA_DIR for its process (src/db/data-dir-lock.ts): a second gateway on
+// the same folder refuses to start.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
+import { isPgliteDataDir, pgliteTemplateDir, seedFromTemplate } from './pglite-template.js';
 import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
+import { reasonOf, StartupError } from '../startup-error.js';
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -22,7 +22,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** How long a query waits for a connection (a new one, or a free one in a full pool), ms (default 5000). */
   connectTimeoutMs?: number;
+  /** Told what a start does that takes a while (creating the embedded database, each migration). */
+  log?: StartupLog;
 }
+
+export type StartupLog = (message: string, fields?: Record<string, unknown>) => void;
 
 export interface Database {
   prisma: PrismaClient;
@@ -35,17 +39,28 @@ export interface Database {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate, options.log);
 }
 
-async function openPostgres(url: string, { migrate = true, poolSize = 10, connectTimeoutMs = 5_000 }: DatabaseOptions): Promise<Database> {
+async function openPostgres(url: string, { migrate = true, poolSize = 10, connectTimeoutMs = 5_000, log }: DatabaseOptions): Promise<Database> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   // A query that cannot get a connection within connectTimeoutMs fails (a 503, see
   // isDatabaseUnavailable) instead of waiting behind a dead or saturated database.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: connectTimeoutMs, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new StartupError(
+      `Cannot connect to the database at ${withoutPassword(url)} (${reasonOf(e)})`,
+      'check DATABASE_URL and that PostgreSQL runs there and accepts this user, or unset DATABASE_URL to use the embedded database',
+      { cause: e },
+    );
+  }
   const sql = pgRunner(pool);
-  const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
+  const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return finish('postgresql', prisma, sql, migrations, async () => {
     await prisma.$disconnect();
@@ -55,26 +70,45 @@ async function openPostgres(url: string, { migrate = true, poolSize = 10, connec
 
 // The embedded database serves one process: PostgreSQL's default 128 MB of shared
 // buffers only adds resident memory (about 125 MB) and a second to start-up.
-const PGLITE_CONF = 'shared_buffers=16MB';
+export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers=16MB' };
 
-async function openPglite(dataDir: string, migrate = true): Promise<Database> {
-  if (dataDir.startsWith('memory://')) return openedPglite(await PGlite.create({ postgresqlconf: PGLITE_CONF }), migrate);
+async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  const opened = (db: PGlite, release?: () => void) => openedPglite(db, (d) => new PrismaPGlite(d), migrate, log, release);
+  if (dataDir.startsWith('memory://')) return opened(await PGlite.create(PGLITE_OPTIONS));
+  // Before the lock, which writes its file there.
+  ensureWritableFolder(resolve(dataDir));
   const lock = await lockDataDir(dataDir);
   try {
     const dir = resolve(dataDir, 'pglite');
+    if (!isPgliteDataDir(dir)) {
+      const template = pgliteTemplateDir();
+      if (template && isPgliteDataDir(template)) {
+        log?.('creating the embedded database from its install-time template (first start only)', { dir });
+        seedFromTemplate(dir, template);
+      } else {
+        log?.('creating the embedded database (first start only; initdb takes several seconds)', { dir });
+      }
+    }
     mkdirSync(dir, { recursive: true });
-    return await openedPglite(await PGlite.create(dir, { postgresqlconf: PGLITE_CONF }), migrate, () => lock.release());
+    return await opened(await PGlite.create(dir, PGLITE_OPTIONS), () => lock.release());
   } catch (e) {
     lock.release();
     throw e;
   }
 }
 
-async function openedPglite(db: PGlite, migrate: boolean, release = () => {}): Promise<Database> {
+async function openedPglite(
+  db: PGlite,
+  adapter: (db: PGlite) => NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>,
+  migrate: boolean,
+  log?: StartupLog,
+  release = () => {},
+): Promise<Database> {
   try {
     const sql = pgliteRunner(db);
-    const migrations = migrate ? await applyMigrations(sql) : { applied: [], alreadyApplied: [] };
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
+    const prisma = new PrismaClient({ adapter: adapter(db) });
     return finish('pglite', prisma, sql, migrations, async () => {
       try {
         await prisma.$disconnect();
@@ -86,6 +120,28 @@ async function openedPglite(db: PGlite, migrate: boolean, release = () => {}): P
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
+  }
+}
+
+/** Creates `dir` if needed and writes a file in it, so that a folder the gateway cannot use is reported as such. */
+function ensureWritableFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    throw new StartupError(`Cannot write the data folder ${dir} (${reasonOf(e)})`, 'set DATA_DIR to a folder this user can write, or change its permissions', { cause: e });
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL';
   }
 }
 

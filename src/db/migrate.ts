@@ -48,7 +48,12 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
-export async function applyMigrations(runner: SqlRunner, migrations = readMigrations()): Promise<MigrationReport> {
+export async function applyMigrations(
+  runner: SqlRunner,
+  migrations = readMigrations(),
+  /** Told before each migration that is applied. */
+  log?: (message: string, fields: Record<string, unknown>) => void,
+): Promise<MigrationReport> {
   return runner.withSession(async (s) => {
     await s.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
     try {
@@ -62,6 +67,7 @@ export async function applyMigrations(runner: SqlRunner, migrations = readMigrat
       }
       const done = new Map(rows.map((r) => [r.migration_name, r.checksum]));
       const report: MigrationReport = { applied: [], alreadyApplied: [] };
+      const pending = migrations.filter((m) => !done.has(m.name)).length;
       for (const m of migrations) {
         const previous = done.get(m.name);
         if (previous !== undefined) {
@@ -71,6 +77,7 @@ export async function applyMigrations(runner: SqlRunner, migrations = readMigrat
           report.alreadyApplied.push(m.name);
           continue;
         }
+        log?.('applying database migration', { migration: m.name, step: `${report.applied.length + 1} of ${pending}` });
         const id = randomUUID();
         await s.query(
           'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',

@@ -2,7 +2,8 @@
 // parser, limits, validation, context, auth guard and error masking as HTTP and SSE).
 // A connection is accepted only with a valid token in connection_init; a message is at
 // most the HTTP body limit; a connection runs a bounded number of operations at once.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
@@ -50,9 +51,14 @@ export interface GraphQLWebSocketOptions {
 
 export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { close(): Promise<void> } {
   const { server, yoga, maxPayload, maxOperations, authenticate, maskError } = options;
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload });
-  // The HTTP server's own errors after listening (an accept failing: EMFILE) are re-emitted here; unheard, they would be thrown.
-  wsServer.on('error', (e) => maskError(e)); // logs it
+  // Upgrades are handed to ws here rather than through its `server` option, which would also
+  // repeat the HTTP server's own errors (a failed listen, which start() reports) on this server,
+  // where graphql-ws prints them as internal errors.
+  const wsServer = new WebSocketServer({ noServer: true, path: '/graphql', maxPayload });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
 
   // One Cancellation per connection (its signal made only when something waits on it):
   // every operation on the connection ends when the socket closes.
@@ -124,6 +130,7 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { c
 
   return {
     async close() {
+      server.off('upgrade', onUpgrade);
       await Promise.resolve(cleanup.dispose()).catch(() => {});
       wsServer.close();
     },

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../errors.js';
-import type { ChatFeature, ChatMessage, ChatRequest, ContentPart, ProviderAdapter, ProviderFactory } from './types.js';
+import type { ChatFeature, ChatMessage, ChatRequest, ContentPart, ProviderAdapter, ProviderFactory, ProviderSettings } from './types.js';
 import { UpstreamError } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -30,6 +30,11 @@ export interface ProviderInfo {
   features?: readonly ChatFeature[];
   /** Works without an API key (Ollama): always configured. */
   keyless?: boolean;
+  /**
+   * ProviderAdapter.check, from the provider's translation (no SDK needed): the registry offers it
+   * before the adapter's module is loaded.
+   */
+  check?(request: ChatRequest, config: ProviderConfig): void;
 }
 
 /** The output limit of `model` from the info: the longest matching prefix of outputLimits, else maxTokens. */
@@ -51,31 +56,40 @@ type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed' | 'che
 
 const ANY_MODEL = /^/;
 
+/** What an adapter says about itself: its info with the settings applied. */
+export type ProviderDescription = Omit<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed'>;
+
+/** The settings applied over `info`: the adapter's description and the config its calls use. */
+export function describeProvider(info: ProviderInfo, settings: ProviderSettings): { description: ProviderDescription; config: ProviderConfig } {
+  const config: ProviderConfig = {
+    apiKey: settings.apiKey || undefined,
+    baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
+    defaultModel: settings.defaultModel || info.defaultModel,
+  };
+  const description: ProviderDescription = {
+    name: info.name,
+    label: info.label,
+    baseUrl: config.baseUrl,
+    models: info.models,
+    defaultModel: config.defaultModel,
+    maxOutputTokens: (model) => outputLimit(info, model),
+    modelPattern: info.modelPattern ?? ANY_MODEL,
+    extraParams: info.extraParams ?? [],
+    features: new Set(info.features ?? []),
+    isConfigured: () => Boolean(info.keyless || config.apiKey),
+    ...(info.check ? { check: (request: ChatRequest) => info.check!(request, config) } : {}),
+  };
+  return { description, config };
+}
+
 /**
  * A ProviderFactory from the provider's info and its calls: the adapter describes
  * itself from `info` (with settings applied); `calls` maps requests and answers.
  */
 export function defineProvider(info: ProviderInfo, calls: (config: ProviderConfig) => Calls): ProviderFactory {
   return (settings) => {
-    const config: ProviderConfig = {
-      apiKey: settings.apiKey || undefined,
-      baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
-      defaultModel: settings.defaultModel || info.defaultModel,
-    };
-    const features = new Set(info.features ?? []);
-    return {
-      name: info.name,
-      label: info.label,
-      baseUrl: config.baseUrl,
-      models: info.models,
-      defaultModel: config.defaultModel,
-      maxOutputTokens: (model) => outputLimit(info, model),
-      modelPattern: info.modelPattern ?? ANY_MODEL,
-      extraParams: info.extraParams ?? [],
-      features,
-      isConfigured: () => Boolean(info.keyless || config.apiKey),
-      ...calls(config),
-    };
+    const { description, config } = describeProvider(info, settings);
+    return { ...description, ...calls(config) };
   };
 }
 

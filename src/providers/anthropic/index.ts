@@ -5,26 +5,13 @@ import type {
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ChatRequest } from '../types.js';
-import { count, defined, defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS, splitSystem, stopList, str, type ProviderInfo } from '../shared.js';
+import { count, defined, defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS, splitSystem, stopList, str } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
+import { INFO } from './info.js';
 
-const NAME = 'anthropic';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Anthropic',
-  baseUrl: 'https://api.anthropic.com',
-  models: ['claude-3-opus', 'claude-3-sonnet', 'claude-3-haiku', 'claude-3-5-sonnet-20241022'],
-  defaultModel: 'claude-3-5-sonnet-20241022',
-  maxTokens: 128_000,
-  outputLimits: {
-    'claude-3-haiku': 4_096, 'claude-3-sonnet': 4_096, 'claude-3-opus': 4_096, 'claude-3-5': 8_192,
-    'claude-3-7-sonnet': 64_000, 'claude-sonnet-4': 64_000, 'claude-opus-4': 32_000,
-  },
-  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._@:-]*$/,
-  extraParams: ['top_k', 'metadata', 'thinking', 'service_tier'],
-};
+const NAME = INFO.name;
 /** Anthropic requires max_tokens; this is what we send when the caller set none. */
 const DEFAULT_MAX_TOKENS = 1024;
 

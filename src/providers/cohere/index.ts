@@ -1,25 +1,12 @@
 import { CohereClientV2, CohereError, CohereTimeoutError } from 'cohere-ai';
 import { UpstreamError } from '../types.js';
-import { defineProvider, isRecord, lazyClient, translated, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, translated } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
 import { cohereAnswer, cohereEvent, cohereRequest, NAME, type CohereStreamState } from './format.js';
+import { INFO } from './info.js';
 
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Cohere',
-  baseUrl: 'https://api.cohere.com',
-  models: ['command', 'command-r', 'command-r-plus', 'command-r-08-2024', 'command-r-plus-08-2024', 'command-r7b-12-2024', 'command-a-03-2025', 'command-a-vision-07-2025', 'command-a-reasoning-08-2025'],
-  defaultModel: 'command',
-  maxTokens: 8_000,
-  outputLimits: { command: 4_000, 'command-r': 4_000, 'command-a': 8_000 },
-  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-  extraParams: ['k', 'safety_mode', 'documents', 'citation_options', 'thinking'],
-  // Images by data URL and by web URL (on the vision models: see cohereRequest). Not
-  // parallel_tool_calls (Cohere has no switch) nor user (no field).
-  features: ['tools', 'tool_choice_required', 'images', 'image_urls', 'json_object', 'json_schema', 'seed', 'penalties'],
-};
 const EMBED_MODEL = 'embed-english-v3.0';
 /** The SDK multiplies this by 1000 for setTimeout, whose ceiling is 2^31-1 ms: about 24 days. */
 const NO_TIMEOUT_SECONDS = 2_000_000;
@@ -42,10 +29,6 @@ export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   };
 
   return {
-    check: (request) => {
-      cohereRequest(request, defaultModel);
-    },
-
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
         const params = translated(() => cohereRequest(request, defaultModel));

@@ -1,24 +1,10 @@
 import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, type GenerativeModel } from '@google/generative-ai';
-import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, translated, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, translated } from '../shared.js';
 import { guarded, guardedStream, probe, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { geminiAnswer, geminiChunk, geminiRequest, NAME, type GeminiStreamState } from './format.js';
+import { INFO } from './info.js';
 
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Google Gemini',
-  baseUrl: 'https://generativelanguage.googleapis.com',
-  models: ['gemini-2.0-flash', 'gemini-2.0-flash-lite', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-1.5-pro', 'gemini-1.5-flash'],
-  defaultModel: 'gemini-2.0-flash',
-  maxTokens: 65_536,
-  outputLimits: { 'gemini-1.5': 8_192, 'gemini-2.0': 8_192, 'gemini-2.5': 65_536 },
-  // The model is a path segment of the request URL: nothing but a plain name (or models/name).
-  modelPattern: /^(models\/|tunedModels\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/,
-  extraParams: ['topK', 'safetySettings', 'thinkingConfig', 'responseLogprobs', 'logprobs'],
-  // Not parallel_tool_calls (Gemini has no switch), user (no field), image_urls (fileData
-  // takes Files API uploads, not web URLs).
-  features: ['tools', 'tool_choice_required', 'images', 'json_object', 'json_schema', 'seed', 'penalties'],
-};
 const EMBED_MODEL = 'text-embedding-004';
 
 /** Gemini reports rate-limit back-off in the body (google.rpc.RetryInfo), e.g. retryDelay "7s". */
@@ -51,10 +37,6 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   };
 
   return {
-    check: (request) => {
-      geminiRequest(request);
-    },
-
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
         const params = translated(() => geminiRequest(request));

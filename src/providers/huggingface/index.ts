@@ -1,24 +1,12 @@
 import { InferenceClient, InferenceClientProviderApiError } from '@huggingface/inference';
-import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, str } from '../shared.js';
 import { guardedStream, probe, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { toUpstreamError, type HttpFailure } from '../upstream-error.js';
 // The router's API is OpenAI's chat-completions format.
 import { chatAnswer, chatBody, chunkText } from '../openai/format.js';
+import { INFO } from './info.js';
 
-const NAME = 'huggingface';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Hugging Face',
-  // With endpointUrl the SDK posts to {endpointUrl}/v1/chat/completions: the router's OpenAI-compatible API.
-  baseUrl: 'https://router.huggingface.co',
-  models: ['meta-llama/Llama-2-7b-chat-hf', 'mistralai/Mistral-7B-Instruct-v0.2', 'HuggingFaceH4/zephyr-7b-beta'],
-  defaultModel: 'meta-llama/Llama-2-7b-chat-hf',
-  maxTokens: 32_768,
-  // organisation/model, optionally :inference-provider.
-  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?(:[A-Za-z0-9._-]+)?$/,
-  features: ['seed', 'penalties'],
-  extraParams: ['logit_bias', 'logprobs', 'top_logprobs'],
-};
+const NAME = INFO.name;
 
 type ChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
 type StreamArgs = Parameters<InferenceClient['chatCompletionStream']>[0];

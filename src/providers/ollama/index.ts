@@ -1,25 +1,10 @@
 import { Ollama, type ChatRequest as OllamaChatRequest } from 'ollama';
-import { defineProvider, isRecord, str, translated, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, str, translated } from '../shared.js';
 import { guarded, guardedStream, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
 import { NAME, ollamaAnswer, ollamaLine, ollamaRequest, type OllamaStreamState } from './format.js';
+import { INFO } from './info.js';
 
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'Ollama',
-  baseUrl: 'http://localhost:11434',
-  models: ['llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.2-vision', 'mistral', 'phi3', 'qwen2.5', 'llava'],
-  defaultModel: 'llama2',
-  maxTokens: 131_072,
-  // [registry/][namespace/]name[:tag]
-  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9._-]+)?$/,
-  // Generation options only: not keep_alive, and no runtime options (GPU, threads, memory mapping).
-  extraParams: ['think', ...['top_k', 'min_p', 'typical_p', 'repeat_last_n', 'repeat_penalty', 'mirostat', 'mirostat_tau', 'mirostat_eta', 'num_ctx', 'num_keep', 'tfs_z'].map((k) => `options.${k}`)],
-  // Not tool_choice_required nor parallel_tool_calls (Ollama has neither switch), image_urls
-  // (it takes image bytes only) or user (no field).
-  features: ['tools', 'images', 'json_object', 'json_schema', 'seed', 'penalties'],
-  keyless: true,
-};
 const EMBED_MODEL = 'nomic-embed-text';
 
 type Recorder = ReturnType<typeof responseRecorder>;
@@ -50,10 +35,6 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     };
 
   return {
-    check: (request) => {
-      ollamaRequest(request, defaultModel, false);
-    },
-
     chat: (request, { signal }) => {
       const recorder = responseRecorder();
       return timedChat(signal, fail(recorder), async () => {

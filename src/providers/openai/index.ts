@@ -3,29 +3,14 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS, type ProviderInfo } from '../shared.js';
+import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
 import { chatAnswer, chatBody, chunkText } from './format.js';
+import { INFO } from './info.js';
 
-const NAME = 'openai';
-const INFO: ProviderInfo = {
-  name: NAME,
-  label: 'OpenAI',
-  baseUrl: 'https://api.openai.com/v1',
-  models: ['gpt-4', 'gpt-4o', 'gpt-4o-mini', 'gpt-4-turbo', 'gpt-3.5-turbo'],
-  defaultModel: 'gpt-4',
-  maxTokens: 128_000,
-  outputLimits: {
-    'gpt-3.5-turbo': 4_096, 'gpt-4': 8_192, 'gpt-4-turbo': 4_096, 'gpt-4o': 16_384, 'gpt-4.1': 32_768,
-    o1: 100_000, o3: 100_000, 'o4-mini': 100_000, 'gpt-5': 128_000,
-  },
-  // Fine-tuned models read ft:base:org:name:id.
-  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-  features: ['seed', 'penalties', 'user'],
-  extraParams: ['logit_bias', 'logprobs', 'top_logprobs', 'reasoning_effort', 'service_tier', 'prediction', 'verbosity'],
-};
+const NAME = INFO.name;
 
 type RequestOptions = Parameters<OpenAI['buildRequest']>[0];
 interface HeaderArgs {

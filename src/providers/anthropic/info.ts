@@ -1,0 +1,18 @@
+// What the gateway knows about this provider without loading its SDK (the registry
+// describes the adapter from it and loads index.ts on first use).
+import type { ProviderInfo } from '../shared.js';
+
+export const INFO: ProviderInfo = {
+  name: 'anthropic',
+  label: 'Anthropic',
+  baseUrl: 'https://api.anthropic.com',
+  models: ['claude-3-opus', 'claude-3-sonnet', 'claude-3-haiku', 'claude-3-5-sonnet-20241022'],
+  defaultModel: 'claude-3-5-sonnet-20241022',
+  maxTokens: 128_000,
+  outputLimits: {
+    'claude-3-haiku': 4_096, 'claude-3-sonnet': 4_096, 'claude-3-opus': 4_096, 'claude-3-5': 8_192,
+    'claude-3-7-sonnet': 64_000, 'claude-sonnet-4': 64_000, 'claude-opus-4': 32_000,
+  },
+  modelPattern: /^[A-Za-z0-9][A-Za-z0-9._@:-]*$/,
+  extraParams: ['top_k', 'metadata', 'thinking', 'service_tier'],
+};
