@@ -57,7 +57,7 @@ export function prepare(r: RestRequest, input: RawCompletionInput) {
 }
 
 /** Embeddings through the gateway (limits, provider rate limit, breaker, retries, analytics). */
-export function embed(r: RestRequest, provider: string, model: string, texts: string[]) {
+export function embed(r: RestRequest, provider: string, model: string, texts: unknown) {
   return r.services.gateway.embed(provider, model, texts, callerOf(r, 'openai-embeddings'));
 }
 
