@@ -26,12 +26,16 @@ const RESULT = '{"temp_c":21,"sky":"clear"}';
  * Adding a provider (once its adapter translates tools) is one line.
  */
 const MOCK_ARGS = { city: QUESTION.slice(0, 40), days: QUESTION.split(' ').length };
-const PROVIDERS: { provider: string; args: Record<string, unknown>; answer: RegExp }[] = [
+const PROVIDERS: { provider: string; args: Record<string, unknown>; answer: RegExp; callText?: string }[] = [
   // The local provider fills the required properties from their names and quotes the result.
   { provider: 'local', args: { city: 'example city' }, answer: /get_weather returned: \{"temp_c":21,"sky":"clear"\}/ },
+  { provider: 'openai', args: MOCK_ARGS, answer: /temp_c/ },
+  // Claude says what it is about to do in a text block before the tool_use block.
+  { provider: 'anthropic', args: MOCK_ARGS, answer: /temp_c/, callText: 'I will use get_weather.' },
   { provider: 'gemini', args: MOCK_ARGS, answer: /temp_c/ },
   { provider: 'cohere', args: MOCK_ARGS, answer: /temp_c/ },
   { provider: 'ollama', args: MOCK_ARGS, answer: /temp_c/ },
+  { provider: 'huggingface', args: MOCK_ARGS, answer: /temp_c/ },
 ];
 
 type ToolCallJson = { id: string; type: 'function'; function: { name: string; arguments: string } };
@@ -102,11 +106,11 @@ describe('tool calling through the pipeline', () => {
     await t.request('DELETE', '/api/ai/cache', { token });
   });
 
-  describe.each(PROVIDERS)('$provider', ({ provider, args, answer }) => {
+  describe.each(PROVIDERS)('$provider', ({ provider, args, answer, callText = '' }) => {
     it('REST: call -> tool result -> answer; the call is cached with its tool calls and finish reason', async () => {
       const first = await t.request('POST', `/api/ai/${provider}`, { token, body: conversation() });
       expect(first.status).toBe(200);
-      expect(first.body).toMatchObject({ status: 'success', provider, response: '', finish_reason: 'tool_calls', cached: false });
+      expect(first.body).toMatchObject({ status: 'success', provider, response: callText, finish_reason: 'tool_calls', cached: false });
       const calls = first.body.tool_calls as ToolCallJson[];
       expect(calls).toEqual([{ id: expect.any(String), type: 'function', function: { name: 'get_weather', arguments: expect.any(String) } }]);
       expect(JSON.parse(calls[0]!.function.arguments)).toEqual(args);
@@ -130,6 +134,7 @@ describe('tool calling through the pipeline', () => {
       const calls = assembled(events);
       expect(calls).toEqual(last.tool_calls);
       expect(calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([['get_weather', args]]);
+      expect(events.map((e) => e.data.content).join('')).toBe(callText);
 
       const replay = await stream(body);
       expect(replay.at(-1)!.data).toMatchObject({ is_complete: true, cached: true, finish_reason: 'tool_calls', tool_calls: calls });
@@ -146,7 +151,7 @@ describe('tool calling through the pipeline', () => {
       const first = await t.exec(CompletionDocument, { input: { provider, ...gqlConversation() } as never }, token);
       expect(first.errors).toBeUndefined();
       const r = first.data!.completion;
-      expect(r).toMatchObject({ response: '', finishReason: 'tool_calls', usageDetails: { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } });
+      expect(r).toMatchObject({ response: callText, finishReason: 'tool_calls', usageDetails: { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 } });
       expect(r.toolCalls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([['get_weather', args]]);
 
       const second = await t.exec(CompletionDocument, { input: { provider, ...gqlConversation(r.toolCalls) } as never }, token);

@@ -268,6 +268,8 @@ export const createLocalProvider: ProviderFactory = (settings) => {
     baseUrl: 'local://',
     models: ['local-sim'],
     defaultModel,
+    modelPrefixes: ['local-'],
+    embeddingModels: ['local-embed'],
     maxOutputTokens: () => MAX_OUTPUT_TOKENS,
     modelPattern: /^/,
     extraParams: [],
