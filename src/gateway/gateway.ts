@@ -4,14 +4,14 @@
 import type { Cancellation } from '../cancellation.js';
 import type { Viewer } from '../auth/auth-service.js';
 import { completionCacheKey } from '../cache/completion-key.js';
-import type { CachedCompletion, CachePolicy, ResponseCache } from '../cache/response-cache.js';
+import type { CachedCompletion, CachePolicy, ResponseCache, StreamDelta } from '../cache/response-cache.js';
 import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countTokens } from '../optimize/tokenizer.js';
 import { optimizePrompt } from '../optimize/optimizer.js';
 import type { Pricing } from '../pricing/pricing.js';
-import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, ProviderAdapter } from '../providers/types.js';
+import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, FinishReason, ProviderAdapter, ToolCall } from '../providers/types.js';
 import { textOf } from '../providers/shared.js';
 import { extraProblem, validateCompletionInput } from './completion-input.js';
 import type { ChainStep } from './provider-router.js';
@@ -32,9 +32,20 @@ export interface CompletionResult {
   /** Describes the provider; says so plainly when the answer is simulated (local). */
   providerLabel: string;
   response: string;
-  finishReason: string | null;
+  /** The tool calls the model asked for, in order (empty when none). */
+  toolCalls: ToolCall[];
+  /** Normalised across providers; null when the provider said nothing (or nothing we can name). */
+  finishReason: FinishReason | null;
+  /** Every input token, cached reads and cache writes included. */
   inputTokens: number;
+  /** Every output token, reasoning included. */
   outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (part of inputTokens; 0 when not reported). */
+  cachedInputTokens: number;
+  /** Input tokens written to the provider's prompt cache (part of inputTokens; 0 when not reported). */
+  cacheWriteTokens: number;
+  /** Output tokens spent on reasoning (part of outputTokens; 0 when not reported). */
+  reasoningTokens: number;
   /** Tokens billed to the caller: 0 for a cache hit. */
   tokensUsed: number;
   /** USD billed to the caller (0 for a hit); null when the model has no known price. */
@@ -267,9 +278,13 @@ export class Gateway {
       model: hit.model,
       providerLabel: this.router.adapter(hit.provider).label,
       response: hit.text,
-      finishReason: hit.finishReason,
+      toolCalls: hit.toolCalls ?? [],
+      finishReason: normaliseFinishReason(hit.finishReason, (hit.toolCalls?.length ?? 0) > 0),
       inputTokens: hit.inputTokens ?? 0,
       outputTokens: hit.outputTokens ?? 0,
+      cachedInputTokens: hit.cachedInputTokens ?? 0,
+      cacheWriteTokens: hit.cacheWriteTokens ?? 0,
+      reasoningTokens: hit.reasoningTokens ?? 0,
       tokensUsed: 0,
       estimatedCost: 0,
       costEstimated: hit.costEstimated,
@@ -298,7 +313,7 @@ export class Gateway {
       costEstimated = true;
     }
     if (outputTokens === null) {
-      outputTokens = countTokens(r.text, r.model);
+      outputTokens = countTokens(r.text + (r.toolCalls ?? []).map((c) => c.name + c.arguments).join(''), r.model);
       costEstimated = true;
     }
     const step = p.chain.find((s) => s.provider === provider);
@@ -319,9 +334,13 @@ export class Gateway {
       model,
       providerLabel: this.router.adapter(provider).label,
       response: r.text,
-      finishReason: r.finishReason,
+      toolCalls: r.toolCalls ?? [],
+      finishReason: normaliseFinishReason(r.finishReason, (r.toolCalls?.length ?? 0) > 0),
       inputTokens,
       outputTokens,
+      cachedInputTokens: r.cachedInputTokens ?? 0,
+      cacheWriteTokens: r.cacheWriteTokens ?? 0,
+      reasoningTokens: r.reasoningTokens ?? 0,
       tokensUsed: inputTokens + outputTokens,
       estimatedCost: cost,
       costEstimated,
@@ -334,14 +353,18 @@ export class Gateway {
     };
   }
 
-  entryFrom(result: CompletionResult, chunks?: string[]): CachedCompletion {
+  entryFrom(result: CompletionResult, chunks?: StreamDelta[]): CachedCompletion {
     return {
       provider: result.provider,
       model: result.model,
       text: result.response,
+      ...(result.toolCalls.length ? { toolCalls: result.toolCalls } : {}),
       finishReason: result.finishReason,
       inputTokens: result.inputTokens,
       outputTokens: result.outputTokens,
+      ...(result.cachedInputTokens ? { cachedInputTokens: result.cachedInputTokens } : {}),
+      ...(result.cacheWriteTokens ? { cacheWriteTokens: result.cacheWriteTokens } : {}),
+      ...(result.reasoningTokens ? { reasoningTokens: result.reasoningTokens } : {}),
       costUsd: result.estimatedCost,
       costEstimated: result.costEstimated,
       ...(chunks ? { chunks } : {}),
@@ -354,9 +377,9 @@ export class Gateway {
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
-  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, started: number) {
+  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, partialCalls: ToolCall[], started: number) {
     const partial = this.resultFromUpstream(p, provider, {
-      text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
+      text: partialText, toolCalls: partialCalls, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
     this.recordCall(caller, p, true, usageOf(partial), 'error', 'CLIENT_DISCONNECTED');
   }
@@ -421,6 +444,25 @@ function usageOf(r: CompletionResult): Usage {
     latencyMs: r.latencyMs,
     cached: r.cached,
   };
+}
+
+const FINISH_REASONS: Record<string, FinishReason> = {
+  stop: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter', error: 'error',
+  // Words adapters may pass on as the provider said them.
+  end_turn: 'stop', stop_sequence: 'stop', complete: 'stop', eos: 'stop', pause_turn: 'stop',
+  max_tokens: 'length', max_output_tokens: 'length',
+  tool_use: 'tool_calls', function_call: 'tool_calls', tool_call: 'tool_calls',
+  safety: 'content_filter', recitation: 'content_filter', refusal: 'content_filter', blocklist: 'content_filter', prohibited_content: 'content_filter', spii: 'content_filter',
+};
+
+/**
+ * One word for why generation stopped, whatever the provider said. An answer with tool
+ * calls that stopped naturally stopped to call them (some providers say "stop" then).
+ */
+export function normaliseFinishReason(raw: string | null | undefined, hasToolCalls: boolean): FinishReason | null {
+  if (raw === null || raw === undefined) return hasToolCalls ? 'tool_calls' : null;
+  const reason = FINISH_REASONS[raw.toLowerCase()] ?? null;
+  return reason === 'stop' && hasToolCalls ? 'tool_calls' : reason;
 }
 
 /** A validated message as adapters take it: content is a string unless it holds an image. */

@@ -5,14 +5,44 @@
 // (client gone) aborts the upstream request.
 import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import type { ChatResult, StreamEvent } from '../providers/types.js';
+import type { CachedCompletion, StreamDelta, ToolCallDelta } from '../cache/response-cache.js';
+import type { ChatResult, StreamEvent, ToolCall } from '../providers/types.js';
 import { toProviderError } from './provider-router.js';
 import type { Caller, CompletionResult, Gateway, PreparedRequest } from './gateway.js';
 import type { RawCompletionInput } from './completion-input.js';
 import type { StreamHub } from './stream-hub.js';
 import type { StreamSlots } from './stream-slots.js';
 
-export type StreamPiece = { type: 'chunk'; text: string } | { type: 'done'; result: CompletionResult };
+export type StreamPiece =
+  | { type: 'chunk'; text: string }
+  /** A piece of a tool call: id and name with its first piece, arguments (JSON text) in pieces after. */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'done'; result: CompletionResult };
+
+/** A stored stream piece as the caller sees it. */
+function pieceOf(d: StreamDelta): StreamPiece {
+  return typeof d === 'string' ? { type: 'chunk', text: d } : { type: 'tool_call', ...d };
+}
+
+/** Puts the streamed tool-call pieces back together, in the order of their indexes. */
+export class ToolCallAssembly {
+  private readonly calls = new Map<number, ToolCall>();
+
+  add(d: { index: number; id?: string; name?: string; arguments?: string }) {
+    let call = this.calls.get(d.index);
+    if (!call) {
+      call = { id: '', name: '', arguments: '' };
+      this.calls.set(d.index, call);
+    }
+    if (d.id) call.id = d.id;
+    if (d.name) call.name = d.name;
+    if (d.arguments) call.arguments += d.arguments;
+  }
+
+  get list(): ToolCall[] {
+    return [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => ({ ...c }));
+  }
+}
 
 type Started = { iterator: AsyncIterator<StreamEvent>; first: IteratorResult<StreamEvent> };
 
@@ -82,7 +112,7 @@ export class StreamingService {
   private async source(p: PreparedRequest, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
     const started = performance.now();
     const hit = await this.gateway.cache.get(p.cacheKey, p.policy);
-    if (hit) return this.replay(hit.chunks ?? [hit.text], () => this.gateway.finishFromCache(p, hit, caller, started, true));
+    if (hit) return this.replay(hit.chunks ?? storedPieces(hit), () => this.gateway.finishFromCache(p, hit, caller, started, true));
 
     const sharing = this.gateway.cache.enabled && p.policy.read !== false;
     if (sharing) {
@@ -93,8 +123,8 @@ export class StreamingService {
     return this.lead(p, caller, started, undefined);
   }
 
-  private async *replay(chunks: string[], finish: () => CompletionResult): AsyncGenerator<StreamPiece> {
-    for (const text of chunks) yield { type: 'chunk', text };
+  private async *replay(chunks: StreamDelta[], finish: () => CompletionResult): AsyncGenerator<StreamPiece> {
+    for (const d of chunks) yield pieceOf(d);
     yield { type: 'done', result: finish() };
   }
 
@@ -105,7 +135,7 @@ export class StreamingService {
     events: AsyncIterable<import('./stream-hub.js').HubEvent>,
   ): AsyncGenerator<StreamPiece> {
     for await (const e of events) {
-      if (e.type === 'chunk') yield { type: 'chunk', text: e.text };
+      if (e.type === 'chunk') yield pieceOf(e.piece);
       else if (e.type === 'done') yield { type: 'done', result: this.gateway.finishFromCache(p, e.entry, caller, started, true) };
       else throw new GatewayError('PROVIDER_ERROR', `The shared upstream stream failed: ${e.message}`);
     }
@@ -147,7 +177,9 @@ export class StreamingService {
     failedOver: string[],
     { iterator, first }: Started,
   ): AsyncGenerator<StreamPiece> {
-    const chunks: string[] = [];
+    const chunks: StreamDelta[] = [];
+    const texts: string[] = [];
+    const calls = new ToolCallAssembly();
     let finished = false;
     let errored = false;
     try {
@@ -155,18 +187,28 @@ export class StreamingService {
       while (!next.done) {
         const e = next.value;
         if (e.type === 'delta') {
-          chunks.push(e.text);
-          lead?.push(e.text);
-          yield { type: 'chunk', text: e.text };
+          if (e.text) {
+            chunks.push(e.text);
+            texts.push(e.text);
+            lead?.push(e.text);
+            yield { type: 'chunk', text: e.text };
+          }
         } else if (e.type === 'tool_call') {
-          // No adapter streams tool calls before the pipeline carries them (none declares the tools feature).
-          throw new GatewayError('PROVIDER_ERROR', `${provider} streamed a tool call, which this stream cannot carry yet`);
+          const d = toolCallDelta(e);
+          calls.add(d);
+          chunks.push(d);
+          lead?.push(d);
+          yield { type: 'tool_call', ...d };
         } else {
           const upstream: ChatResult = {
-            text: chunks.join(''),
+            text: texts.join(''),
+            toolCalls: calls.list,
             finishReason: e.finishReason,
             inputTokens: e.inputTokens,
             outputTokens: e.outputTokens,
+            cachedInputTokens: e.cachedInputTokens,
+            cacheWriteTokens: e.cacheWriteTokens,
+            reasoningTokens: e.reasoningTokens,
             model: e.model,
             latencyMs: Math.round(performance.now() - started),
           };
@@ -192,11 +234,27 @@ export class StreamingService {
     } finally {
       if (!finished) {
         // The consumer left mid-stream: the provider still bills what it generated.
-        if (!errored) this.gateway.recordInterrupted(caller, p, provider, chunks.join(''), started);
+        if (!errored) this.gateway.recordInterrupted(caller, p, provider, texts.join(''), calls.list, started);
         lead?.fail('stream interrupted');
         // Consumer gone or stream failed: tear the upstream request down.
         await iterator.return?.().catch(() => {});
       }
     }
   }
+}
+
+/** Only the fields a tool-call piece has (no `type`), as stored and shared. */
+function toolCallDelta(e: { index: number; id?: string; name?: string; arguments?: string }): ToolCallDelta {
+  const d: ToolCallDelta = { index: e.index };
+  if (e.id !== undefined) d.id = e.id;
+  if (e.name !== undefined) d.name = e.name;
+  if (e.arguments !== undefined) d.arguments = e.arguments;
+  return d;
+}
+
+/** The pieces of an answer cached by a plain completion, to replay it as a stream. */
+function storedPieces(hit: CachedCompletion): StreamDelta[] {
+  const pieces: StreamDelta[] = hit.text ? [hit.text] : [];
+  (hit.toolCalls ?? []).forEach((c, index) => pieces.push({ index, id: c.id, name: c.name, arguments: c.arguments }));
+  return pieces;
 }

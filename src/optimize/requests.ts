@@ -1,12 +1,12 @@
 import type { Rule } from './rules.js';
-import { CLITIC, INFINITIVES, PRESENTS, SUBJUNCTIVES, imperativeFromInfinitive, imperativeFromPresent, imperativeFromSubjunctive } from './spanish-verbs.js';
+import { CLITIC, INFINITIVES, PRESENTS, SUBJUNCTIVES, imperativeFromPresent, imperativeFromSubjunctive } from './spanish-verbs.js';
 import { CAP, WORD_END, WORD_START, phrase } from './text.js';
 
 /**
  * Polite request wrappers rewritten as direct commands, in English and Spanish:
  * "Could you please explain X?" -> "Explain X.", "I would like you to write X" -> "Write X",
- * "¿Podrías explicarme X?" -> "Explícame X.", "Me gustaría que revises X" -> "Revisa X".
- * Spanish needs the verb conjugated, so only verbs of spanish-verbs.ts are rewritten.
+ * "¿Podrías explicarme X?" -> "Explicarme X.", "Me gustaría que revises X" -> "Revisa X".
+ * Only verbs of spanish-verbs.ts are rewritten ("¿Podría haber un error?" is a question, not a request).
  */
 
 const directCommand = (match: string): string => `Replace '${match.trim()}' with a direct command`;
@@ -14,24 +14,16 @@ const firstWords = (text: string, count: number): string => text.trim().split(/\
 
 // Longest question body a request rule reads up to its "?" (bounded: each candidate start reads it).
 const MAX_QUESTION = 400;
-const COORDINATED = new RegExp(` y (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`, 'giu');
 const ES_QUESTION = `(?:(me|te|nos) )?(?:podrías|podría|puedes|puede|pudieras|serías tan amable de|te importaría)(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
 
-/** "¿Podrías explicarme X?" -> "explícame X." (left alone when the verb is not in the table). */
-const spanishQuestion = (m: RegExpExecArray): string => {
-  const verb = imperativeFromInfinitive(m[2]!, m[3] ?? m[1]);
-  return verb ? `${verb}${coordinatedCommands(m[4]!)}.` : m[0];
-};
-
-/** "... y decirme si X" -> "... y dime si X" (a second verb of the same request). */
-function coordinatedCommands(body: string): string {
-  return body.replace(COORDINATED, (match, infinitive: string, clitic?: string) => {
-    const verb = imperativeFromInfinitive(infinitive, clitic);
-    return verb ? ` y ${verb}` : match;
-  });
-}
+/**
+ * "¿Podrías corregir X?" -> "corregir X." The request's own words stay as written: only the
+ * wrapper goes, and the infinitive reads as an instruction ("Corregir las faltas de ortografía").
+ * Conjugating it ("corrige") would change the words a user wrote, and saves nothing.
+ */
+const spanishQuestion = (m: RegExpExecArray): string => `${m[2]!}${m[3] ?? ''}${m[4]!}.`;
 
 /** "..., and I would like you to ..." starts a new sentence: "... . Help me ...". */
 const JOINED = '(,? (?:and|so|y|así que) )?';
@@ -48,14 +40,14 @@ const spanishWish = (m: RegExpExecArray): string => {
 
 const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
 
-/** "Sería genial si pudieras incluir X" -> "incluye X". */
-const spanishWrapper = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!, m[2]) ?? m[0];
+/** "Sería genial si pudieras incluir X" -> "incluir X" (the infinitive as written, see spanishQuestion). */
+const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
 
 // "¿Me explicas X?" -> "Explícame X." (only as a question: "me explicas" is also a statement).
 const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 const spanishPresentQuestion = (m: RegExpExecArray): string => {
   const verb = imperativeFromPresent(m[2]!, m[1]);
-  return verb ? `${verb}${coordinatedCommands(m[3]!)}.` : m[0];
+  return verb ? `${verb}${m[3]!}.` : m[0];
 };
 // "Quería pedirte ayuda para escribir X", "Quería preguntarte si me puedes ayudar a escribir X" -> "Escribe X".
 const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a preguntarte si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;

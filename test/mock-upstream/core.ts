@@ -194,6 +194,13 @@ export function sendJson(ctx: Ctx, status: number, payload: unknown): void {
   const { res, fault } = ctx;
   if (!live(res)) return;
   const text = JSON.stringify(payload);
+  if (ctx.settings.framing === 'chunked') {
+    res.writeHead(status, { 'content-type': 'application/json', ...fault?.headers });
+    const half = Math.floor(text.length / 2);
+    res.write(text.slice(0, half));
+    res.end(text.slice(half));
+    return;
+  }
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
@@ -228,6 +235,12 @@ export const NDJSON: StreamKind = { contentType: 'application/x-ndjson', garbage
 export async function sendStream(ctx: Ctx, kind: StreamKind, events: string[]): Promise<void> {
   const { res, fault, settings } = ctx;
   if (!live(res)) return;
+  if (settings.framing === 'length' && !fault) {
+    const whole = events.join('');
+    res.writeHead(200, { 'content-type': kind.contentType, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(whole) });
+    res.end(whole);
+    return;
+  }
   res.writeHead(200, {
     'content-type': kind.contentType,
     'cache-control': 'no-cache',

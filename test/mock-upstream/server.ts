@@ -51,6 +51,12 @@ export interface MockSettings {
   reasoningTokens?: number;
   /** Tool calls in an answer that calls tools (default 1), through the offered tools in turn. */
   toolCalls?: number;
+  /**
+   * How bodies are framed: by default JSON with Content-Length and streams chunked;
+   * 'chunked' sends JSON chunked too (in two writes), 'length' sends a whole stream at
+   * once with Content-Length. Clients must read both.
+   */
+  framing?: 'chunked' | 'length';
 }
 
 export interface RecordedRequest {

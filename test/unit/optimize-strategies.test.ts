@@ -59,12 +59,15 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Write a thank you note for my neighbour.')).toBe('Write a thank you note for my neighbour.');
   });
 
-  it('works in Spanish, conjugating the request into a command', () => {
-    expect(run(removePoliteness, 'Hola, ¿podrías explicarme cómo funciona Git? Gracias de antemano.')).toBe('Explícame cómo funciona Git.');
+  it('works in Spanish, keeping the request\'s own verb as written', () => {
+    expect(run(removePoliteness, 'Hola, ¿podrías explicarme cómo funciona Git? Gracias de antemano.')).toBe('Explicarme cómo funciona Git.');
+    expect(run(removePoliteness, '¿Podrías corregir las faltas de ortografía de mi carta?')).toBe('Corregir las faltas de ortografía de mi carta.');
+    // "¿Podría haber un error?" asks whether; it is no request (haber is not a request verb).
+    expect(run(removePoliteness, '¿Podría haber un error en la consulta?')).toBe('¿Podría haber un error en la consulta?');
     expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
     expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
-    expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revísame este código y dime si hay errores.');
-    expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluye un ejemplo.');
+    expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revisar este código y decirme si hay errores.');
+    expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
   });
 
   it('never rewrites a negated wish ("no necesito que...")', () => {
@@ -165,6 +168,28 @@ describe('protections', () => {
     for (const optimize of [normal, aggressive]) {
       const out = optimize(spanish);
       for (const kept of ['nunca debe superar 3 frases', 'sin ejemplos', 'solo en español', 'como máximo 1 tabla', 'No uses listas']) expect(out).toContain(kept);
+    }
+  });
+
+  it('keeps the material a request points at verbatim, however short, and phone numbers whole', () => {
+    const material = 'Hi team, please call me back at +44 20 7946 0958 or write to ops@example.net. Thanks!';
+    for (const optimize of [normal, aggressive]) {
+      expect(optimize(`Could you please find the contact details in the message below?\n\n${material}`)).toContain(material);
+      expect(optimize(`Could you please find the contact details in this message? ${material}`)).toContain(material);
+      expect(optimize(`¿Podrías sacar los datos de contacto del siguiente mensaje, por favor?\n\nHola, por favor llamadme al +34 612 34 56 78.`))
+        .toContain('Hola, por favor llamadme al +34 612 34 56 78.');
+    }
+    expect(aggressive('Please, really, I would like you to call the office at (555) 010-4477 today.')).toContain('(555) 010-4477');
+  });
+
+  it('sends a prompt as written when the rewrite would save fewer than 3 tokens', () => {
+    for (const prompt of ['Add tests, please.', 'Shorter please.']) {
+      for (const aggressiveMode of [false, true]) {
+        const r = optimizePrompt({ prompt, aggressive: aggressiveMode });
+        expect(r.optimizedPrompt).toBe(prompt);
+        expect(r.stats.tokensSaved).toBe(0);
+        expect(r.stats.strategiesApplied).toEqual([]);
+      }
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
-import { imperativeFromInfinitive, INFINITIVES } from '../spanish-verbs.js';
+import { INFINITIVES } from '../spanish-verbs.js';
 import { phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
@@ -53,11 +53,11 @@ const FOR_ME = ` for (?:me|us)(?=[.!?,])(?<=(?:^|\\n|[.!?:]\\s+)${FOR_ME_VERB}\\
 const SOME = 'some(?= \\p{L})(?! of )';
 
 // Request scaffolding around the real verb: "Help me rewrite X" -> "Rewrite X",
-// "Give me the regex" -> "The regex", "Ayúdame a escribir X" -> "Escribe X".
+// "Give me the regex" -> "The regex", "Ayúdame a escribir X" -> "Escribir X".
 const HELP_ME = 'help me(?= (?:write|rewrite|improve|create|fix|prepare|plan|draft|find|choose|pick|make|build|design|translate|summarize|review|organize|debug|set up|figure out) )';
 const SCAFFOLD = 'give me(?= (?:the|a|an|some) )|note that';
 const AYUDAME = `ayúdame a (${INFINITIVES})(?![\\p{L}])`;
-const spanishHelp = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!) ?? m[0];
+const spanishHelp = (m: RegExpExecArray): string => m[1]!;
 
 export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:help-me', lang: 'en', pattern: phrase(HELP_ME), replace: '' },

@@ -60,7 +60,6 @@ const ENGLISH: Row[] = [
   ['a little bit', 'a little'],
   ['with the exception of', 'except'],
   ['explain to me', 'explain'],
-  ['the following', 'this'],
   ['describe to me', 'describe'],
   ['in the absence of', 'without'],
   ['at the end of the day', 'ultimately'],

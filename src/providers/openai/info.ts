@@ -15,6 +15,7 @@ export const INFO: ProviderInfo = {
   },
   // Fine-tuned models read ft:base:org:name:id.
   modelPattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-  features: ['seed', 'penalties', 'user'],
+  // All native: OpenAI's chat format is the canonical one.
+  features: ['tools', 'tool_choice_required', 'parallel_tool_calls', 'images', 'image_urls', 'json_object', 'json_schema', 'seed', 'penalties', 'user'],
   extraParams: ['logit_bias', 'logprobs', 'top_logprobs', 'reasoning_effort', 'service_tier', 'prediction', 'verbosity'],
 };
