@@ -21,7 +21,7 @@ interface Case {
   model: string;
   chatPath: string;
   streamPath: string;
-  /** finish reason the mock reports when max tokens cut the answer. */
+  /** The (normalised) finish reason when max tokens cut the answer. */
   lengthReason: string;
   /** Generation parameters from the provider's allow-list, sent as `extra`. */
   extra: Record<string, unknown>;
@@ -56,7 +56,7 @@ const cases: Case[] = [
     model: 'claude-3-haiku',
     chatPath: '/anthropic/v1/messages',
     streamPath: '/anthropic/v1/messages',
-    lengthReason: 'max_tokens',
+    lengthReason: 'length',
     extra: { top_k: 5 },
     checkBody(b) {
       expect(b.system).toBe(SYSTEM);
@@ -399,7 +399,7 @@ describe('provider specifics', () => {
   it('anthropic defaults max_tokens to 1024', async () => {
     const a = providerFactories.anthropic({ apiKey: KEY, baseUrl: mock.baseUrls.anthropic });
     const res = await a.chat({ model: 'claude-3-haiku', messages: [{ role: 'user', content: 'hi' }] }, opts());
-    expect(res.finishReason).toBe('end_turn');
+    expect(res.finishReason).toBe('stop');
     expect((lastCompletion('anthropic')!.body as Record<string, unknown>).max_tokens).toBe(1024);
   });
 

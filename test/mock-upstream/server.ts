@@ -45,8 +45,10 @@ export interface MockSettings {
   chunkDelayMs?: number;
   /** Answer length in filler words (default 24), also capped by the request's max tokens. */
   chunks?: number;
-  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens). */
+  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens, OpenAI cached_tokens, Anthropic cache_read_input_tokens). */
   cachedTokens?: number;
+  /** Prompt tokens reported as written to the provider's cache (Anthropic cache_creation_input_tokens). */
+  cacheWriteTokens?: number;
   /** Thinking tokens reported (Gemini thoughtsTokenCount; Cohere and Ollama count them in the output, when thinking is asked for). */
   reasoningTokens?: number;
   /** Tool calls in an answer that calls tools (default 1), through the offered tools in turn. */

@@ -70,6 +70,30 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
   });
 
+  it('rewrites a second verb of the same request too, and never a question about a third party', () => {
+    expect(run(removePoliteness, 'Me gustaría que revisaras este código y me dijeras si se puede mejorar.')).toBe('Revisa este código y dime si se puede mejorar.');
+    expect(run(removePoliteness, '¿Me propones un presupuesto y me explicas qué es un fondo indexado?')).toBe('Proponme un presupuesto y explícame qué es un fondo indexado.');
+    expect(run(removePoliteness, '¿Me ayudas a redactar una respuesta?')).toBe('Redactar una respuesta.');
+    expect(run(removePoliteness, 'El contrato no dice nada. ¿Puede hacerlo?')).toBe('El contrato no dice nada. ¿Puede hacerlo?');
+  });
+
+  it('turns "can you" + a verb of doing into a command, but not a question about the assistant', () => {
+    expect(run(removePoliteness, 'Can you write the test cases for me?')).toBe('Write the test cases.');
+    expect(run(removePoliteness, 'Can you access the internet?')).toBe('Can you access the internet?');
+    expect(run(removePoliteness, 'Could you help me rewrite my summary?')).toBe('Rewrite my summary.');
+  });
+
+  it('makes "I would like to know" a command of its own sentence, never mid-sentence', () => {
+    expect(run(removePoliteness, 'I run a shop and I would like to know whether I need a banner.')).toBe('I run a shop. Tell me whether I need a banner.');
+    expect(run(removePoliteness, 'Tengo una tienda y me gustaría saber qué debo incluir.')).toBe('Tengo una tienda. Dime qué debo incluir.');
+  });
+
+  it('drops openers and asides that only frame the request, keeping real negations', () => {
+    expect(run(removePoliteness, "So basically I need a script. I'm sorry if this is a silly question, but what is a closure?")).toBe('I need a script. What is a closure?');
+    expect(run(removePoliteness, "I'm not really sure how to ask this, but why do pods restart?")).toBe('Why do pods restart?');
+    expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
+  });
+
   it('never rewrites a negated wish ("no necesito que...")', () => {
     const prompt = 'Solo quiero la idea, no necesito que me expliques el código.';
     expect(run(removePoliteness, prompt)).toBe(prompt);

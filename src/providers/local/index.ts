@@ -131,6 +131,8 @@ export const createLocalProvider: ProviderFactory = (settings) => {
     baseUrl: 'local://',
     models: ['local-sim'],
     defaultModel,
+    modelPrefixes: ['local-'],
+    embeddingModels: ['local-embed'],
     maxOutputTokens: () => 4096,
     modelPattern: /^/,
     extraParams: [],
