@@ -13,7 +13,7 @@ import { optimizePrompt } from '../optimize/optimizer.js';
 import type { Pricing } from '../pricing/pricing.js';
 import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, FinishReason, ProviderAdapter, ToolCall } from '../providers/types.js';
 import { textOf } from '../providers/shared.js';
-import { extraProblem, validateCompletionInput } from './completion-input.js';
+import { extraProblem, validateCompletionInput, validateEmbeddingTexts } from './completion-input.js';
 import type { ChainStep } from './provider-router.js';
 import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
@@ -21,7 +21,7 @@ import type { RateLimiter } from './rate-limiter.js';
 
 export interface Caller {
   viewer: Viewer | null;
-  source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream';
+  source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream' | 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
   /** The caller going away; its signal is read only where the gateway waits on a provider. */
   cancel?: Cancellation;
 }
@@ -59,6 +59,17 @@ export interface CompletionResult {
   /** Providers that failed before this one answered. */
   failedOver: string[];
   warnings: string[];
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in order. */
+  vectors: number[][];
+  provider: string;
+  model: string;
+  /** Counted by the tokenizer (providers differ in whether they report it). */
+  inputTokens: number;
+  /** USD; null when the model has no known price. */
+  costUsd: number | null;
 }
 
 export interface PreparedRequest {
@@ -159,10 +170,12 @@ export class Gateway {
     const needs = featuresOf(request);
     const first = this.stepFor(adapter, request, needs, true)!;
     const chain = [first];
-    for (const name of input.fallback ?? this.config.fallbackProviders) {
+    for (const entry of input.fallback ?? this.config.fallbackProviders) {
+      const slash = entry.indexOf('/');
+      const name = slash < 0 ? entry : entry.slice(0, slash);
       if (name === provider || chain.some((s) => s.provider === name)) continue;
       const fallback = this.router.adapter(name);
-      const step = this.stepFor(fallback, { ...request, model: this.defaultModel(name) }, needs, false);
+      const step = this.stepFor(fallback, { ...request, model: slash < 0 ? this.defaultModel(name) : entry.slice(slash + 1) }, needs, false);
       if (step) chain.push(step);
       else this.logger.debug('fallback provider cannot carry the request; skipped', { provider: name, needs: [...needs] });
     }
@@ -237,6 +250,40 @@ export class Gateway {
   /** Counts the request against the caller's limit (USER_RATE_LIMIT). */
   async admit(caller: Caller): Promise<void> {
     if (caller.viewer) await this.limiter.consume(`user:${caller.viewer.userId}`, this.config.userRateLimit, 'user');
+  }
+
+  /**
+   * Embeddings with the same limits, provider rate limit, breaker, retries and analytics as
+   * a completion (not cached: a vector is as cheap to ask again as to look up). Only
+   * providers that list embedding models offer them.
+   */
+  async embed(provider: string, model: string, input: unknown, caller: Caller): Promise<EmbeddingResult> {
+    const started = performance.now();
+    const texts = validateEmbeddingTexts(input);
+    const adapter = this.router.adapter(provider);
+    if (!adapter.embed || !adapter.embeddingModels?.length) {
+      const offered = [...this.router.providers.values()].filter((a) => a.embeddingModels?.length).map((a) => a.name);
+      throw new GatewayError('UNSUPPORTED_FEATURE', `${provider} offers no embeddings through this gateway; these do: ${offered.join(', ')}`, { details: { provider, feature: 'embeddings' } });
+    }
+    if (!adapter.modelPattern.test(model)) throw new GatewayError('VALIDATION_ERROR', `model: ${model} is not a ${provider} model name`, { details: { field: 'model', provider } });
+    await this.admit(caller);
+    const inputTokens = texts.reduce((n, t) => n + countTokens(t, model), 0);
+    const record = (status: CallRecord['status'], errorCode: string | null, costUsd: number | null) =>
+      this.recorder.record({
+        userId: caller.viewer?.userId ?? null, provider, model, source: caller.source, inputTokens: status === 'success' ? inputTokens : 0, outputTokens: 0,
+        costUsd, listCostUsd: costUsd, costEstimated: true, latencyMs: Math.round(performance.now() - started), cached: false,
+        optimized: false, tokensSaved: 0, streamed: false, status, errorCode,
+      });
+    try {
+      const routed = await this.router.run([{ provider, model, request: texts }], (a, request, signal) => a.embed!(request, { signal }, model), { cancel: caller.cancel });
+      const costUsd = this.pricing.cost({ provider, model, inputTokens, outputTokens: 0 });
+      record('success', null, costUsd);
+      return { vectors: routed.value, provider, model, inputTokens, costUsd };
+    } catch (e) {
+      const err = toGatewayError(e);
+      record('error', err.code, 0);
+      throw err;
+    }
   }
 
   async complete(input: unknown, caller: Caller): Promise<CompletionResult> {
@@ -320,7 +367,10 @@ export class Gateway {
     if (step) warnings.push(...step.warnings);
     if (costEstimated) warnings.push(`${provider} reported no token usage; counts come from the tokenizer`);
     const model = r.model || p.request.model;
-    const cost = this.pricing.cost({ provider, model, inputTokens, outputTokens });
+    const cost = this.pricing.cost({
+      provider, model, inputTokens, outputTokens,
+      cachedInputTokens: r.cachedInputTokens, cacheWriteTokens: r.cacheWriteTokens, reasoningTokens: r.reasoningTokens,
+    });
     if (cost === null) {
       warnings.push(`No price known for ${provider}/${model}; estimated_cost is null`);
       const key = `${provider}/${model}`;

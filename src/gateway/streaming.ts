@@ -47,6 +47,9 @@ export class ToolCallAssembly {
 type Started = { iterator: AsyncIterator<StreamEvent>; first: IteratorResult<StreamEvent> };
 
 export class StreamingService {
+  /** Streams read from a provider (the rest replay the cache or share another caller's stream). */
+  private readonly fromProvider = new WeakSet<AsyncGenerator<StreamPiece>>();
+
   constructor(
     private readonly gateway: Gateway,
     private readonly hub: StreamHub,
@@ -63,14 +66,15 @@ export class StreamingService {
    * before the first chunk (validation, limits, provider down) throw here, so
    * callers can still answer them with a status code.
    */
-  async open(input: RawCompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
+  async open(input: RawCompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece> & { readonly cached: boolean }> {
     if (!this.enabled) throw new GatewayError('STREAMING_DISABLED', 'Streaming is disabled on this gateway (ENABLE_STREAMING=false)');
     const p = this.gateway.prepare(input, caller);
     await this.gateway.admit(caller);
     const release = this.slots.acquire(caller.viewer?.userId ?? null);
     try {
       const source = await this.source(p, caller);
-      return this.guarded(source, release);
+      // Known before the first piece, so an answer's headers can say whether it is a cached one.
+      return Object.assign(this.guarded(source, release), { cached: !this.fromProvider.has(source) });
     } catch (e) {
       release();
       throw e;
@@ -165,7 +169,9 @@ export class StreamingService {
       this.gateway.recordError(caller, p, err, started, true);
       throw err;
     }
-    return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
+    const pieces = this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
+    this.fromProvider.add(pieces);
+    return pieces;
   }
 
   private async *pump(

@@ -182,7 +182,8 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
     output = tokens(text);
     finish = 'stop';
   }
-  const reasoningTokens = reasoning ? (ctx.settings.reasoningTokens ?? 0) : 0;
+  // OpenAI counts reasoning on its reasoning models; behind the Hugging Face router, whatever model it is asked for.
+  const reasoningTokens = reasoning || ctx.provider === 'huggingface' ? (ctx.settings.reasoningTokens ?? 0) : 0;
   output += reasoningTokens;
   const usage = {
     prompt_tokens: a.inputTokens,

@@ -67,10 +67,10 @@ export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
         await sdk().models.list({ signal });
       }),
 
-    embed: (texts, { signal }) =>
+    embed: (texts, { signal }, model = INFO.embeddingModels![0]!) =>
       guarded(signal, fail, async () => {
         const res: unknown = await sdk().embeddings.create(
-          { model: 'text-embedding-3-small', input: texts, encoding_format: 'float' },
+          { model, input: texts, encoding_format: 'float' },
           { signal },
         );
         if (!isRecord(res) || !Array.isArray(res.data)) throw malformed(NAME, 'no embeddings');
