@@ -178,12 +178,13 @@ async function failure(p: Promise<unknown> | (() => Promise<unknown>)): Promise<
   throw new Error('expected an UpstreamError, got success');
 }
 
-async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
+/** Polls check until it holds (a bounded number of times). */
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
+  throw new Error('condition not met');
 }
 
 async function closedPortUrl(): Promise<string> {
@@ -345,12 +346,18 @@ describe.each(cases)('$provider adapter', (c) => {
   });
 
   it('aborting a non-streaming call rejects with kind aborted', async () => {
-    mock.configure({ latencyMs: 300 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    const err = await failure(adapter().chat(request(c.model, { extra: c.extra }), { signal: controller.signal }));
-    expect(err.kind).toBe('aborted');
-    await waitFor(() => mock.aborted(c.provider) === 1);
+    let release!: () => void;
+    mock.enqueue(c.provider, { hold: new Promise<void>((r) => (release = r)) });
+    try {
+      const controller = new AbortController();
+      const call = failure(adapter().chat(request(c.model, { extra: c.extra }), { signal: controller.signal }));
+      await waitFor(() => mock.count(c.provider) === 1); // the request is at the upstream, unanswered
+      controller.abort();
+      expect((await call).kind).toBe('aborted');
+      await waitFor(() => mock.aborted(c.provider) === 1);
+    } finally {
+      release();
+    }
   });
 
   it('health resolves against the mock and rejects against a closed port', async () => {
@@ -440,9 +447,10 @@ describe('provider specifics', () => {
   });
 
   it('a timeout signal is reported as kind timeout', async () => {
-    mock.configure({ latencyMs: 500 });
+    let release!: () => void;
+    mock.enqueue('cohere', { hold: new Promise<void>((r) => (release = r)) }); // answers only after the timeout
     const a = providerFactories.cohere({ apiKey: KEY, baseUrl: mock.baseUrls.cohere });
-    const err = await failure(a.chat(request('command'), { signal: AbortSignal.timeout(50) }));
+    const err = await failure(a.chat(request('command'), { signal: AbortSignal.timeout(50) })).finally(() => release());
     expect(err.kind).toBe('timeout');
   });
 

@@ -33,6 +33,8 @@ export interface MockFault {
   malformed?: boolean;
   /** Send this many wire events (SSE events / NDJSON lines) and destroy the socket; non-streaming: destroy at once. */
   dropAfterChunks?: number;
+  /** Streaming: send this many wire events, then the rest only once `until` settles (a test acts mid-stream). */
+  pauseAfterChunks?: { chunks: number; until: Promise<unknown> };
 }
 
 /** Persistent settings, applied to every request until reset(). */
