@@ -367,7 +367,10 @@ export class Gateway {
     if (step) warnings.push(...step.warnings);
     if (costEstimated) warnings.push(`${provider} reported no token usage; counts come from the tokenizer`);
     const model = r.model || p.request.model;
-    const cost = this.pricing.cost({ provider, model, inputTokens, outputTokens });
+    const cost = this.pricing.cost({
+      provider, model, inputTokens, outputTokens,
+      cachedInputTokens: r.cachedInputTokens, cacheWriteTokens: r.cacheWriteTokens, reasoningTokens: r.reasoningTokens,
+    });
     if (cost === null) {
       warnings.push(`No price known for ${provider}/${model}; estimated_cost is null`);
       const key = `${provider}/${model}`;
