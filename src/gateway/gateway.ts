@@ -18,12 +18,15 @@ import type { ChainStep } from './provider-router.js';
 import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { GOVERNANCE_REFUSALS, type Governance, type RateLimitState } from '../governance/governance.js';
 
 export interface Caller {
   viewer: Viewer | null;
   source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream';
   /** The caller going away; its signal is read only where the gateway waits on a provider. */
   cancel?: Cancellation;
+  /** Filled by the key's limits check: the x-ratelimit-* values (src/governance/headers.ts). */
+  rateLimit?: RateLimitState;
 }
 
 export interface CompletionResult {
@@ -80,6 +83,7 @@ export class Gateway {
     private readonly limiter: RateLimiter,
     private readonly recorder: UsageRecorder,
     private readonly logger: Logger,
+    readonly governance: Governance,
   ) {}
 
   defaultModel(provider: string): string {
@@ -158,7 +162,8 @@ export class Gateway {
     return {
       provider,
       request: first.request,
-      chain,
+      // What the caller's API key may use (its and its team's model allow-lists).
+      chain: this.governance.allowedChain(caller.viewer?.governance, chain),
       cacheKey: this.cache.enabled ? completionCacheKey(provider, first.request, this.cacheScope(caller)) : '',
       policy: input.cache ?? {},
       optimized,
@@ -239,12 +244,18 @@ export class Gateway {
       if (hit) return this.finishFromCache(p, hit, caller, started, false);
 
       const outcome = await this.cache.coalesce(p.cacheKey, p.policy, async () => {
+        // The key's and team's limits: the worst case reserved now, settled to the real use below.
+        const reservation = await this.governance.reserve(caller.viewer?.governance, p.chain, caller.rateLimit);
         const routed = await this.router.run(
           p.chain,
           (adapter, request, signal) => adapter.chat(request, { signal }),
           { cancel: caller.cancel, deadlineMs: p.deadlineMs },
-        );
+        ).catch(async (e: unknown) => {
+          await reservation.release();
+          throw e;
+        });
         const result = this.resultFromUpstream(p, routed.provider, routed.value, routed.failedOver);
+        await reservation.settle({ inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: result.estimatedCost });
         // A fallback's answer is not what the key asked for: do not cache it under that key.
         const entry = this.cache.enabled && routed.provider === p.provider ? this.entryFrom(result) : null;
         return { value: result, entry };
@@ -354,16 +365,17 @@ export class Gateway {
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
-  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, started: number) {
+  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, started: number): CompletionResult {
     const partial = this.resultFromUpstream(p, provider, {
       text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
     this.recordCall(caller, p, true, usageOf(partial), 'error', 'CLIENT_DISCONNECTED');
+    return partial;
   }
 
   recordError(caller: Caller, p: PreparedRequest | undefined, err: GatewayError, started: number, streamed: boolean) {
     // Requests rejected before reaching a provider (validation, auth, limits) are not provider calls.
-    if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR') return;
+    if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR' || GOVERNANCE_REFUSALS.has(err.code)) return;
     this.recordCall(caller, p, streamed, {
       provider: p.provider,
       model: p.request.model,
@@ -386,6 +398,8 @@ export class Gateway {
   private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, u: Usage, status: CallRecord['status'], errorCode: string | null) {
     this.recorder.record({
       userId: caller.viewer?.userId ?? null,
+      apiKeyId: caller.viewer?.apiKeyId ?? null,
+      teamId: caller.viewer?.governance?.teamId ?? null,
       provider: u.provider,
       model: u.model,
       source: caller.source,

@@ -11,6 +11,7 @@ import type { Caller, CompletionResult, Gateway, PreparedRequest } from './gatew
 import type { RawCompletionInput } from './completion-input.js';
 import type { StreamHub } from './stream-hub.js';
 import type { StreamSlots } from './stream-slots.js';
+import type { Reservation } from '../governance/governance.js';
 
 export type StreamPiece = { type: 'chunk'; text: string } | { type: 'done'; result: CompletionResult };
 
@@ -118,6 +119,11 @@ export class StreamingService {
     lead: import('./stream-hub.js').Leadership | undefined,
   ): Promise<AsyncGenerator<StreamPiece>> {
     let routed;
+    // The key's and team's limits: the worst case reserved now, settled when the stream ends.
+    const reservation = await this.gateway.governance.reserve(caller.viewer?.governance, p.chain, caller.rateLimit).catch((e: unknown) => {
+      lead?.fail(toGatewayError(e).message);
+      throw e;
+    });
     try {
       routed = await this.gateway.router.run(
         p.chain,
@@ -133,9 +139,10 @@ export class StreamingService {
       const err = toGatewayError(e);
       lead?.fail(err.message);
       this.gateway.recordError(caller, p, err, started, true);
+      await reservation.release();
       throw err;
     }
-    return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
+    return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value, reservation);
   }
 
   private async *pump(
@@ -146,6 +153,7 @@ export class StreamingService {
     provider: string,
     failedOver: string[],
     { iterator, first }: Started,
+    reservation: Reservation,
   ): AsyncGenerator<StreamPiece> {
     const chunks: string[] = [];
     let finished = false;
@@ -177,6 +185,7 @@ export class StreamingService {
           finished = true;
           lead?.finish(entry);
           this.gateway.record(caller, p, result, true);
+          await reservation.settle({ inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: result.estimatedCost });
           yield { type: 'done', result };
           return;
         }
@@ -192,7 +201,11 @@ export class StreamingService {
     } finally {
       if (!finished) {
         // The consumer left mid-stream: the provider still bills what it generated.
-        if (!errored) this.gateway.recordInterrupted(caller, p, provider, chunks.join(''), started);
+        const partial = errored
+          ? this.gateway.resultFromUpstream(p, provider, { text: chunks.join(''), finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: 0 }, [])
+          : this.gateway.recordInterrupted(caller, p, provider, chunks.join(''), started);
+        // What was generated before the end is billed by the provider: counted against the key.
+        await reservation.settle({ inputTokens: partial.inputTokens, outputTokens: partial.outputTokens, costUsd: partial.estimatedCost });
         lead?.fail('stream interrupted');
         // Consumer gone or stream failed: tear the upstream request down.
         await iterator.return?.().catch(() => {});

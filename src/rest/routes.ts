@@ -1,6 +1,7 @@
 // Every REST route of the shim, by domain. Each handler calls the same service
 // the GraphQL resolver calls.
 import type { Route } from './router.js';
+import { adminRoutes } from './routes/admin.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { authRoutes } from './routes/auth.js';
 import { cacheRoutes } from './routes/cache.js';
@@ -8,4 +9,4 @@ import { optimizeRoutes } from './routes/optimize.js';
 import { providerRoutes } from './routes/providers.js';
 import { streamRoutes } from './routes/stream.js';
 
-export const restRoutes: Route[] = [...authRoutes, ...analyticsRoutes, ...cacheRoutes, ...streamRoutes, ...optimizeRoutes, ...providerRoutes];
+export const restRoutes: Route[] = [...authRoutes, ...adminRoutes, ...analyticsRoutes, ...cacheRoutes, ...streamRoutes, ...optimizeRoutes, ...providerRoutes];
