@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
+import { loadModelAliases, type ModelAlias } from './compat/model-names.js';
 
 export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
 export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
@@ -91,6 +92,8 @@ export interface Config {
   embeddingsProvider?: 'openai' | 'gemini' | 'cohere' | 'ollama';
   userRateLimit?: RateLimit;
   pricingFile?: string;
+  /** Model aliases of the drop-in /v1 APIs, from the MODEL_ALIASES file (none when unset). */
+  modelAliases: Record<string, ModelAlias>;
   requestTimeoutMs: number;
   maxRetries: number;
   breakerFailureThreshold: number;
@@ -251,6 +254,14 @@ export function loadConfig(env: Env = process.env): Config {
   const pricingFile = read('PRICING_FILE');
   if (pricingFile && !existsSync(pricingFile)) problems.push(`PRICING_FILE=${pricingFile} is invalid: the file does not exist`);
 
+  const aliasesFile = read('MODEL_ALIASES');
+  let modelAliases: Record<string, ModelAlias> = {};
+  if (aliasesFile) {
+    const loaded = loadModelAliases(aliasesFile, PROVIDER_NAMES);
+    if (typeof loaded === 'string') problems.push(`MODEL_ALIASES=${aliasesFile} is invalid: ${loaded}`);
+    else modelAliases = loaded;
+  }
+
   const dataDir = read('DATA_DIR') ?? './data';
   const spillMaxMb = int('ANALYTICS_SPILL_MAX_MB', 256, 0, 1_048_576);
   const spillDir = read('ANALYTICS_SPILL_DIR') ?? (dataDir.startsWith('memory://') ? undefined : join(dataDir, 'analytics-spill'));
@@ -305,6 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsProvider: read('EMBEDDINGS_PROVIDER') === undefined ? undefined : oneOf('EMBEDDINGS_PROVIDER', ['openai', 'gemini', 'cohere', 'ollama'] as const, 'openai'),
     userRateLimit: rateLimit('USER_RATE_LIMIT'),
     pricingFile,
+    modelAliases,
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 1),
     maxRetries: int('MAX_RETRIES', 2, 0, 10),
     breakerFailureThreshold: int('BREAKER_FAILURE_THRESHOLD', 5, 1),

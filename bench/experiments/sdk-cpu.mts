@@ -3,7 +3,7 @@
 // Compare with bench/experiments/sdk-latency.mts, what it adds per request at 1 connection.
 //   taskset -c 0 node --import tsx bench/experiments/sdk-cpu.mts [baseline sdk sdkSignal sdkHook sdkAsResponse]
 import OpenAI from 'openai';
-import { GatewayOpenAI } from '../../src/providers/openai/index.js';
+import { NO_TELEMETRY } from '../../src/providers/openai/index.js';
 const answer = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'Mock openai answer' }, finish_reason: 'stop' }], usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } });
 const rawHeaders: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(answer.length), date: new Date().toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-request-id': 'req_123' };
 function headersObj() { const h = new Headers(); for (const k of Object.keys(rawHeaders)) h.append(k, rawHeaders[k]!); return h; }
@@ -14,15 +14,9 @@ const variants: Record<string, () => Promise<unknown>> = {
   baseline: async () => { const r = await fetchStd('http://x', { method: 'POST', body: JSON.stringify(params) }); return r.json(); },
   sdk: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params); })(),
   sdkSignal: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
-  // As src/providers/openai/index.ts calls it (its own subclass, headers built once), with the
-  // in-process fetch in place of upstreamFetch.
-  sdkHook: (() => {
-    class C extends GatewayOpenAI {
-      protected override fetchWithAuth(url: RequestInfo, init: RequestInit) { return fetchStd(url, init); }
-    }
-    const c = new C({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647 });
-    return () => c.chat.completions.create(params, { signal: new AbortController().signal });
-  })(),
+  // As src/providers/openai/index.ts calls it (public options only: telemetry headers off
+  // through defaultHeaders), with the in-process fetch in place of upstreamFetch.
+  sdkHook: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd, defaultHeaders: NO_TELEMETRY }); return () => c.chat.completions.create(params, { signal: new AbortController().signal }); })(),
   sdkAsResponse: (() => { const c = new OpenAI({ apiKey: 'sk', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeout: 2_147_483_647, fetch: fetchStd }); return async () => (await c.chat.completions.create(params).asResponse()).json(); })(),
 };
 const which = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(variants);

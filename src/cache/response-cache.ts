@@ -8,21 +8,38 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
+import type { ToolCall } from '../providers/types.js';
 import { modelKeyPattern, providerKeyPattern } from './completion-key.js';
 import { LocalTier, type LocalTierOptions } from './local-tier.js';
+
+/** A piece of a streamed answer: text, or a piece of a tool call (see StreamEvent). */
+export type StreamDelta = string | ToolCallDelta;
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments?: string;
+}
 
 export interface CachedCompletion {
   provider: string;
   model: string;
   text: string;
+  /** Absent when the answer called no tool. */
+  toolCalls?: ToolCall[];
   finishReason: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  /** Absent when 0. */
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
   /** What the original call cost (kept for analytics; the caller of a hit pays 0). */
   costUsd: number | null;
   costEstimated: boolean;
-  /** Chunk boundaries of a streamed answer, replayed as they were. */
-  chunks?: string[];
+  /** A streamed answer's pieces (text chunks and tool-call deltas), replayed as they were. */
+  chunks?: StreamDelta[];
   createdAt: string;
   /** When the shared entry expires (epoch ms); bounds how long the local tier keeps it. */
   expiresAt?: number;

@@ -50,7 +50,7 @@ export interface CompletionInput {
   optimize?: boolean;
   aggressive?: boolean;
   cache?: CachePolicy;
-  /** Providers to try, in order, when the first fails. Default from FALLBACK_PROVIDERS. */
+  /** Providers to try, in order, when the first fails ("provider" or "provider/model"). Default from FALLBACK_PROVIDERS. */
   fallback?: string[];
   /** The caller's deadline for the whole request (every attempt and fallback). */
   timeoutMs?: number;
@@ -98,6 +98,8 @@ export const PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
  * segments, so a name can never change the path or query of a URL it is placed in.
  */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*(\/[A-Za-z0-9][A-Za-z0-9._:@+-]*)*$/;
+/** A fallback: a provider, or a provider and one of its models (openai/gpt-4o-mini). */
+const FALLBACK_ENTRY = new RegExp(`^${PROVIDER_NAME.source.slice(1, -1)}(/${MODEL_NAME.source.slice(1, -1)})?$`);
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -245,7 +247,7 @@ const CompletionInputSchema = z
         ttlSeconds: z.number().int().min(1).max(L.cacheTtlSeconds).optional(),
       })
       .optional(),
-    fallback: z.array(z.string().regex(PROVIDER_NAME, 'must be a provider name such as openai')).max(L.fallback).optional(),
+    fallback: z.array(z.string().max(264).regex(FALLBACK_ENTRY, 'must be a provider name such as openai, or provider/model')).max(L.fallback).optional(),
     timeoutMs: z.number().int().min(L.timeoutMs.min).max(L.timeoutMs.max).optional(),
     baseUrl: z.string().max(L.urlChars).optional(),
   })
@@ -294,6 +296,26 @@ export function validateCompletionInput(raw: unknown): CompletionInput {
   if (input.tools && input.tools.length === 0) delete input.tools;
   if (input.extra && Object.keys(input.extra).length === 0) delete input.extra;
   return input;
+}
+
+export const EMBEDDING_LIMITS = { inputs: 2_048, textChars: COMPLETION_LIMITS.textChars } as const;
+
+/** The texts of an embeddings request: a string or a list of 1 to 2,048 non-empty strings; VALIDATION_ERROR otherwise. */
+export function validateEmbeddingTexts(input: unknown): string[] {
+  const fail = (message: string): never => {
+    throw new GatewayError('VALIDATION_ERROR', `input: ${message}`, { details: { field: 'input' } });
+  };
+  const texts = typeof input === 'string' ? [input] : input;
+  if (!Array.isArray(texts) || texts.length === 0) return fail('must be a string or a non-empty list of strings');
+  if (texts.length > EMBEDDING_LIMITS.inputs) return fail(`at most ${EMBEDDING_LIMITS.inputs} inputs per request`);
+  let chars = 0;
+  for (const t of texts) {
+    if (typeof t !== 'string') return fail('token arrays are not supported: send text');
+    if (t.length === 0) return fail('an input must not be empty');
+    chars += t.length;
+  }
+  if (chars > EMBEDDING_LIMITS.textChars) return fail(`the request holds more than ${EMBEDDING_LIMITS.textChars} characters of text`);
+  return texts as string[];
 }
 
 /** Whether `extra` only holds keys in the allow-list (entries such as "options.top_k" allow one key of an object). */

@@ -4,16 +4,16 @@
 import type { Cancellation } from '../cancellation.js';
 import type { Viewer } from '../auth/auth-service.js';
 import { completionCacheKey } from '../cache/completion-key.js';
-import type { CachedCompletion, CachePolicy, ResponseCache } from '../cache/response-cache.js';
+import type { CachedCompletion, CachePolicy, ResponseCache, StreamDelta } from '../cache/response-cache.js';
 import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countTokens } from '../optimize/tokenizer.js';
 import { optimizePrompt } from '../optimize/optimizer.js';
 import type { Pricing } from '../pricing/pricing.js';
-import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, ProviderAdapter } from '../providers/types.js';
+import type { ChatFeature, ChatMessage, ChatRequest, ChatResult, FinishReason, ProviderAdapter, ToolCall } from '../providers/types.js';
 import { textOf } from '../providers/shared.js';
-import { extraProblem, validateCompletionInput } from './completion-input.js';
+import { extraProblem, validateCompletionInput, validateEmbeddingTexts } from './completion-input.js';
 import type { ChainStep } from './provider-router.js';
 import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
@@ -22,7 +22,7 @@ import { GOVERNANCE_REFUSALS, type Governance, type RateLimitState } from '../go
 
 export interface Caller {
   viewer: Viewer | null;
-  source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream';
+  source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream' | 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
   /** The caller going away; its signal is read only where the gateway waits on a provider. */
   cancel?: Cancellation;
   /** Filled by the key's limits check: the x-ratelimit-* values (src/governance/headers.ts). */
@@ -35,9 +35,20 @@ export interface CompletionResult {
   /** Describes the provider; says so plainly when the answer is simulated (local). */
   providerLabel: string;
   response: string;
-  finishReason: string | null;
+  /** The tool calls the model asked for, in order (empty when none). */
+  toolCalls: ToolCall[];
+  /** Normalised across providers; null when the provider said nothing (or nothing we can name). */
+  finishReason: FinishReason | null;
+  /** Every input token, cached reads and cache writes included. */
   inputTokens: number;
+  /** Every output token, reasoning included. */
   outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (part of inputTokens; 0 when not reported). */
+  cachedInputTokens: number;
+  /** Input tokens written to the provider's prompt cache (part of inputTokens; 0 when not reported). */
+  cacheWriteTokens: number;
+  /** Output tokens spent on reasoning (part of outputTokens; 0 when not reported). */
+  reasoningTokens: number;
   /** Tokens billed to the caller: 0 for a cache hit. */
   tokensUsed: number;
   /** USD billed to the caller (0 for a hit); null when the model has no known price. */
@@ -51,6 +62,17 @@ export interface CompletionResult {
   /** Providers that failed before this one answered. */
   failedOver: string[];
   warnings: string[];
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in order. */
+  vectors: number[][];
+  provider: string;
+  model: string;
+  /** Counted by the tokenizer (providers differ in whether they report it). */
+  inputTokens: number;
+  /** USD; null when the model has no known price. */
+  costUsd: number | null;
 }
 
 export interface PreparedRequest {
@@ -152,10 +174,12 @@ export class Gateway {
     const needs = featuresOf(request);
     const first = this.stepFor(adapter, request, needs, true)!;
     const chain = [first];
-    for (const name of input.fallback ?? this.config.fallbackProviders) {
+    for (const entry of input.fallback ?? this.config.fallbackProviders) {
+      const slash = entry.indexOf('/');
+      const name = slash < 0 ? entry : entry.slice(0, slash);
       if (name === provider || chain.some((s) => s.provider === name)) continue;
       const fallback = this.router.adapter(name);
-      const step = this.stepFor(fallback, { ...request, model: this.defaultModel(name) }, needs, false);
+      const step = this.stepFor(fallback, { ...request, model: slash < 0 ? this.defaultModel(name) : entry.slice(slash + 1) }, needs, false);
       if (step) chain.push(step);
       else this.logger.debug('fallback provider cannot carry the request; skipped', { provider: name, needs: [...needs] });
     }
@@ -233,6 +257,47 @@ export class Gateway {
     if (caller.viewer) await this.limiter.consume(`user:${caller.viewer.userId}`, this.config.userRateLimit, 'user');
   }
 
+  /**
+   * Embeddings with the same limits, provider rate limit, breaker, retries and analytics as
+   * a completion (not cached: a vector is as cheap to ask again as to look up). Only
+   * providers that list embedding models offer them.
+   */
+  async embed(provider: string, model: string, input: unknown, caller: Caller): Promise<EmbeddingResult> {
+    const started = performance.now();
+    const texts = validateEmbeddingTexts(input);
+    const adapter = this.router.adapter(provider);
+    if (!adapter.embed || !adapter.embeddingModels?.length) {
+      const offered = [...this.router.providers.values()].filter((a) => a.embeddingModels?.length).map((a) => a.name);
+      throw new GatewayError('UNSUPPORTED_FEATURE', `${provider} offers no embeddings through this gateway; these do: ${offered.join(', ')}`, { details: { provider, feature: 'embeddings' } });
+    }
+    if (!adapter.modelPattern.test(model)) throw new GatewayError('VALIDATION_ERROR', `model: ${model} is not a ${provider} model name`, { details: { field: 'model', provider } });
+    this.governance.allowedChain(caller.viewer?.governance, [{ provider, model }]);
+    await this.admit(caller);
+    const inputTokens = texts.reduce((n, t) => n + countTokens(t, model), 0);
+    const record = (status: CallRecord['status'], errorCode: string | null, costUsd: number | null) =>
+      this.recorder.record({
+        userId: caller.viewer?.userId ?? null, apiKeyId: caller.viewer?.apiKeyId ?? null, teamId: caller.viewer?.governance?.teamId ?? null, provider, model, source: caller.source, inputTokens: status === 'success' ? inputTokens : 0, outputTokens: 0,
+        costUsd, listCostUsd: costUsd, costEstimated: true, latencyMs: Math.round(performance.now() - started), cached: false,
+        optimized: false, tokensSaved: 0, streamed: false, status, errorCode,
+      });
+    const costUsd = this.pricing.cost({ provider, model, inputTokens, outputTokens: 0 });
+    const reservation = await this.governance.reserveWorst(caller.viewer?.governance, inputTokens, costUsd ?? 0, caller.rateLimit);
+    try {
+      const routed = await this.router.run([{ provider, model, request: texts }], (a, request, signal) => a.embed!(request, { signal }, model), { cancel: caller.cancel })
+        .catch(async (e: unknown) => {
+          await reservation.release();
+          throw e;
+        });
+      await reservation.settle({ inputTokens, outputTokens: 0, costUsd });
+      record('success', null, costUsd);
+      return { vectors: routed.value, provider, model, inputTokens, costUsd };
+    } catch (e) {
+      const err = toGatewayError(e);
+      record('error', err.code, 0);
+      throw err;
+    }
+  }
+
   async complete(input: unknown, caller: Caller): Promise<CompletionResult> {
     const started = performance.now();
     let prepared: PreparedRequest | undefined;
@@ -278,9 +343,13 @@ export class Gateway {
       model: hit.model,
       providerLabel: this.router.adapter(hit.provider).label,
       response: hit.text,
-      finishReason: hit.finishReason,
+      toolCalls: hit.toolCalls ?? [],
+      finishReason: normaliseFinishReason(hit.finishReason, (hit.toolCalls?.length ?? 0) > 0),
       inputTokens: hit.inputTokens ?? 0,
       outputTokens: hit.outputTokens ?? 0,
+      cachedInputTokens: hit.cachedInputTokens ?? 0,
+      cacheWriteTokens: hit.cacheWriteTokens ?? 0,
+      reasoningTokens: hit.reasoningTokens ?? 0,
       tokensUsed: 0,
       estimatedCost: 0,
       costEstimated: hit.costEstimated,
@@ -309,14 +378,17 @@ export class Gateway {
       costEstimated = true;
     }
     if (outputTokens === null) {
-      outputTokens = countTokens(r.text, r.model);
+      outputTokens = countTokens(r.text + (r.toolCalls ?? []).map((c) => c.name + c.arguments).join(''), r.model);
       costEstimated = true;
     }
     const step = p.chain.find((s) => s.provider === provider);
     if (step) warnings.push(...step.warnings);
     if (costEstimated) warnings.push(`${provider} reported no token usage; counts come from the tokenizer`);
     const model = r.model || p.request.model;
-    const cost = this.pricing.cost({ provider, model, inputTokens, outputTokens });
+    const cost = this.pricing.cost({
+      provider, model, inputTokens, outputTokens,
+      cachedInputTokens: r.cachedInputTokens, cacheWriteTokens: r.cacheWriteTokens, reasoningTokens: r.reasoningTokens,
+    });
     if (cost === null) {
       warnings.push(`No price known for ${provider}/${model}; estimated_cost is null`);
       const key = `${provider}/${model}`;
@@ -330,9 +402,13 @@ export class Gateway {
       model,
       providerLabel: this.router.adapter(provider).label,
       response: r.text,
-      finishReason: r.finishReason,
+      toolCalls: r.toolCalls ?? [],
+      finishReason: normaliseFinishReason(r.finishReason, (r.toolCalls?.length ?? 0) > 0),
       inputTokens,
       outputTokens,
+      cachedInputTokens: r.cachedInputTokens ?? 0,
+      cacheWriteTokens: r.cacheWriteTokens ?? 0,
+      reasoningTokens: r.reasoningTokens ?? 0,
       tokensUsed: inputTokens + outputTokens,
       estimatedCost: cost,
       costEstimated,
@@ -345,14 +421,18 @@ export class Gateway {
     };
   }
 
-  entryFrom(result: CompletionResult, chunks?: string[]): CachedCompletion {
+  entryFrom(result: CompletionResult, chunks?: StreamDelta[]): CachedCompletion {
     return {
       provider: result.provider,
       model: result.model,
       text: result.response,
+      ...(result.toolCalls.length ? { toolCalls: result.toolCalls } : {}),
       finishReason: result.finishReason,
       inputTokens: result.inputTokens,
       outputTokens: result.outputTokens,
+      ...(result.cachedInputTokens ? { cachedInputTokens: result.cachedInputTokens } : {}),
+      ...(result.cacheWriteTokens ? { cacheWriteTokens: result.cacheWriteTokens } : {}),
+      ...(result.reasoningTokens ? { reasoningTokens: result.reasoningTokens } : {}),
       costUsd: result.estimatedCost,
       costEstimated: result.costEstimated,
       ...(chunks ? { chunks } : {}),
@@ -365,9 +445,9 @@ export class Gateway {
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
-  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, started: number): CompletionResult {
+  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, partialCalls: ToolCall[], started: number): CompletionResult {
     const partial = this.resultFromUpstream(p, provider, {
-      text: partialText, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
+      text: partialText, toolCalls: partialCalls, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
     this.recordCall(caller, p, true, usageOf(partial), 'error', 'CLIENT_DISCONNECTED');
     return partial;
@@ -435,6 +515,25 @@ function usageOf(r: CompletionResult): Usage {
     latencyMs: r.latencyMs,
     cached: r.cached,
   };
+}
+
+const FINISH_REASONS: Record<string, FinishReason> = {
+  stop: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter', error: 'error',
+  // Words adapters may pass on as the provider said them.
+  end_turn: 'stop', stop_sequence: 'stop', complete: 'stop', eos: 'stop', pause_turn: 'stop',
+  max_tokens: 'length', max_output_tokens: 'length',
+  tool_use: 'tool_calls', function_call: 'tool_calls', tool_call: 'tool_calls',
+  safety: 'content_filter', recitation: 'content_filter', refusal: 'content_filter', blocklist: 'content_filter', prohibited_content: 'content_filter', spii: 'content_filter',
+};
+
+/**
+ * One word for why generation stopped, whatever the provider said. An answer with tool
+ * calls that stopped naturally stopped to call them (some providers say "stop" then).
+ */
+export function normaliseFinishReason(raw: string | null | undefined, hasToolCalls: boolean): FinishReason | null {
+  if (raw === null || raw === undefined) return hasToolCalls ? 'tool_calls' : null;
+  const reason = FINISH_REASONS[raw.toLowerCase()] ?? null;
+  return reason === 'stop' && hasToolCalls ? 'tool_calls' : reason;
 }
 
 /** A validated message as adapters take it: content is a string unless it holds an image. */

@@ -4,24 +4,25 @@
 // (Redis through graphql-redis-subscriptions when configured); a follower on
 // another instance asks for a snapshot of what it missed and follows from there.
 import { randomUUID } from 'node:crypto';
-import type { CachedCompletion } from '../cache/response-cache.js';
+import type { CachedCompletion, StreamDelta } from '../cache/response-cache.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
 
 export type HubEvent =
-  | { type: 'chunk'; seq: number; text: string }
+  /** A text chunk or a tool-call delta, in the order the upstream sent them. */
+  | { type: 'chunk'; seq: number; piece: StreamDelta }
   | { type: 'done'; entry: CachedCompletion }
   | { type: 'failed'; message: string };
 
-type WireEvent = HubEvent | { type: 'snapshot'; chunks: string[]; done?: CachedCompletion; failed?: string };
+type WireEvent = HubEvent | { type: 'snapshot'; chunks: StreamDelta[]; done?: CachedCompletion; failed?: string };
 
 class Broadcast {
-  readonly chunks: string[] = [];
+  readonly chunks: StreamDelta[] = [];
   done?: CachedCompletion;
   failed?: string;
   private readonly listeners = new Set<() => void>();
 
-  push(text: string) {
-    this.chunks.push(text);
+  push(piece: StreamDelta) {
+    this.chunks.push(piece);
     this.wake();
   }
   finish(entry: CachedCompletion) {
@@ -43,7 +44,7 @@ class Broadcast {
     let i = 0;
     while (true) {
       while (i < this.chunks.length) {
-        yield { type: 'chunk', seq: i, text: this.chunks[i]! };
+        yield { type: 'chunk', seq: i, piece: this.chunks[i]! };
         i++;
       }
       if (this.done) return yield { type: 'done', entry: this.done };
@@ -60,7 +61,7 @@ class Broadcast {
 }
 
 export interface Leadership {
-  push(text: string): void;
+  push(piece: StreamDelta): void;
   finish(entry: CachedCompletion): void;
   fail(message: string): void;
 }
@@ -119,9 +120,9 @@ export class StreamHub {
       this.kv.deleteIfEquals(lockKey, token).catch(() => {});
     };
     return {
-      push: (text) => {
-        publish({ type: 'chunk', seq: b.chunks.length, text });
-        b.push(text);
+      push: (piece) => {
+        publish({ type: 'chunk', seq: b.chunks.length, piece });
+        b.push(piece);
       },
       finish: (entry) => {
         b.finish(entry);
@@ -149,29 +150,29 @@ export class StreamHub {
       await this.pubsub.publish(`stream-join:${key}`, { at: Date.now() });
       let next = 0; // next chunk seq to yield
       let synced = false; // a snapshot has told us where the stream stands
-      const pending = new Map<number, string>();
+      const pending = new Map<number, StreamDelta>();
       while (true) {
         while (queue.length) {
           const e = queue.shift()!;
           if (e.type === 'snapshot') {
-            for (let i = next; i < e.chunks.length; i++) yield { type: 'chunk', seq: i, text: e.chunks[i]! };
+            for (let i = next; i < e.chunks.length; i++) yield { type: 'chunk', seq: i, piece: e.chunks[i]! };
             next = Math.max(next, e.chunks.length);
             synced = true;
             if (e.done) return yield { type: 'done', entry: e.done };
             if (e.failed) return yield { type: 'failed', message: e.failed };
           } else if (e.type === 'chunk') {
-            pending.set(e.seq, e.text);
+            pending.set(e.seq, e.piece);
           } else if (e.type === 'done') {
             // The final entry carries every chunk: nothing can be missing.
             const chunks = e.entry.chunks ?? [e.entry.text];
-            for (let i = next; i < chunks.length; i++) yield { type: 'chunk', seq: i, text: chunks[i]! };
+            for (let i = next; i < chunks.length; i++) yield { type: 'chunk', seq: i, piece: chunks[i]! };
             return yield e;
           } else {
             return yield e;
           }
           if (synced) {
             while (pending.has(next)) {
-              yield { type: 'chunk', seq: next, text: pending.get(next)! };
+              yield { type: 'chunk', seq: next, piece: pending.get(next)! };
               pending.delete(next++);
             }
           }

@@ -5,7 +5,8 @@
 // (client gone) aborts the upstream request.
 import type { Config } from '../config.js';
 import { GatewayError, toGatewayError } from '../errors.js';
-import type { ChatResult, StreamEvent } from '../providers/types.js';
+import type { CachedCompletion, StreamDelta, ToolCallDelta } from '../cache/response-cache.js';
+import type { ChatResult, StreamEvent, ToolCall } from '../providers/types.js';
 import { toProviderError } from './provider-router.js';
 import type { Caller, CompletionResult, Gateway, PreparedRequest } from './gateway.js';
 import type { RawCompletionInput } from './completion-input.js';
@@ -13,11 +14,43 @@ import type { StreamHub } from './stream-hub.js';
 import type { StreamSlots } from './stream-slots.js';
 import type { Reservation } from '../governance/governance.js';
 
-export type StreamPiece = { type: 'chunk'; text: string } | { type: 'done'; result: CompletionResult };
+export type StreamPiece =
+  | { type: 'chunk'; text: string }
+  /** A piece of a tool call: id and name with its first piece, arguments (JSON text) in pieces after. */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'done'; result: CompletionResult };
+
+/** A stored stream piece as the caller sees it. */
+function pieceOf(d: StreamDelta): StreamPiece {
+  return typeof d === 'string' ? { type: 'chunk', text: d } : { type: 'tool_call', ...d };
+}
+
+/** Puts the streamed tool-call pieces back together, in the order of their indexes. */
+export class ToolCallAssembly {
+  private readonly calls = new Map<number, ToolCall>();
+
+  add(d: { index: number; id?: string; name?: string; arguments?: string }) {
+    let call = this.calls.get(d.index);
+    if (!call) {
+      call = { id: '', name: '', arguments: '' };
+      this.calls.set(d.index, call);
+    }
+    if (d.id) call.id = d.id;
+    if (d.name) call.name = d.name;
+    if (d.arguments) call.arguments += d.arguments;
+  }
+
+  get list(): ToolCall[] {
+    return [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => ({ ...c }));
+  }
+}
 
 type Started = { iterator: AsyncIterator<StreamEvent>; first: IteratorResult<StreamEvent> };
 
 export class StreamingService {
+  /** Streams read from a provider (the rest replay the cache or share another caller's stream). */
+  private readonly fromProvider = new WeakSet<AsyncGenerator<StreamPiece>>();
+
   constructor(
     private readonly gateway: Gateway,
     private readonly hub: StreamHub,
@@ -34,14 +67,15 @@ export class StreamingService {
    * before the first chunk (validation, limits, provider down) throw here, so
    * callers can still answer them with a status code.
    */
-  async open(input: RawCompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
+  async open(input: RawCompletionInput, caller: Caller): Promise<AsyncGenerator<StreamPiece> & { readonly cached: boolean }> {
     if (!this.enabled) throw new GatewayError('STREAMING_DISABLED', 'Streaming is disabled on this gateway (ENABLE_STREAMING=false)');
     const p = this.gateway.prepare(input, caller);
     await this.gateway.admit(caller);
     const release = this.slots.acquire(caller.viewer?.userId ?? null);
     try {
       const source = await this.source(p, caller);
-      return this.guarded(source, release);
+      // Known before the first piece, so an answer's headers can say whether it is a cached one.
+      return Object.assign(this.guarded(source, release), { cached: !this.fromProvider.has(source) });
     } catch (e) {
       release();
       throw e;
@@ -83,7 +117,7 @@ export class StreamingService {
   private async source(p: PreparedRequest, caller: Caller): Promise<AsyncGenerator<StreamPiece>> {
     const started = performance.now();
     const hit = await this.gateway.cache.get(p.cacheKey, p.policy);
-    if (hit) return this.replay(hit.chunks ?? [hit.text], () => this.gateway.finishFromCache(p, hit, caller, started, true));
+    if (hit) return this.replay(hit.chunks ?? storedPieces(hit), () => this.gateway.finishFromCache(p, hit, caller, started, true));
 
     const sharing = this.gateway.cache.enabled && p.policy.read !== false;
     if (sharing) {
@@ -94,8 +128,8 @@ export class StreamingService {
     return this.lead(p, caller, started, undefined);
   }
 
-  private async *replay(chunks: string[], finish: () => CompletionResult): AsyncGenerator<StreamPiece> {
-    for (const text of chunks) yield { type: 'chunk', text };
+  private async *replay(chunks: StreamDelta[], finish: () => CompletionResult): AsyncGenerator<StreamPiece> {
+    for (const d of chunks) yield pieceOf(d);
     yield { type: 'done', result: finish() };
   }
 
@@ -106,7 +140,7 @@ export class StreamingService {
     events: AsyncIterable<import('./stream-hub.js').HubEvent>,
   ): AsyncGenerator<StreamPiece> {
     for await (const e of events) {
-      if (e.type === 'chunk') yield { type: 'chunk', text: e.text };
+      if (e.type === 'chunk') yield pieceOf(e.piece);
       else if (e.type === 'done') yield { type: 'done', result: this.gateway.finishFromCache(p, e.entry, caller, started, true) };
       else throw new GatewayError('PROVIDER_ERROR', `The shared upstream stream failed: ${e.message}`);
     }
@@ -142,7 +176,9 @@ export class StreamingService {
       await reservation.release();
       throw err;
     }
-    return this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value, reservation);
+    const pieces = this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value, reservation);
+    this.fromProvider.add(pieces);
+    return pieces;
   }
 
   private async *pump(
@@ -155,7 +191,9 @@ export class StreamingService {
     { iterator, first }: Started,
     reservation: Reservation,
   ): AsyncGenerator<StreamPiece> {
-    const chunks: string[] = [];
+    const chunks: StreamDelta[] = [];
+    const texts: string[] = [];
+    const calls = new ToolCallAssembly();
     let finished = false;
     let errored = false;
     try {
@@ -163,18 +201,28 @@ export class StreamingService {
       while (!next.done) {
         const e = next.value;
         if (e.type === 'delta') {
-          chunks.push(e.text);
-          lead?.push(e.text);
-          yield { type: 'chunk', text: e.text };
+          if (e.text) {
+            chunks.push(e.text);
+            texts.push(e.text);
+            lead?.push(e.text);
+            yield { type: 'chunk', text: e.text };
+          }
         } else if (e.type === 'tool_call') {
-          // No adapter streams tool calls before the pipeline carries them (none declares the tools feature).
-          throw new GatewayError('PROVIDER_ERROR', `${provider} streamed a tool call, which this stream cannot carry yet`);
+          const d = toolCallDelta(e);
+          calls.add(d);
+          chunks.push(d);
+          lead?.push(d);
+          yield { type: 'tool_call', ...d };
         } else {
           const upstream: ChatResult = {
-            text: chunks.join(''),
+            text: texts.join(''),
+            toolCalls: calls.list,
             finishReason: e.finishReason,
             inputTokens: e.inputTokens,
             outputTokens: e.outputTokens,
+            cachedInputTokens: e.cachedInputTokens,
+            cacheWriteTokens: e.cacheWriteTokens,
+            reasoningTokens: e.reasoningTokens,
             model: e.model,
             latencyMs: Math.round(performance.now() - started),
           };
@@ -202,8 +250,8 @@ export class StreamingService {
       if (!finished) {
         // The consumer left mid-stream: the provider still bills what it generated.
         const partial = errored
-          ? this.gateway.resultFromUpstream(p, provider, { text: chunks.join(''), finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: 0 }, [])
-          : this.gateway.recordInterrupted(caller, p, provider, chunks.join(''), started);
+          ? this.gateway.resultFromUpstream(p, provider, { text: texts.join(''), toolCalls: calls.list, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: 0 }, [])
+          : this.gateway.recordInterrupted(caller, p, provider, texts.join(''), calls.list, started);
         // What was generated before the end is billed by the provider: counted against the key.
         await reservation.settle({ inputTokens: partial.inputTokens, outputTokens: partial.outputTokens, costUsd: partial.estimatedCost });
         lead?.fail('stream interrupted');
@@ -212,4 +260,20 @@ export class StreamingService {
       }
     }
   }
+}
+
+/** Only the fields a tool-call piece has (no `type`), as stored and shared. */
+function toolCallDelta(e: { index: number; id?: string; name?: string; arguments?: string }): ToolCallDelta {
+  const d: ToolCallDelta = { index: e.index };
+  if (e.id !== undefined) d.id = e.id;
+  if (e.name !== undefined) d.name = e.name;
+  if (e.arguments !== undefined) d.arguments = e.arguments;
+  return d;
+}
+
+/** The pieces of an answer cached by a plain completion, to replay it as a stream. */
+function storedPieces(hit: CachedCompletion): StreamDelta[] {
+  const pieces: StreamDelta[] = hit.text ? [hit.text] : [];
+  (hit.toolCalls ?? []).forEach((c, index) => pieces.push({ index, id: c.id, name: c.name, arguments: c.arguments }));
+  return pieces;
 }

@@ -103,11 +103,11 @@ export class Governance {
    * when a USD budget applies and the model has no price), fallbacks that may not be used
    * left out.
    */
-  allowedChain<S extends Step>(g: KeyGovernance | undefined, chain: S[]): S[] {
+  allowedChain<S extends { provider: string; model: string }>(g: KeyGovernance | undefined, chain: S[]): S[] {
     if (!g) return chain;
     const usd = hasUsdBudget(g.key) || hasUsdBudget(g.team);
     const problem = (s: S): GatewayError | null => {
-      const model = s.request.model;
+      const model = s.model;
       for (const [scope, l] of [['key', g.key], ['team', g.team]] as const) {
         if (l && !modelAllowed(l.allowedModels, s.provider, model)) {
           return new GatewayError('MODEL_NOT_ALLOWED', `This API key's ${scope} may not use ${s.provider}/${model}; allowed: ${l.allowedModels.join(', ')}`, {
@@ -134,11 +134,7 @@ export class Governance {
    * Retry-After where waiting helps). `state` receives the x-ratelimit-* values.
    */
   async reserve(g: KeyGovernance | undefined, chain: Step[], state?: RateLimitState): Promise<Reservation> {
-    if (!g) return NOOP;
-    const scopes: [ScopeKind, string, Limits][] = [['key', g.keyId, g.key]];
-    if (g.team && g.teamId) scopes.push(['team', g.teamId, g.team]);
-    if (!scopes.some(([, , l]) => limited(l))) return NOOP;
-
+    if (!g || !limited(g.key) && !(g.team && limited(g.team))) return NOOP;
     const first = chain[0]!.request;
     const inputTokens = first.messages.reduce((n, m) => n + countTokens(textOf(m.content), first.model), 0);
     let worstTokens = 0;
@@ -148,6 +144,15 @@ export class Governance {
       worstTokens = Math.max(worstTokens, inputTokens + out);
       worstUsd = Math.max(worstUsd, this.pricing.cost({ provider: s.provider, model: s.request.model, inputTokens, outputTokens: out }) ?? 0);
     }
+    return this.reserveWorst(g, worstTokens, worstUsd, state);
+  }
+
+  /** Reserves `worstTokens` and `worstUsd` (and one request, one concurrent slot) for the key and its team. */
+  async reserveWorst(g: KeyGovernance | undefined, worstTokens: number, worstUsd: number, state?: RateLimitState): Promise<Reservation> {
+    if (!g) return NOOP;
+    const scopes: [ScopeKind, string, Limits][] = [['key', g.keyId, g.key]];
+    if (g.team && g.teamId) scopes.push(['team', g.teamId, g.team]);
+    if (!scopes.some(([, , l]) => limited(l))) return NOOP;
 
     const now = this.now();
     const metas: CounterMeta[] = [];

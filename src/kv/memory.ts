@@ -13,12 +13,16 @@ export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly map = new Map<string, Entry>();
 
-  constructor(private readonly maxKeys = 100_000) {}
+  /** `now` is the clock expiries are read against (tests pass their own). */
+  constructor(
+    private readonly maxKeys = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private entry(key: string): Entry | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
-    if (e.expiresAt && e.expiresAt <= Date.now()) {
+    if (e.expiresAt && e.expiresAt <= this.now()) {
       this.map.delete(key);
       return undefined;
     }
@@ -53,11 +57,11 @@ export class MemoryStore implements KeyValueStore {
     return keys.map((k) => this.str(k));
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    this.put(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : 0 });
+    this.put(key, { value, expiresAt: ttlSeconds ? this.now() + ttlSeconds * 1000 : 0 });
   }
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     if (this.entry(key)) return false;
-    this.put(key, { value, expiresAt: Date.now() + ttlMs });
+    this.put(key, { value, expiresAt: this.now() + ttlMs });
     return true;
   }
   async deleteIfEquals(key: string, value: string) {
@@ -72,7 +76,7 @@ export class MemoryStore implements KeyValueStore {
   }
   async incr(key: string, by = 1, ttlSeconds?: number) {
     const e = this.entry(key);
-    const now = Date.now();
+    const now = this.now();
     if (!e || typeof e.value !== 'string') {
       const expiresAt = ttlSeconds ? now + ttlSeconds * 1000 : 0;
       this.put(key, { value: String(by), expiresAt });

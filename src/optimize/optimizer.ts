@@ -76,6 +76,9 @@ function tokensOf(prompt: string, system: string | null, model?: string): number
   return countTokens(prompt, model) + (system ? countTokens(system, model) : 0);
 }
 
+/** Fewest tokens a rewrite must save to be used (see optimizePrompt). */
+export const MIN_TOKENS_SAVED = 3;
+
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
 /**
@@ -106,11 +109,19 @@ export function optimizePrompt(input: OptimizeInput): OptimizeResult {
     if (changed) applied.push(step.name);
   }
 
-  const optimizedPrompt = fields.prompt === null ? prompt : masks.restore(fields.prompt);
-  const optimizedSystemMessage = fields.system === null ? system : masks.restore(fields.system);
+  let optimizedPrompt = fields.prompt === null ? prompt : masks.restore(fields.prompt);
+  let optimizedSystemMessage = fields.system === null ? system : masks.restore(fields.system);
   const originalTokens = tokensOf(prompt, system, model);
   const unchanged = optimizedPrompt === prompt && optimizedSystemMessage === system;
-  const optimizedTokens = unchanged ? originalTokens : tokensOf(optimizedPrompt, optimizedSystemMessage, model);
+  let optimizedTokens = unchanged ? originalTokens : tokensOf(optimizedPrompt, optimizedSystemMessage, model);
+  // A rewrite that saves next to nothing ("Shorter, please." -> "Shorter.") is not worth any risk
+  // to the answer: a terse prompt is sent as written.
+  if (originalTokens - optimizedTokens < MIN_TOKENS_SAVED) {
+    optimizedPrompt = prompt;
+    optimizedSystemMessage = system;
+    optimizedTokens = originalTokens;
+    applied.length = 0;
+  }
   const tokensSaved = originalTokens - optimizedTokens;
   return {
     optimizedPrompt,

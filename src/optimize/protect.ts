@@ -41,6 +41,14 @@ const NUMBER_WITH_UNIT = new RegExp(
 
 const I_PRONOUN = /^I(?:['’](?:m|d|ve|ll))?$/;
 
+// Words by which a request points at the material it works on ("the text below", "this review",
+// "el siguiente párrafo", "estos comentarios"): what comes after such a request is that material.
+const MATERIAL_NOUNS_EN = 'text|message|e-?mail|paragraph|passage|review|reviews|note|notes|document|excerpt|article|abstract|transcript|list|data|table|log|logs|snippet|sentence|sentences|letter|post|comment|comments|feedback|signature|contract|clause|section|description|story|poem|essay|conversation|chat|thread|answer|response|report|summary|ticket|tickets|complaint|complaints|string|strings|input|content|page|offer|ad|bio|statement|lyrics|script|quote|tweet|reply|draft|memo|minutes';
+const MATERIAL_NOUNS_ES = 'texto|mensaje|correo|e-?mail|párrafo|pasaje|reseña|reseñas|nota|notas|documento|fragmento|extracto|artículo|resumen|transcripción|lista|datos|tabla|log|frase|frases|carta|publicación|comentario|comentarios|opiniones|firma|contrato|cláusula|sección|descripción|historia|cuento|poema|ensayo|conversación|respuesta|informe|ticket|queja|quejas|cadena|cadenas|contenido|página|oferta|anuncio|ficha|declaración|guion|cita|tuit|borrador|acta';
+const CLOSING_THANKS = '(?:¡?(?:many |muchas |mil )?(?:thanks|thank you|gracias|cheers|thx)\\b[^\\n]{0,60}$)';
+const MATERIAL_REFERENCE =
+  `(?:\\b(?:below|following|as follows|underneath)|\\b(?:this|these|that|those)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_EN})|(?:abajo|siguientes?|a continuación)|\\b(?:este|esta|estos|estas|ese|esa|esos|esas)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_ES})|(?:\\p{L}+ )?(?:${MATERIAL_NOUNS_ES}) (?:que te (?:pego|paso|mando|adjunto)|(?:de )?abajo))`;
+
 /** Ordered: earlier protectors win, later ones only see what is still unmasked. */
 const PROTECTORS: Protector[] = [
   // The optimizer's own markers (text.ts) and placeholder characters, should the input hold any.
@@ -52,6 +60,12 @@ const PROTECTORS: Protector[] = [
   { kind: 'payload', pattern: /(?<=:[ \t]*\n)[\s\S]+/g },
   { kind: 'payload', pattern: /(?<=(?:^|\n)[¿¡]?\p{L}[\p{L}\p{N} ]{0,40}:[ \t]+)\S[\s\S]*/gu },
   { kind: 'payload', pattern: /(?<=\n[ \t]*\n)(?:[^\n]{1,80}\n)+[^\n]{1,80}(?=\n|$)/g },
+  // A paragraph after a blank line, when the paragraph before it points at material: however long
+  // or short, it is that material ("Proofread the text below.\n\nPlease contact sales at ...").
+  { kind: 'payload', pattern: new RegExp(`(?<=${MATERIAL_REFERENCE}[^\\n]{0,200}\\n[ \\t]*\\n)\\S[\\s\\S]*`, 'giu') },
+  // The same inline: the request's sentence ends with the reference, the material follows it.
+  // (A closing "Thanks!" right after it is the request's, not material.)
+  { kind: 'payload', pattern: new RegExp(`(?<=${MATERIAL_REFERENCE}[?.:!][ \\t]+)(?!${CLOSING_THANKS})\\S[\\s\\S]*`, 'giu') },
   { kind: 'fenced-code', pattern: /(`{3,}|~{3,})[\s\S]*?(?:\1|$)/g },
   { kind: 'indented-code', pattern: /(?<=(?:^|\n)[ \t]*\n|^)(?:(?: {4}|\t)[^\n]*(?:\n|$))+/g },
   { kind: 'inline-code', pattern: /`[^`\n]+`/g },
@@ -63,6 +77,8 @@ const PROTECTORS: Protector[] = [
   { kind: 'quote', pattern: /(?<=^|[\s([{:=,])'(?=\S)[^'\n]{1,300}?(?<=\S)'(?=$|[\s.,;:!?)\]}])/g },
   { kind: 'markup', pattern: /\{\{[^}\n]{0,80}\}\}|\{[^{}\s][^{}\n]{0,80}\}|<\/?[A-Za-z][^<>\n]{0,80}>/g },
   { kind: 'path', pattern: /(?<![\w/])(?:~|\.{1,2})?\/[\w.@-]+(?:\/[\w.@-]+)*\/?|\b[A-Za-z]:\\[^\s]+/g },
+  // Phone numbers as one span ("+1 415 555 0100", "(555) 010-4477", "+34 612 34 56 78").
+  { kind: 'phone', pattern: /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){2,4}(?![\w.,]?\d)/g, accept: (_t, _i, match) => /^\+|^\(|[ .-]\d{2,4}[ .-]\d{2,4}[ .-]\d/.test(match) },
   { kind: 'number', pattern: NUMBER_WITH_UNIT },
   { kind: 'identifier', pattern: /(?<![\w$.])[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\([^()\n]{0,40}\)/g },
   { kind: 'identifier', pattern: /(?<![\w-])--?[A-Za-z][\w-]*/g },

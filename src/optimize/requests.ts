@@ -1,12 +1,12 @@
 import type { Rule } from './rules.js';
-import { CLITIC, INFINITIVES, PRESENTS, SUBJUNCTIVES, imperativeFromInfinitive, imperativeFromPresent, imperativeFromSubjunctive } from './spanish-verbs.js';
+import { CLITIC, INFINITIVES, PRESENTS, SUBJUNCTIVES, imperativeFromPresent, imperativeFromSubjunctive } from './spanish-verbs.js';
 import { CAP, WORD_END, WORD_START, phrase } from './text.js';
 
 /**
  * Polite request wrappers rewritten as direct commands, in English and Spanish:
  * "Could you please explain X?" -> "Explain X.", "I would like you to write X" -> "Write X",
- * "¿Podrías explicarme X?" -> "Explícame X.", "Me gustaría que revises X" -> "Revisa X".
- * Spanish needs the verb conjugated, so only verbs of spanish-verbs.ts are rewritten.
+ * "¿Podrías explicarme X?" -> "Explicarme X.", "Me gustaría que revises X" -> "Revisa X".
+ * Only verbs of spanish-verbs.ts are rewritten ("¿Podría haber un error?" is a question, not a request).
  */
 
 const directCommand = (match: string): string => `Replace '${match.trim()}' with a direct command`;
@@ -14,22 +14,29 @@ const firstWords = (text: string, count: number): string => text.trim().split(/\
 
 // Longest question body a request rule reads up to its "?" (bounded: each candidate start reads it).
 const MAX_QUESTION = 400;
-const COORDINATED = new RegExp(` y (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`, 'giu');
-const ES_QUESTION = `(?:(me|te|nos) )?(?:podrías|podría|puedes|puede|pudieras|serías tan amable de|te importaría)(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+// "¿Puede hacerlo?" and "¿Podría haber...?" ask about a third party: the usted forms count only
+// with the requester's pronoun ("¿Me podría explicar...?"). "¿Me podrías ayudar a traducir X?" is
+// the request "traducir X".
+const ES_MODAL = '(?:(?:me|te|nos) )?(?:podrías|puedes|pudieras|serías tan amable de|te importaría)|(?:me|nos) (?:puede|podría|podéis|podríais)';
+const ES_QUESTION = `(?:${ES_MODAL})(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
 
-/** "¿Podrías explicarme X?" -> "explícame X." (left alone when the verb is not in the table). */
-const spanishQuestion = (m: RegExpExecArray): string => {
-  const verb = imperativeFromInfinitive(m[2]!, m[3] ?? m[1]);
-  return verb ? `${verb}${coordinatedCommands(m[4]!)}.` : m[0];
-};
+/**
+ * "¿Podrías corregir X?" -> "corregir X." The request's own words stay as written: only the
+ * wrapper goes, and the infinitive reads as an instruction ("Corregir las faltas de ortografía").
+ * Conjugating it ("corrige") would change the words a user wrote, and saves nothing.
+ */
+const spanishQuestion = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}${coordinated(m[3]!, PRESENT_AFTER_AND, imperativeFromPresent)}.`;
 
-/** "... y decirme si X" -> "... y dime si X" (a second verb of the same request). */
-function coordinatedCommands(body: string): string {
-  return body.replace(COORDINATED, (match, infinitive: string, clitic?: string) => {
-    const verb = imperativeFromInfinitive(infinitive, clitic);
-    return verb ? ` y ${verb}` : match;
+// A second verb of the same request, conjugated like the first was ("¿Me propones X y me explicas
+// Y?", "Me gustaría que revises X y me digas Y"): it becomes a command too.
+const PRESENT_AFTER_AND = new RegExp(` y (?:(me|te|nos) )?(${PRESENTS})(?![\\p{L}])`, 'giu');
+const SUBJUNCTIVE_AFTER_AND = new RegExp(` y (?:(me|te|nos) )?(${SUBJUNCTIVES})(?![\\p{L}])`, 'giu');
+function coordinated(body: string, pattern: RegExp, command: (verb: string, clitic?: string) => string | undefined): string {
+  return body.replace(pattern, (match, clitic: string | undefined, verb: string) => {
+    const imperative = command(verb, clitic);
+    return imperative ? ` y ${imperative}` : match;
   });
 }
 
@@ -48,14 +55,17 @@ const spanishWish = (m: RegExpExecArray): string => {
 
 const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
 
-/** "Sería genial si pudieras incluir X" -> "incluye X". */
-const spanishWrapper = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!, m[2]) ?? m[0];
+/** "Sería genial si pudieras incluir X" -> "incluir X" (the infinitive as written, see spanishQuestion). */
+const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
 
 // "¿Me explicas X?" -> "Explícame X." (only as a question: "me explicas" is also a statement).
-const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(?:ayudas a )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+// "¿Me ayudas a redactar X?" -> "Redactar X."
+const ES_HELP_QUESTION = `¿(?:me|nos) ayudas? (?:a|con) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const spanishHelpQuestion = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}${m[3]!}.`;
 const spanishPresentQuestion = (m: RegExpExecArray): string => {
   const verb = imperativeFromPresent(m[2]!, m[1]);
-  return verb ? `${verb}${coordinatedCommands(m[3]!)}.` : m[0];
+  return verb ? `${verb}${coordinated(m[3]!, PRESENT_AFTER_AND, imperativeFromPresent)}.` : m[0];
 };
 // "Quería pedirte ayuda para escribir X", "Quería preguntarte si me puedes ayudar a escribir X" -> "Escribe X".
 const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a preguntarte si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
@@ -63,21 +73,43 @@ const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:a
 const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
 const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
 
+// "Can you write the test cases?" is a request; "Can you access the internet?" a question about
+// the assistant: only "can you" + a verb of doing counts.
+const EN_ACTION = 'write|rewrite|explain|check|show|give|tell|make|create|suggest|translate|summarize|summarise|review|fix|list|recommend|provide|generate|draft|describe|compare|convert|add|find|calculate|proofread|correct|edit|improve|optimize|format|extract|go through|send|update|redo|prepare|plan|design|build|implement|refactor|debug|test|outline|propose|read|answer|reply|respond|sort|clean up|simplify|shorten|expand|polish|analy[sz]e|estimate|name';
+const EN_CAN_YOU = `(?:can|will) you (?:also |now |then )?((?:${EN_ACTION})\\b[^?.!\\n]{0,${MAX_QUESTION}}?)\\s*\\?`;
+// "Help me write X" -> "Write X"; "Help me understand X" -> "Explain X".
+const EN_HELP_ME = `(?:please )?help me (?=(?:${EN_ACTION}|choose|pick|decide|figure out|set up|understand)\\b)`;
+// "I would like to know whether X" -> "Tell me whether X" (a new sentence after "and").
+const EN_LIKE_TO_KNOW = "(?:i would|i'd|i) (?:really )?(?:like|want|love) to (?:know|understand|learn)|i'm curious(?: to know)?|i (?:was|am) wondering";
+const ES_LIKE_TO_KNOW = '(?:me gustaría|quisiera|quiero|necesito) (?:saber|conocer|entender)';
+
 /** The question forms also turn "?" into ".". */
 export const REQUEST_RULES: readonly Rule[] = [
   { id: 'request-question', pattern: phrase(`(?:${EN_REQUEST}) ([^?.!\\n]{1,${MAX_QUESTION}}?)\\s*\\?`), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
   // "I would like you to not use X" -> "Do not use X".
   { id: 'request-wrapper', pattern: phrase(`${JOINED}(?:${EN_WRAPPER}) (not )?`, false), replace: (m) => newSentenceIf(m[1], m[2] ? 'do not ' : ''), advice: directCommand },
   { id: 'request-prefix', pattern: phrase(EN_REQUEST), replace: '', position: 'sentence-start', advice: directCommand },
+  { id: 'request-can-you', pattern: phrase(EN_CAN_YOU), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
+  { id: 'help-me-understand', pattern: phrase('(?:please )?help me understand'), replace: 'explain', position: 'sentence-start', advice: directCommand },
+  { id: 'help-me', pattern: phrase(EN_HELP_ME, false), replace: '', position: 'sentence-start', advice: directCommand },
+  { id: 'like-to-know', pattern: phrase(`${JOINED}(?:${EN_LIKE_TO_KNOW})(?= (?:if|whether|how|what|why|when|where|which|who)\\b)`, false), replace: (m) => newSentenceIf(m[1], 'tell me'), guard: 'previous', advice: directCommand },
+  { id: 'es-like-to-know', pattern: phrase(`${JOINED}(?:${ES_LIKE_TO_KNOW})(?= (?:si|cómo|qué|cuál|cuáles|cuándo|dónde|por qué|cuánto|cuántos|cuántas|quién)(?![\\p{L}]))`, false), replace: (m) => newSentenceIf(m[1], 'dime'), guard: 'previous', advice: directCommand },
   // "¿" opens a question anywhere ("Hola Ana, ¿me puedes...?"); without it, only a sentence start.
   { id: 'es-question', pattern: phrase(`¿${ES_QUESTION}`), replace: spanishQuestion, advice: questionAdvice },
   { id: 'es-question-unmarked', pattern: phrase(ES_QUESTION), replace: spanishQuestion, position: 'sentence-start', advice: questionAdvice },
   { id: 'es-wrapper', pattern: phrase(ES_WRAPPER), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
+  { id: 'es-help-question', pattern: phrase(ES_HELP_QUESTION), replace: spanishHelpQuestion, advice: questionAdvice },
   { id: 'es-present-question', pattern: phrase(ES_PRESENT_QUESTION), replace: spanishPresentQuestion, advice: questionAdvice },
   { id: 'es-ask-for-help', pattern: phrase(ES_ASK_FOR_HELP), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
   // "A comparison table would be great if possible." -> "... would be great."
   { id: 'if-possible', pattern: phrase(',? if (?:that matters|possible|you can|at all possible)(?=[.!?])|,? si (?:es posible|puede ser|puedes)(?=[.!?])', false), replace: '' },
   // Mid-sentence, the command only reads well when it starts a new clause ("..., y ayúdame").
+  {
+    id: 'es-wish-coordinated',
+    guard: 'previous',
+    pattern: new RegExp(`${SUBJUNCTIVE_AFTER_AND.source}(?<=(?:gustaría|quisiera|quiero|necesito) que [^.!?\\n]{1,300})`, 'giu'),
+    replace: (m) => coordinated(m[0], SUBJUNCTIVE_AFTER_AND, imperativeFromSubjunctive),
+  },
   { id: 'es-wish', guard: 'previous', position: 'sentence-start', pattern: phrase(`()${ES_WISH}`), replace: spanishWish, advice: wishAdvice },
   { id: 'es-wish-joined', guard: 'previous', pattern: phrase(`(,? (?:y|así que) )${WORD_START}${ES_WISH}`, false), replace: spanishWish, advice: wishAdvice },
 ];

@@ -38,7 +38,7 @@ const VERBS: ReadonlyArray<readonly [string, string, string, string]> = [
   ['documentar', 'documentes', 'documenta', 'documénta'],
   ['diseñar', 'diseñes', 'diseña', 'diséña'],
   ['implementar', 'implementes', 'implementa', 'impleménta'],
-  ['proponer', 'propongas', 'propón', 'propón'],
+  ['proponer', 'propongas', 'propón', 'propon'],
   ['proporcionar', 'proporciones', 'proporciona', 'proporcióna'],
   ['elaborar', 'elabores', 'elabora', 'elabóra'],
   ['listar', 'listes', 'lista', 'lísta'],

@@ -62,10 +62,10 @@ export function onFirstCall(info: ProviderInfo, load: () => Promise<ProviderFact
       health: (options) => (adapter ? adapter.health(options) : real().then((a) => a.health(options))),
       // Whether the provider embeds is known once its adapter is loaded; EMBEDDINGS_PROVIDER only
       // accepts providers that do.
-      embed: async (texts, options) => {
+      embed: async (texts, options, model) => {
         const a = adapter ?? (await real());
         if (!a.embed) throw new UpstreamError('http', `${info.name} has no embeddings API`, 400);
-        return a.embed(texts, options);
+        return a.embed(texts, options, model);
       },
     };
   };

@@ -22,6 +22,10 @@ export interface ProviderInfo {
   maxTokens: number;
   /** Output limits of model families: the longest matching prefix wins. */
   outputLimits?: Record<string, number>;
+  /** Beginnings of its well-known model names: a bare model name with one of them routes here. */
+  modelPrefixes?: readonly string[];
+  /** Embedding models `embed` takes (the first is its default). */
+  embeddingModels?: readonly string[];
   /** Model names the API accepts (after the gateway's generic check); default: any. */
   modelPattern?: RegExp;
   /** `extra` keys the provider documents for generation ("options.top_k": one key of an object). */
@@ -74,6 +78,8 @@ export function describeProvider(info: ProviderInfo, settings: ProviderSettings)
     defaultModel: config.defaultModel,
     maxOutputTokens: (model) => outputLimit(info, model),
     modelPattern: info.modelPattern ?? ANY_MODEL,
+    ...(info.modelPrefixes ? { modelPrefixes: info.modelPrefixes } : {}),
+    ...(info.embeddingModels ? { embeddingModels: info.embeddingModels } : {}),
     extraParams: info.extraParams ?? [],
     features: new Set(info.features ?? []),
     isConfigured: () => Boolean(info.keyless || config.apiKey),

@@ -164,6 +164,10 @@ export interface ProviderAdapter {
   readonly label: string;
   readonly models: string[];
   readonly defaultModel: string;
+  /** Beginnings of the provider's well-known model names, so a bare name (gpt-4o-mini) finds its provider. */
+  readonly modelPrefixes?: readonly string[];
+  /** Embedding models it offers through `embed` (listed by /v1/models; none: no embeddings endpoint). */
+  readonly embeddingModels?: readonly string[];
   /** The most output tokens a request may ask for, per model (the provider's limit when the model is unknown). */
   maxOutputTokens(model: string): number;
   /** Model names this provider accepts; checked before a name reaches a URL or a body. */
@@ -185,8 +189,8 @@ export interface ProviderAdapter {
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<StreamEvent>;
   /** A cheap reachability probe; resolves when healthy, throws UpstreamError otherwise. */
   health(options: CallOptions): Promise<void>;
-  /** Optional embeddings for similarity grouping. */
-  embed?(texts: string[], options: CallOptions): Promise<number[][]>;
+  /** Optional embeddings (similarity grouping; /v1/embeddings with a model from embeddingModels or its pattern). */
+  embed?(texts: string[], options: CallOptions, model?: string): Promise<number[][]>;
 }
 
 export type ProviderFactory = (settings: ProviderSettings) => ProviderAdapter;

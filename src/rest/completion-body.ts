@@ -6,6 +6,7 @@
 import type { ChatMessageInput, ContentPartInput, RawCompletionInput } from '../gateway/completion-input.js';
 import type { CompletionResult } from '../gateway/gateway.js';
 import { GatewayError } from '../errors.js';
+import type { ToolCall } from '../providers/types.js';
 
 type Json = Record<string, unknown>;
 
@@ -116,6 +117,16 @@ export function completionFromBody<K extends string>(
   return { input: input as RawCompletionInput, own: owned };
 }
 
+/** Tool calls in OpenAI's shape. */
+export function toolCallsJson(calls: ToolCall[]) {
+  return calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
+}
+
+/** The parts of the usage the guide's fields do not show (each part of input_tokens / output_tokens). */
+export function usageDetailsJson(r: CompletionResult) {
+  return { cached_input_tokens: r.cachedInputTokens, cache_write_tokens: r.cacheWriteTokens, reasoning_tokens: r.reasoningTokens };
+}
+
 export function completionJson(r: CompletionResult) {
   return {
     status: 'success',
@@ -132,6 +143,8 @@ export function completionJson(r: CompletionResult) {
     tokens_saved: r.tokensSaved,
     cost_estimated: r.costEstimated,
     finish_reason: r.finishReason,
+    tool_calls: toolCallsJson(r.toolCalls),
+    usage_details: usageDetailsJson(r),
     provider_label: r.providerLabel,
     ...(r.failedOver.length ? { failed_over: r.failedOver } : {}),
     ...(r.warnings.length ? { warnings: r.warnings } : {}),

@@ -40,6 +40,8 @@ export interface Route {
   access: Access;
   /** Reads a credential from ?token= or the aigw_token cookie too (EventSource cannot send headers). */
   allowQueryToken?: boolean;
+  /** Writes this route's errors in its own wire format (the drop-in /v1 APIs); default: the REST shape. */
+  formatError?: (res: ServerResponse, error: unknown, logger: Services['logger']) => void;
   /** Returns a JSON result, or undefined when it wrote the response itself (SSE, HTML). */
   handler: (r: RestRequest) => Promise<RestResult | undefined> | RestResult | undefined;
 }
@@ -153,6 +155,7 @@ export function createRouter(routes: Route[]) {
     const raw = req.url ?? '/';
     const end = raw.search(/[?#]/);
     const method = (req.method ?? 'GET').toUpperCase();
+    let matched: Route | undefined;
     try {
       const { pathname, found } = resolve(`${method} ${end < 0 ? raw : raw.slice(0, end)}`);
       const query = end < 0 ? new URLSearchParams() : new URL(raw, 'http://localhost').searchParams;
@@ -165,6 +168,7 @@ export function createRouter(routes: Route[]) {
         throw new GatewayError('NOT_FOUND', `No route for ${method} ${pathname}`);
       }
       const { route, params } = found;
+      matched = route;
       matchedRoute.set(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       if (!credential && route.allowQueryToken) credential = query.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
@@ -178,7 +182,8 @@ export function createRouter(routes: Route[]) {
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {
-      sendError(res, e, services.logger);
+      if (matched?.formatError) matched.formatError(res, e, services.logger);
+      else sendError(res, e, services.logger);
     }
   };
 }

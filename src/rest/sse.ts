@@ -6,6 +6,8 @@ import type { ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
 import type { CompletionResult } from '../gateway/gateway.js';
 import type { OutputChunk } from '../gateway/stream-chunks.js';
+import type { ToolCallDelta } from '../cache/response-cache.js';
+import { toolCallsJson, usageDetailsJson } from './completion-body.js';
 import type { Logger } from '../logger.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -23,8 +25,18 @@ export function usageJson(r: CompletionResult) {
     optimized: r.optimized,
     tokens_saved: r.tokensSaved,
     finish_reason: r.finishReason,
+    tool_calls: toolCallsJson(r.toolCalls),
+    usage_details: usageDetailsJson(r),
     latency_ms: r.latencyMs,
   };
+}
+
+/** A tool-call piece in OpenAI's chunk shape (choices[].delta.tool_calls[]): only the fields it carries. */
+export function toolCallDeltaJson(d: ToolCallDelta) {
+  const fn: { name?: string; arguments?: string } = {};
+  if (d.name !== undefined) fn.name = d.name;
+  if (d.arguments !== undefined) fn.arguments = d.arguments;
+  return { index: d.index, ...(d.id !== undefined ? { id: d.id, type: 'function' as const } : {}), function: fn };
 }
 
 export async function writeSse(res: ServerResponse, chunks: AsyncGenerator<OutputChunk>, logger: Logger, headers: Record<string, string> = {}): Promise<void> {
@@ -45,6 +57,7 @@ export async function writeSse(res: ServerResponse, chunks: AsyncGenerator<Outpu
         content: c.content,
         tokens_estimated: c.tokensEstimated,
         is_complete: c.isComplete,
+        ...(c.toolCalls ? { tool_calls: c.toolCalls.map(toolCallDeltaJson) } : {}),
         ...(c.result ? usageJson(c.result) : {}),
       };
       res.write(`data: ${JSON.stringify(event)}\n\n`);

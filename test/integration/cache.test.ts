@@ -10,13 +10,23 @@ import { mockProviderEnv } from '../helpers/mock-env.js';
 import { privateRedis } from '../helpers/redis-server.js';
 import { Redis } from 'ioredis';
 
-/** Polls check until it holds (5 s at most). */
+/** Polls check until it holds (a bounded number of times). */
 async function until(check: () => Promise<boolean>) {
-  const deadline = Date.now() + 5_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
+  throw new Error('condition not reached');
+}
+
+/** The cache entries in the app's store, by key. */
+async function storedEntries(t: TestApp): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  for await (const keys of t.app.services.kv.scan('c:*')) {
+    const values = await t.app.services.kv.mget(keys);
+    keys.forEach((k, i) => values[i] !== null && entries.set(k, values[i]!));
+  }
+  return entries;
 }
 
 describe.each(BACKENDS)('cache on %s', (backend) => {
@@ -42,7 +52,8 @@ describe.each(BACKENDS)('cache on %s', (backend) => {
   it('answers a repeated request from the cache: no upstream call, 0 tokens and $0 billed', async () => {
     const first = await ask({ prompt: 'What is AI?', max_tokens: 100 });
     expect(first.body).toMatchObject({ cached: false });
-    expect(first.body.estimated_cost).toBeGreaterThan(0);
+    const price = t.app.services.pricing.priceOf('openai', first.body.model)!;
+    expect(first.body.estimated_cost).toBeCloseTo((first.body.input_tokens * price.input + first.body.output_tokens * price.output) / 1e6, 12);
     const second = await ask({ prompt: 'What is AI?', max_tokens: 100 });
     expect(second.body).toMatchObject({ cached: true, tokens_used: 0, estimated_cost: 0, response: first.body.response, model: first.body.model });
     expect(second.body.input_tokens).toBe(first.body.input_tokens);
@@ -88,10 +99,15 @@ describe.each(BACKENDS)('cache on %s', (backend) => {
     expect((await ask({ prompt: 'policy', cache: { read: false } })).body.cached).toBe(false);
     expect((await ask({ prompt: 'policy' })).body.cached).toBe(true);
     expect((await ask({ prompt: 'policy', no_cache: true })).body.cached).toBe(false);
+    const before = await storedEntries(t);
     await ask({ prompt: 'short-lived', cache: { ttl_seconds: 1 } });
+    const added = [...(await storedEntries(t)).keys()].filter((k) => !before.has(k));
+    expect(added).toHaveLength(1);
     expect((await ask({ prompt: 'short-lived' })).body.cached).toBe(true);
-    await new Promise((r) => setTimeout(r, 1200));
+    // The store drops the entry when its own TTL says; the one with the default TTL stays.
+    await until(async () => (await t.app.services.kv.get(added[0]!)) === null);
     expect((await ask({ prompt: 'short-lived' })).body.cached).toBe(false);
+    expect((await ask({ prompt: 'policy' })).body.cached).toBe(true);
   });
 
   it('clears by provider and by model, counting entries, admins only', async () => {
@@ -124,14 +140,17 @@ describe.each(BACKENDS)('cache on %s', (backend) => {
     expect(s.cache_hits - before.cache_hits).toBe(2);
     expect(s.cache_misses - before.cache_misses).toBe(2);
     expect(s.total_cache_entries).toBe(2);
-    expect(s.total_memory_kb).toBeGreaterThan(0);
+    const stored = [...(await storedEntries(t)).entries()];
+    const bytes = stored.reduce((n, [, v]) => n + Buffer.byteLength(v), 0);
+    expect(stored).toHaveLength(2);
+    expect(s.total_memory_kb).toBe(Math.round((bytes / 1024) * 10) / 10);
     expect(s.hit_rate_percent).toBeCloseTo(Math.round((s.cache_hits / (s.cache_hits + s.cache_misses)) * 1000) / 10, 5);
     const g = await t.exec(CacheOverviewDocument, {}, token);
     expect(g.data!.cacheStats).toMatchObject({ hits: s.cache_hits, misses: s.cache_misses, entries: 2, backend: backend === 'embedded' ? 'memory' : 'redis' });
     expect(g.data!.cacheHealth).toMatchObject({ status: 'healthy', redisConnected: backend !== 'embedded' });
     expect(g.data!.cacheMemory.keysCount).toBe(2);
     const mem = (await t.request('GET', '/api/ai/cache/memory', { token })).body;
-    expect(mem.used_memory_bytes).toBeGreaterThan(0);
+    expect(mem.used_memory_bytes).toBeGreaterThanOrEqual(stored.reduce((n, [k, v]) => n + k.length + v.length, 0)); // the store holds at least the entries
     expect(mem.keys_count).toBe(2);
     const health = (await t.request('GET', '/api/ai/cache/health', { token })).body;
     expect(health).toMatchObject({ status: 'healthy', redis_connected: backend !== 'embedded' });
@@ -216,8 +235,7 @@ describe('cache shared through Redis by several instances', () => {
       await b.app.services.cache.flushStats(); // what b counted so far
       const seenByA = await hitsOnA();
       await b.request('POST', '/api/ai/gemini', { token: tb, body: { prompt: 'across instances' } });
-      const deadline = Date.now() + 5_000;
-      while ((await hitsOnA()) === seenByA && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await until(async () => (await hitsOnA()) !== seenByA);
       expect(await hitsOnA()).toBe(seenByA + 1);
 
       await a.app.services.cache.flushStats();

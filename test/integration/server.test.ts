@@ -4,6 +4,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/env.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { mockProviderEnv } from '../helpers/mock-env.js';
+import { startMockUpstream } from '../mock-upstream/server.js';
 
 describe.each(BACKENDS)('server on %s', (backend) => {
   let t: TestApp;
@@ -77,7 +79,7 @@ describe.each(BACKENDS)('server on %s', (backend) => {
   });
 
   it('reads bodies that arrive in pieces, with or without a length, and bounds chunked ones', async () => {
-    /** A raw HTTP/1.1 exchange: the request written in pieces, a pause between them. */
+    /** A raw HTTP/1.1 exchange: the request written in pieces, each sent on its own before the next. */
     const raw = (pieces: string[]) =>
       new Promise<{ status: number; body: any }>((resolve, reject) => {
         const u = new URL(t.url);
@@ -91,11 +93,9 @@ describe.each(BACKENDS)('server on %s', (backend) => {
           const chunked = /transfer-encoding: chunked/i.test(head!);
           resolve({ status: Number(head!.split(' ')[1]), body: JSON.parse(chunked ? body.split('\r\n')[1]! : body) });
         });
+        socket.setNoDelay(true);
         socket.on('connect', async () => {
-          for (const p of pieces) {
-            socket.write(p);
-            await new Promise((r) => setTimeout(r, 30));
-          }
+          for (const p of pieces) await new Promise((r) => socket.write(p, r));
         });
       });
     const login = JSON.stringify({ username: 'admin', password: 'admin-password-for-tests' });
@@ -176,15 +176,23 @@ describe('graphql-ws and graceful shutdown', () => {
   });
 
   it('lets an in-flight request finish when stopping, then refuses new connections', async () => {
-    const t = await startTestApp({ backend: 'embedded', env: { LOCAL_LATENCY_MS: '400', ENABLE_CACHING: 'false' } });
-    const token = await t.adminToken();
-    const inFlight = t.request('POST', '/api/ai/local', { token, body: { prompt: 'slow one' } });
-    await new Promise((r) => setTimeout(r, 100));
-    const stopped = t.stop();
-    const r = await inFlight;
-    expect(r.status).toBe(200);
-    expect(r.body.status).toBe('success');
-    await stopped;
-    await expect(fetch(`${t.url}/health`)).rejects.toThrow();
+    const mock = await startMockUpstream();
+    const t = await startTestApp({ backend: 'embedded', env: mockProviderEnv(mock, { ENABLE_CACHING: 'false' }) });
+    try {
+      const token = await t.adminToken();
+      let release!: () => void;
+      mock.enqueue('openai', { hold: new Promise<void>((r) => (release = r)) });
+      const inFlight = t.request('POST', '/api/ai/openai', { token, body: { prompt: 'slow one' } });
+      await expect.poll(() => mock.count('openai'), { timeout: 10_000 }).toBe(1); // the request is at the upstream
+      const stopped = t.stop();
+      release();
+      const r = await inFlight;
+      expect([r.status, r.body.status]).toEqual([200, 'success']);
+      await stopped;
+      await expect(fetch(`${t.url}/health`)).rejects.toThrow();
+    } finally {
+      await t.stop();
+      await mock.close();
+    }
   });
 });

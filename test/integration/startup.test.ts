@@ -3,7 +3,7 @@
 // failures someone starting it can fix (port taken, database unreachable, data folder not
 // writable) each print one line naming the cause and the fix, exit non-zero, without a stack.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,7 +122,8 @@ describe('npm start', () => {
     const messages = first.map((l) => l.msg);
     expect(messages[0]).toMatch(/^creating the embedded database .*\(first start only/);
     const migrations = first.filter((l) => l.msg === 'applying database migration');
-    expect(migrations.length).toBeGreaterThanOrEqual(1);
+    const folders = readdirSync(path.join(ROOT, 'prisma', 'migrations'), { withFileTypes: true }).filter((d) => d.isDirectory());
+    expect(migrations.map((m) => m.migration)).toEqual(folders.map((d) => d.name).sort());
     expect(migrations.map((m) => m.step)).toEqual(migrations.map((_, i) => `${i + 1} of ${migrations.length}`));
     expect(messages.indexOf('applied database migrations')).toBeGreaterThan(messages.lastIndexOf('applying database migration'));
 

@@ -11,6 +11,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/env.js';
 import { mockProviderEnv } from '../helpers/mock-env.js';
 import { readSse, type SseEvent } from '../helpers/sse.js';
+import { countTokens } from '../../src/optimize/tokenizer.js';
 import { collect, wsClient } from '../helpers/ws.js';
 
 const PROVIDERS: MockProvider[] = ['openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'];
@@ -111,17 +112,24 @@ describe.each(BACKENDS)('streaming on %s', (backend) => {
   });
 
   it('aborts the upstream request when the client disconnects, and records the partial usage', async () => {
-    mock.configure({ chunkDelayMs: 100, chunks: 40 });
-    const controller = new AbortController();
-    const res = await streamRequest(t, token, { provider: 'openai', prompt: 'long story', no_cache: true }, controller.signal);
-    await readSse(res, (_e, all) => all.length >= 2).catch(() => {});
-    controller.abort();
-    await until(() => mock.aborted('openai') === 1, 'the upstream abort');
-    await until(() => t.app.services.streaming.slots.active === 0, 'the stream slot');
-    await t.app.services.recorder.flush();
-    const row = await t.app.services.db.prisma.apiCall.findFirst({ where: { errorCode: 'CLIENT_DISCONNECTED' } });
-    expect(row).toMatchObject({ provider: 'openai', streamed: true, status: 'error', costEstimated: true });
-    expect(row!.outputTokens).toBeGreaterThan(0);
+    // The upstream sends its role event and three pieces, then holds the rest until the test ends.
+    let release!: () => void;
+    mock.enqueue('openai', { pauseAfterChunks: { chunks: 4, until: new Promise<void>((r) => (release = r)) } });
+    try {
+      const controller = new AbortController();
+      const res = await streamRequest(t, token, { provider: 'openai', prompt: 'long story', no_cache: true }, controller.signal);
+      const received = await readSse(res, (_e, all) => content(all).filter(Boolean).length === 3);
+      controller.abort();
+      await until(() => mock.aborted('openai') === 1, 'the upstream abort');
+      await until(() => t.app.services.streaming.slots.active === 0, 'the stream slot');
+      await t.app.services.recorder.flush();
+      const row = await t.app.services.db.prisma.apiCall.findFirst({ where: { errorCode: 'CLIENT_DISCONNECTED' } });
+      expect(row).toMatchObject({ provider: 'openai', streamed: true, status: 'error', costEstimated: true });
+      // Exactly what was generated before the client left, counted by the tokenizer.
+      expect(row!.outputTokens).toBe(countTokens(content(received).join(''), row!.model));
+    } finally {
+      release();
+    }
   });
 
   it('aborts the upstream call of a plain completion when the client disconnects (REST and GraphQL)', async () => {
@@ -207,7 +215,7 @@ describe.each(BACKENDS)('streaming on %s', (backend) => {
     const session = await t.request('POST', '/api/ai/stream/session', { token, body: { prompt: 'Your prompt', provider: 'gemini', max_tokens: 40 } });
     expect(session.status).toBe(201);
     expect(session.body).toMatchObject({ prompt: 'Your prompt', provider: 'gemini', streaming_url: `/api/ai/stream?session_id=${session.body.session_id}` });
-    expect(session.body.expected_duration_ms).toBeGreaterThan(0);
+    expect(session.body.expected_duration_ms).toBe(500 + 40 * 15); // Gemini's first token, then 15 ms a token
     const viaSession = await readSse(await fetch(`${t.url}${session.body.streaming_url}&token=${token}`));
     expect(viaSession.at(-1)!.data).toMatchObject({ is_complete: true, provider: 'gemini' });
     const missing = await fetch(`${t.url}/api/ai/stream?session_id=00000000-0000-0000-0000-000000000000&token=${token}`);
@@ -341,12 +349,23 @@ describe('streaming switched off and across instances', () => {
       expect(events.at(-1)!.data).toMatchObject({ is_complete: true, provider: 'openai' });
       expect(content(events).join('')).toContain('made on A');
 
+      // The upstream holds the stream after its first two pieces until B has joined and received them.
       mock.reset();
-      mock.configure({ chunkDelayMs: 30, chunks: 20 });
+      mock.configure({ chunks: 20 });
+      let release!: () => void;
+      mock.enqueue('anthropic', { pauseAfterChunks: { chunks: 5, until: new Promise<void>((r) => (release = r)) } });
       const onA = streamRequest(a, ta, { provider: 'anthropic', prompt: 'one upstream for two instances' }).then(readSse);
       await until(() => mock.count('anthropic') === 1, 'the leader stream');
-      await new Promise((r) => setTimeout(r, 100)); // join mid-stream
-      const onB = await readSse(await streamRequest(b, tb, { provider: 'anthropic', prompt: 'one upstream for two instances' }));
+      let joined!: () => void;
+      const midStream = new Promise<void>((r) => (joined = r));
+      const readingB = streamRequest(b, tb, { provider: 'anthropic', prompt: 'one upstream for two instances' }).then((res) =>
+        readSse(res, (_e, all) => {
+          if (content(all).some(Boolean)) joined();
+        }),
+      );
+      await midStream;
+      release();
+      const onB = await readingB;
       const fromA = await onA;
       expect(mock.count('anthropic')).toBe(1);
       expect(content(onB).join('')).toBe(content(fromA).join(''));

@@ -75,14 +75,12 @@ beforeAll(async () => {
           const big = JSON.stringify({ text: 'x'.repeat(300_000) });
           res.setHeader('content-type', 'application/json');
           res.setHeader('content-length', Buffer.byteLength(big));
-          res.write(big.slice(0, 1000));
-          setTimeout(() => res.end(big.slice(1000)), 5);
+          res.write(big.slice(0, 1000), () => res.end(big.slice(1000)));
           return;
         }
         case '/cut':
           res.setHeader('content-length', '100');
-          res.write('{"partial":');
-          setTimeout(() => res.socket?.destroy(), 10);
+          res.write('{"partial":', () => res.socket?.destroy()); // once it is on its way
           return;
         default:
           res.statusCode = 404;

@@ -194,6 +194,13 @@ export function sendJson(ctx: Ctx, status: number, payload: unknown): void {
   const { res, fault } = ctx;
   if (!live(res)) return;
   const text = JSON.stringify(payload);
+  if (ctx.settings.framing === 'chunked') {
+    res.writeHead(status, { 'content-type': 'application/json', ...fault?.headers });
+    const half = Math.floor(text.length / 2);
+    res.write(text.slice(0, half));
+    res.end(text.slice(half));
+    return;
+  }
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
@@ -224,10 +231,16 @@ export const NAMED_SSE = (event: string): StreamKind => ({
 export const GEMINI_SSE: StreamKind = { contentType: 'text/event-stream', garbage: 'data: {not json at all\r\n\r\n' };
 export const NDJSON: StreamKind = { contentType: 'application/x-ndjson', garbage: '{not json at all\n' };
 
-/** Writes wire events with the configured spacing, honouring dropAfterChunks and client aborts. */
+/** Writes wire events with the configured spacing, honouring dropAfterChunks, pauseAfterChunks and client aborts. */
 export async function sendStream(ctx: Ctx, kind: StreamKind, events: string[]): Promise<void> {
   const { res, fault, settings } = ctx;
   if (!live(res)) return;
+  if (settings.framing === 'length' && !fault) {
+    const whole = events.join('');
+    res.writeHead(200, { 'content-type': kind.contentType, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(whole) });
+    res.end(whole);
+    return;
+  }
   res.writeHead(200, {
     'content-type': kind.contentType,
     'cache-control': 'no-cache',
@@ -240,11 +253,13 @@ export async function sendStream(ctx: Ctx, kind: StreamKind, events: string[]): 
   const drop = fault?.dropAfterChunks;
   const list = drop !== undefined ? events.slice(0, Math.max(0, drop)) : events;
   const delay = settings.chunkDelayMs ?? 0;
-  if (delay <= 0) {
+  const pause = fault?.pauseAfterChunks;
+  if (delay <= 0 && !pause) {
     if (list.length > 0) res.write(list.join(''));
   } else {
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) await sleep(delay);
+      if (i > 0 && delay > 0) await sleep(delay);
+      if (pause && i === pause.chunks) await pause.until.catch(() => {});
       if (!live(res)) return;
       res.write(list[i]);
     }

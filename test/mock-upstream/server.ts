@@ -33,6 +33,8 @@ export interface MockFault {
   malformed?: boolean;
   /** Send this many wire events (SSE events / NDJSON lines) and destroy the socket; non-streaming: destroy at once. */
   dropAfterChunks?: number;
+  /** Streaming: send this many wire events, then the rest only once `until` settles (a test acts mid-stream). */
+  pauseAfterChunks?: { chunks: number; until: Promise<unknown> };
 }
 
 /** Persistent settings, applied to every request until reset(). */
@@ -43,12 +45,20 @@ export interface MockSettings {
   chunkDelayMs?: number;
   /** Answer length in filler words (default 24), also capped by the request's max tokens. */
   chunks?: number;
-  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens). */
+  /** Prompt tokens reported as read from the provider's cache (Gemini cachedContentTokenCount, Cohere cached_tokens, OpenAI cached_tokens, Anthropic cache_read_input_tokens). */
   cachedTokens?: number;
+  /** Prompt tokens reported as written to the provider's cache (Anthropic cache_creation_input_tokens). */
+  cacheWriteTokens?: number;
   /** Thinking tokens reported (Gemini thoughtsTokenCount; Cohere and Ollama count them in the output, when thinking is asked for). */
   reasoningTokens?: number;
   /** Tool calls in an answer that calls tools (default 1), through the offered tools in turn. */
   toolCalls?: number;
+  /**
+   * How bodies are framed: by default JSON with Content-Length and streams chunked;
+   * 'chunked' sends JSON chunked too (in two writes), 'length' sends a whole stream at
+   * once with Content-Length. Clients must read both.
+   */
+  framing?: 'chunked' | 'length';
 }
 
 export interface RecordedRequest {

@@ -1,5 +1,5 @@
 import { encode } from 'gpt-tokenizer';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLocalProvider } from '../../src/providers/local/index.js';
 import type { ChatRequest, StreamEvent } from '../../src/providers/types.js';
 import { UpstreamError } from '../../src/providers/types.js';
@@ -83,30 +83,50 @@ describe('local provider', () => {
     });
   });
 
-  it('waits latencyMs before answering and paces the stream by tokensPerSecond', async () => {
-    const slow = createLocalProvider({ latencyMs: 60 });
-    const t0 = performance.now();
-    await slow.chat(req('hi'), opts());
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
+  describe('on a fake clock', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-    const paced = createLocalProvider({ tokensPerSecond: 500 });
-    const t1 = performance.now();
-    const events = await collect(paced.stream(req('pace me', { maxTokens: 20 }), opts()));
-    const deltas = events.filter((e) => e.type === 'delta').length;
-    expect(deltas).toBe(20);
-    // 20 tokens at 500/s: the last one is due 38 ms after the first.
-    expect(performance.now() - t1).toBeGreaterThanOrEqual(30);
+    it('waits latencyMs before answering and paces the stream by tokensPerSecond', async () => {
+      const slow = createLocalProvider({ latencyMs: 60 });
+      let answered = false;
+      const chat = slow.chat(req('hi'), opts()).then((r) => ((answered = true), r));
+      await vi.advanceTimersByTimeAsync(59);
+      expect(answered).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(answered).toBe(true);
+      expect((await chat).latencyMs).toBe(60);
+
+      // 20 tokens at 500/s: one every 2 ms from the first.
+      const paced = createLocalProvider({ tokensPerSecond: 500 });
+      const t0 = performance.now();
+      const at: number[] = [];
+      const streamed = (async () => {
+        for await (const e of paced.stream(req('pace me', { maxTokens: 20 }), opts())) if (e.type === 'delta') at.push(performance.now() - t0);
+      })();
+      await vi.runAllTimersAsync();
+      await streamed;
+      expect(at).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+    });
+
+    it('stops waiting when the signal aborts', async () => {
+      const slow = createLocalProvider({ latencyMs: 1000 });
+      const controller = new AbortController();
+      const chat = slow.chat(req('hi'), { signal: controller.signal }).catch((e: unknown) => e);
+      expect(vi.getTimerCount()).toBe(1); // its latency
+      controller.abort();
+      const err = await chat;
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect((err as UpstreamError).kind).toBe('aborted');
+      expect(vi.getTimerCount()).toBe(0); // the wait was cancelled, not run out
+    });
   });
 
   it('honours the abort signal in chat and mid-stream', async () => {
-    const slow = createLocalProvider({ latencyMs: 1000 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 20);
-    const t0 = performance.now();
-    const err = await slow.chat(req('hi'), { signal: controller.signal }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UpstreamError);
-    expect((err as UpstreamError).kind).toBe('aborted');
-    expect(performance.now() - t0).toBeLessThan(500);
 
     const already = AbortSignal.abort();
     await expect(local.chat(req('hi'), { signal: already })).rejects.toMatchObject({ kind: 'aborted' });

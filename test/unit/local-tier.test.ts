@@ -93,7 +93,16 @@ const entry: CachedCompletion = {
   provider: 'openai', model: 'm', text: 'answer', finishReason: 'stop', inputTokens: 1, outputTokens: 1,
   costUsd: 0, costEstimated: false, createdAt: new Date(0).toISOString(),
 };
-const settle = () => new Promise((r) => setTimeout(r, 5));
+/** Lets the event loop turn until check holds (a bounded number of turns). */
+async function turnsUntil(check: () => boolean | Promise<boolean>) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('condition not reached');
+}
+/** Until the cache has heard its own probe. */
+const serving = (cache: ResponseCache) => turnsUntil(async () => (await cache.health()).localTier === 'serving');
 
 function makeCache(kv: KeyValueStore, pubsub: PubSub) {
   return new ResponseCache(kv, pubsub, {
@@ -107,8 +116,7 @@ describe('ResponseCache local tier', () => {
     const kv = new HeldStore();
     const cache = makeCache(kv, new MemoryPubSub());
     expect((await cache.health()).localTier).toBe('paused');
-    await settle();
-    expect((await cache.health()).localTier).toBe('serving');
+    await serving(cache);
     await cache.set('c:openai:t:k', entry);
     expect(await cache.get('c:openai:t:k')).toMatchObject({ text: 'answer' });
     expect(kv.gets).toBe(0);
@@ -120,12 +128,12 @@ describe('ResponseCache local tier', () => {
     const kv = new HeldStore();
     const pubsub = new MemoryPubSub();
     const cache = makeCache(kv, pubsub);
-    await settle();
+    await serving(cache);
     await kv.set('c:openai:t:k', JSON.stringify(entry), 60);
     let release!: () => void;
     kv.hold = new Promise((r) => (release = r));
     const read = cache.get('c:openai:t:k'); // reads the old value, answer held back
-    await settle();
+    await turnsUntil(() => kv.gets === 1);
     await cache.clearProvider('openai'); // deletes it meanwhile
     kv.hold = null;
     release();
@@ -139,7 +147,7 @@ describe('ResponseCache local tier', () => {
     const kv = new HeldStore();
     const pubsub = new SwitchedPubSub();
     const cache = makeCache(kv, pubsub);
-    await settle();
+    await serving(cache);
     await cache.set('c:openai:t:k', entry);
     expect((await cache.stats()).localEntries).toBe(1);
     pubsub.set(false);
@@ -149,8 +157,7 @@ describe('ResponseCache local tier', () => {
     await cache.get('c:openai:t:k');
     expect(kv.gets).toBe(2); // both from the store: nothing is kept while paused
     pubsub.set(true);
-    await settle();
-    expect((await cache.health()).localTier).toBe('serving');
+    await serving(cache);
     await cache.get('c:openai:t:k');
     await cache.get('c:openai:t:k');
     expect(kv.gets).toBe(3);
@@ -159,7 +166,7 @@ describe('ResponseCache local tier', () => {
 
   it("drops only the cleared provider's entries from the tier", async () => {
     const cache = makeCache(new HeldStore(), new MemoryPubSub());
-    await settle();
+    await serving(cache);
     await cache.set('c:openai:t1:a', entry);
     await cache.set('c:gemini:t2:b', entry);
     await cache.clearProvider('openai');

@@ -59,12 +59,39 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Write a thank you note for my neighbour.')).toBe('Write a thank you note for my neighbour.');
   });
 
-  it('works in Spanish, conjugating the request into a command', () => {
-    expect(run(removePoliteness, 'Hola, ¿podrías explicarme cómo funciona Git? Gracias de antemano.')).toBe('Explícame cómo funciona Git.');
+  it('works in Spanish, keeping the request\'s own verb as written', () => {
+    expect(run(removePoliteness, 'Hola, ¿podrías explicarme cómo funciona Git? Gracias de antemano.')).toBe('Explicarme cómo funciona Git.');
+    expect(run(removePoliteness, '¿Podrías corregir las faltas de ortografía de mi carta?')).toBe('Corregir las faltas de ortografía de mi carta.');
+    // "¿Podría haber un error?" asks whether; it is no request (haber is not a request verb).
+    expect(run(removePoliteness, '¿Podría haber un error en la consulta?')).toBe('¿Podría haber un error en la consulta?');
     expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
     expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
-    expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revísame este código y dime si hay errores.');
-    expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluye un ejemplo.');
+    expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revisar este código y decirme si hay errores.');
+    expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
+  });
+
+  it('rewrites a second verb of the same request too, and never a question about a third party', () => {
+    expect(run(removePoliteness, 'Me gustaría que revisaras este código y me dijeras si se puede mejorar.')).toBe('Revisa este código y dime si se puede mejorar.');
+    expect(run(removePoliteness, '¿Me propones un presupuesto y me explicas qué es un fondo indexado?')).toBe('Proponme un presupuesto y explícame qué es un fondo indexado.');
+    expect(run(removePoliteness, '¿Me ayudas a redactar una respuesta?')).toBe('Redactar una respuesta.');
+    expect(run(removePoliteness, 'El contrato no dice nada. ¿Puede hacerlo?')).toBe('El contrato no dice nada. ¿Puede hacerlo?');
+  });
+
+  it('turns "can you" + a verb of doing into a command, but not a question about the assistant', () => {
+    expect(run(removePoliteness, 'Can you write the test cases for me?')).toBe('Write the test cases.');
+    expect(run(removePoliteness, 'Can you access the internet?')).toBe('Can you access the internet?');
+    expect(run(removePoliteness, 'Could you help me rewrite my summary?')).toBe('Rewrite my summary.');
+  });
+
+  it('makes "I would like to know" a command of its own sentence, never mid-sentence', () => {
+    expect(run(removePoliteness, 'I run a shop and I would like to know whether I need a banner.')).toBe('I run a shop. Tell me whether I need a banner.');
+    expect(run(removePoliteness, 'Tengo una tienda y me gustaría saber qué debo incluir.')).toBe('Tengo una tienda. Dime qué debo incluir.');
+  });
+
+  it('drops openers and asides that only frame the request, keeping real negations', () => {
+    expect(run(removePoliteness, "So basically I need a script. I'm sorry if this is a silly question, but what is a closure?")).toBe('I need a script. What is a closure?');
+    expect(run(removePoliteness, "I'm not really sure how to ask this, but why do pods restart?")).toBe('Why do pods restart?');
+    expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
   });
 
   it('never rewrites a negated wish ("no necesito que...")', () => {
@@ -165,6 +192,28 @@ describe('protections', () => {
     for (const optimize of [normal, aggressive]) {
       const out = optimize(spanish);
       for (const kept of ['nunca debe superar 3 frases', 'sin ejemplos', 'solo en español', 'como máximo 1 tabla', 'No uses listas']) expect(out).toContain(kept);
+    }
+  });
+
+  it('keeps the material a request points at verbatim, however short, and phone numbers whole', () => {
+    const material = 'Hi team, please call me back at +44 20 7946 0958 or write to ops@example.net. Thanks!';
+    for (const optimize of [normal, aggressive]) {
+      expect(optimize(`Could you please find the contact details in the message below?\n\n${material}`)).toContain(material);
+      expect(optimize(`Could you please find the contact details in this message? ${material}`)).toContain(material);
+      expect(optimize(`¿Podrías sacar los datos de contacto del siguiente mensaje, por favor?\n\nHola, por favor llamadme al +34 612 34 56 78.`))
+        .toContain('Hola, por favor llamadme al +34 612 34 56 78.');
+    }
+    expect(aggressive('Please, really, I would like you to call the office at (555) 010-4477 today.')).toContain('(555) 010-4477');
+  });
+
+  it('sends a prompt as written when the rewrite would save fewer than 3 tokens', () => {
+    for (const prompt of ['Add tests, please.', 'Shorter please.']) {
+      for (const aggressiveMode of [false, true]) {
+        const r = optimizePrompt({ prompt, aggressive: aggressiveMode });
+        expect(r.optimizedPrompt).toBe(prompt);
+        expect(r.stats.tokensSaved).toBe(0);
+        expect(r.stats.strategiesApplied).toEqual([]);
+      }
     }
   });
 

@@ -11,7 +11,16 @@ const call = (n: number): CallRecord => ({
 
 function table() {
   const rows: unknown[] = [];
-  return { rows, write: async (data: unknown[]) => { rows.push(...data); } };
+  let wrote: (() => void) | undefined;
+  return {
+    rows,
+    write: async (data: unknown[]) => {
+      rows.push(...data);
+      wrote?.();
+    },
+    /** Resolves at the next write. */
+    nextWrite: () => new Promise<void>((r) => (wrote = r)),
+  };
 }
 
 describe('usage recorder flushing', () => {
@@ -22,8 +31,9 @@ describe('usage recorder flushing', () => {
     r.record(call(1));
     await r.flush();
     expect(t.rows).toHaveLength(1);
+    const written = t.nextWrite();
     r.record(call(2));
-    await new Promise((res) => setTimeout(res, 50)); // the timer flushes it
+    await written; // the timer flushes it
     expect(t.rows).toHaveLength(2);
     await r.close();
   });

@@ -1,6 +1,6 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
-import { imperativeFromInfinitive, INFINITIVES } from '../spanish-verbs.js';
+import { INFINITIVES } from '../spanish-verbs.js';
 import { phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
@@ -18,14 +18,14 @@ const FILLER_WORDS = [
   'basically', 'actually', 'literally', 'definitely', 'certainly',
   'essentially', 'honestly', 'obviously', 'of course', 'in fact', 'i think', 'i guess', 'i believe',
   'i feel like', 'i suppose', 'kind of like', 'sort of like', 'maybe', 'perhaps', 'possibly',
-  'potentially', 'generally', 'overall', 'also',
+  'potentially', 'generally', 'overall', 'also', 'really', 'pretty much', 'a bit of',
   // Spanish
   'básicamente', 'literalmente', 'sinceramente',
   'obviamente', 'en realidad', 'de verdad', 'la verdad', 'la verdad es que', 'lo que pasa es que',
   'o sea', 'creo que', 'supongo que', 'quizás', 'quizá', 'tal vez', 'posiblemente', 'en general',
 ];
 
-const OPENERS = 'so|well|ok|okay|anyway|anyways|now|bueno|pues|entonces|vale';
+const OPENERS = 'so|well|ok|okay|anyway|anyways|now|bueno|pues|entonces|vale|perfect|great|awesome|perfecto|genial|estupendo|actually|also|además';
 const SO_I = '(?:so|anyway)(?= (?:i|we) )';
 
 // "Here is the code:" before a code block or quote adds nothing.
@@ -53,11 +53,14 @@ const FOR_ME = ` for (?:me|us)(?=[.!?,])(?<=(?:^|\\n|[.!?:]\\s+)${FOR_ME_VERB}\\
 const SOME = 'some(?= \\p{L})(?! of )';
 
 // Request scaffolding around the real verb: "Help me rewrite X" -> "Rewrite X",
-// "Give me the regex" -> "The regex", "Ayúdame a escribir X" -> "Escribe X".
+// "Give me the regex" -> "The regex", "Ayúdame a escribir X" -> "Escribir X".
 const HELP_ME = 'help me(?= (?:write|rewrite|improve|create|fix|prepare|plan|draft|find|choose|pick|make|build|design|translate|summarize|review|organize|debug|set up|figure out) )';
 const SCAFFOLD = 'give me(?= (?:the|a|an|some) )|note that';
 const AYUDAME = `ayúdame a (${INFINITIVES})(?![\\p{L}])`;
-const spanishHelp = (m: RegExpExecArray): string => imperativeFromInfinitive(m[1]!) ?? m[0];
+const spanishHelp = (m: RegExpExecArray): string => m[1]!;
+
+/** "Review this function for me." -> "Review this function." (normal mode too: politeness.ts). */
+export const FOR_ME_RULE: Rule = { id: 'for-me', lang: 'en', pattern: phrase(FOR_ME, false), replace: '' };
 
 export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:help-me', lang: 'en', pattern: phrase(HELP_ME), replace: '' },
@@ -67,7 +70,6 @@ export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:would', lang: 'en', pattern: phrase('would (?:like|love)(?= to )'), replace: 'want' },
   { id: 'low-info:would-prefer', lang: 'en', pattern: phrase('would prefer(?= to )'), replace: 'prefer' },
   { id: 'low-info:asides', pattern: phrase(`(?:${ASIDES}),?`), replace: '' },
-  { id: 'low-info:for-me', lang: 'en', pattern: phrase(FOR_ME, false), replace: '' },
   { id: 'low-info:some', lang: 'en', pattern: phrase(SOME), replace: '', guard: 'neighbours' },
   { id: 'low-info:right-now', lang: 'en', pattern: phrase('right(?= now)'), replace: '' },
   { id: 'low-info:what-is', lang: 'en', pattern: phrase(WHAT_IS), replace: '', position: 'sentence-start' },

@@ -1,6 +1,7 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
 import { REQUEST_RULES } from '../requests.js';
+import { FOR_ME_RULE } from './low-information.js';
 import { WORD_END, WORD_START, phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
@@ -32,11 +33,32 @@ const FILLER_SENTENCES: Rule[] = [
   fillerSentence('ayudame', '(?:por favor,? )?ayúdame(?:,? por favor)?[.!]*|necesito (?:tu |su |un poco de |algo de )?ayuda(?: con (?:esto|algo|una cosa|un problema))?[.!]*'),
   fillerSentence('pregunta', '(?:tengo|te hago) una (?:pequeña |rápida )?(?:pregunta|duda)(?: rápida)?[.!:]*'),
   fillerSentence('agradeceria', '(?:te|le) agradecería (?:mucho )?(?:tu|su|cualquier) ayuda[.!]*|(?:agradezco|agradecería) (?:mucho )?(?:cualquier|tu|su) ayuda[.!]*'),
+  fillerSentence('es-favor', '(?:hazme|¿me haces|¿me puedes hacer) un (?:pequeño )?favor\\??[.!:]*|quer[ií]a preguntarte (?:algo|una cosa)[.!:]*|(?:una )?pregunta rápida[.!:]*'),
+  fillerSentence('chat-ack', '(?:perfect|great|awesome|excellent|perfecto|genial|estupendo|vale),? (?:thanks?(?: you)?|gracias)[.!]*'),
   fillerSentence('saludos', '(?:un saludo|saludos(?: cordiales)?|un abrazo)[.!]*'),
   // Sentences that only announce or frame the request.
   fillerSentence('meta', "(?:(?:a )?quick question|one more thing|i hope (?:this is|it's) (?:ok|okay|fine) to ask(?: here)?|i hope (?:someone|somebody|you) can help(?: me)?|i(?:'m| am) (?:honestly |really |a bit |kind of )*(?:lost|confused|stuck)(?: here)?|sorry about that|sorry if this is (?:a )?(?:silly|dumb|stupid|basic) question|that(?:'s| is| was) (?:really |very |super )?helpful(?:, thank you(?: so much| very much)?)?|(?:thank you|thanks),? that (?:worked|helps|helped)(?: perfectly)?)[.!:]*"),
   fillerSentence('es-meta', '(?:(?:te |le )?quer[ií]a (?:pedirte|pedirle|preguntarte|preguntarle|comentarte) (?:un favor|una cosa|algo)|(?:te |le )?quer[ií]a (?:hacerte|hacerle) una (?:consulta|pregunta)|una cosa más|te cuento|perdona(?:,| y) disculpa|gracias y disculpa|disculpa las molestias|perdón por las molestias|(?:te |se )?lo agradecer[ií]a (?:mucho|muchísimo)?|te lo agradezco(?: mucho)?|mil gracias|gracias de verdad|espero que me puedas ayudar|(?:vale, )?(?:muchas )?gracias, ya funciona|¿me ayudas\\?)[.!:]*'),
 ];
+
+// Sentence openers that only frame what follows: "So basically I need..." -> "I need...",
+// "I'm sorry if this is a silly question, but I need..." -> "I need...".
+const OPENER: Rule = {
+  id: 'opener',
+  pattern: phrase("(?:so basically|basically|honestly|hmm+|um+|ok(?:ay)?,? so|oye|mira|bueno|pues bien)(?:,|(?= (?:i|i'm|i've|we|we're|my|our)\\b))|so(?= (?:i|i've|i'm|we|we've|we're)\\b)"),
+  replace: '',
+  position: 'sentence-start',
+};
+const LEADING_ASIDE: Rule = {
+  id: 'leading-aside',
+  pattern: phrase(`${WORD_START}(?:i'm |i am )?(?:(?:sorry|apologies) if this is a (?:dumb|stupid|silly|basic|newbie|naive) question|not (?:really |quite )?sure how to (?:ask|put|phrase|word) this|writing (?:to you )?because|(?:te|les|le|os) escribo (?:porque|para (?:preguntar|consultar)(?: si)?))${WORD_END},? (?:but |pero )?`, false),
+  replace: '',
+  position: 'sentence-start',
+  // The "not" of "not sure how to ask this" is no constraint of the request.
+  allowProtected: true,
+};
+// "basically", "honestly" inside a sentence say nothing about the request.
+const DISCOURSE: Rule = { id: 'discourse', pattern: phrase('(?:basically|honestly|to be honest|la verdad),?'), replace: '', guard: 'previous' };
 
 const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal\\?|quick question:";
 
@@ -68,7 +90,7 @@ const PLEASE: Rule[] = [
 ];
 
 /** The politeness rule table, in application order. */
-export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE];
+export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, OPENER, LEADING_ASIDE, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE, DISCOURSE, FOR_ME_RULE];
 
 /**
  * The strategy runs these tables in turn (recommendations read them too): filler sentences get a

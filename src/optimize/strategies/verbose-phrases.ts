@@ -60,7 +60,6 @@ const ENGLISH: Row[] = [
   ['a little bit', 'a little'],
   ['with the exception of', 'except'],
   ['explain to me', 'explain'],
-  ['the following', 'this'],
   ['describe to me', 'describe'],
   ['in the absence of', 'without'],
   ['at the end of the day', 'ultimately'],
@@ -69,6 +68,7 @@ const ENGLISH: Row[] = [
   ['by means of', 'by'],
   ['(?:utilize|utilise)', 'use', 'utilize'],
   ["(?:i would|i'd) like to know|i want to know", 'tell me', 'I would like to know'],
+  ['i would (?:really )?(?:like|love)(?= (?:to|an?|the|it|some|my|this|one|them|him|her) )', 'I want', 'I would like'],
   ['i was wondering(?= (?:if|whether|how|what|why|when|where|which|who) )', 'tell me', 'I was wondering'],
   ["(?:i'm|i am) (?:trying|struggling) to (?:figure out|understand|learn) how to", 'explain how to', "I'm trying to figure out how to"],
   ["(?:i'm|i am) (?:trying|struggling) to (?:figure out|understand)", 'I need to understand', "I'm trying to figure out"],
@@ -95,6 +95,7 @@ const SPANISH: Row[] = [
   ['en un futuro (?:cercano|próximo)', 'pronto', 'en un futuro cercano'],
   ['en primer lugar', 'primero'],
   ['(?:me gustaría|quisiera|quiero) (?:saber|conocer)', 'dime', 'me gustaría saber'],
+  ['me gustaría(?! que)', 'quiero', 'me gustaría'],
   ['estoy (?:intentando|tratando de) (?:entender|averiguar)', 'necesito entender', 'estoy intentando entender'],
 ];
 

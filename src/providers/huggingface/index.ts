@@ -3,7 +3,7 @@ import { defineProvider, isRecord, lazyClient, modelOf, parseJson, requireKey, s
 import { guardedStream, probe, responseRecorder, streamEnd, timedChat, type Fail } from '../calls.js';
 import { toUpstreamError, type HttpFailure } from '../upstream-error.js';
 // The router's API is OpenAI's chat-completions format.
-import { chatAnswer, chatBody, chunkText } from '../openai/format.js';
+import { chatAnswer, chatBody, chunkEvents, streamState } from '../openai/format.js';
 import { INFO } from './info.js';
 
 const NAME = INFO.name;
@@ -53,8 +53,9 @@ export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
         const args = chatBody(request, defaultModel, { stream_options: { include_usage: true } }) as StreamArgs;
         const end = streamEnd(modelOf(request, defaultModel));
+        const state = streamState();
         for await (const chunk of sdk().chatCompletionStream(args, callOptions(linked, recorder))) {
-          yield chunkText(NAME, chunk, end);
+          yield* chunkEvents(NAME, chunk, state, end);
         }
         return end;
       });

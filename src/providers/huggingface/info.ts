@@ -12,6 +12,8 @@ export const INFO: ProviderInfo = {
   maxTokens: 32_768,
   // organisation/model, optionally :inference-provider.
   modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?(:[A-Za-z0-9._-]+)?$/,
-  features: ['seed', 'penalties'],
+  // The router's chat API (OpenAI's format, as TGI defines it) carries these natively; it has
+  // no parallel_tool_calls and no user field, so those are refused rather than dropped.
+  features: ['tools', 'tool_choice_required', 'images', 'image_urls', 'json_object', 'json_schema', 'seed', 'penalties'],
   extraParams: ['logit_bias', 'logprobs', 'top_logprobs'],
 };

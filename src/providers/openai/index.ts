@@ -3,80 +3,36 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
+import type { ChatRequest } from '../types.js';
 import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
 import { upstreamFetch } from '../upstream-fetch.js';
-import { chatAnswer, chatBody, chunkText } from './format.js';
+import { chatAnswer, chatBody, chunkEvents, streamState } from './format.js';
 import { INFO } from './info.js';
 
 const NAME = INFO.name;
 
-type RequestOptions = Parameters<OpenAI['buildRequest']>[0];
-interface HeaderArgs {
-  options: RequestOptions;
-  method: string;
-  bodyHeaders: unknown;
-  retryCount: number;
-}
 /**
  * The SDK's telemetry headers (the gateway host's OS, architecture, runtime and their
- * versions, the SDK's retry count and timeout), left out: the API does not need them, and
- * every header is work on each request for the SDK's log formatting, the HTTP client and
- * the upstream.
+ * versions, the SDK's retry count and timeout), left out through the public defaultHeaders
+ * (a null header is not sent): the API does not need them.
  */
-const NO_TELEMETRY = Object.fromEntries(
+export const NO_TELEMETRY = Object.fromEntries(
   ['Lang', 'Package-Version', 'OS', 'Arch', 'Runtime', 'Runtime-Version', 'Retry-Count', 'Timeout'].map((h) => [`X-Stainless-${h}`, null]),
 );
 
-/** The SDK's header builder: a method its types mark private, which GatewayOpenAI wraps. */
-type BuildHeaders = (args: HeaderArgs) => Promise<Headers>;
-type WithBuildHeaders = { buildHeaders: BuildHeaders };
-
-/**
- * The SDK with its per-call costs that the gateway does not need taken off:
- * - No telemetry headers (NO_TELEMETRY, above).
- * - fetchWithAuth (where a built request goes out) sends through upstreamFetch with the
- *   caller's signal. The SDK's own fetchWithTimeout would make a second signal, a
- *   listener on ours and a timer on every call for a timeout the gateway does not use
- *   (it is NO_TIMEOUT_MS: the gateway's attempt deadline aborts through the signal).
- * - Request headers are built once per kind of call (method, body headers, timeout, auth
- *   schemes, retry count): the SDK rebuilds the same set on every call (user agent,
- *   platform, auth, content type) through a validating Headers, about half of its CPU per
- *   call (bench/experiments/sdk-cpu.mts). Nothing downstream changes them: the SDK's log
- *   formatting and upstreamFetch only read them. A call with headers or an idempotency
- *   key of its own is built as the SDK builds it. buildHeaders is private in the SDK's
- *   types, so it is wrapped on the instance; the constructor fails loudly if a new SDK
- *   version renamed it.
- */
-export class GatewayOpenAI extends OpenAI {
-  constructor(options: ConstructorParameters<typeof OpenAI>[0]) {
-    super({ ...options, defaultHeaders: { ...NO_TELEMETRY, ...options?.defaultHeaders } });
-    const self = this as unknown as WithBuildHeaders;
-    const build = self.buildHeaders;
-    if (typeof build !== 'function') throw new Error('openai SDK: buildHeaders not found; GatewayOpenAI needs updating for this SDK version');
-    const built = new Map<string, Promise<Headers>>();
-    self.buildHeaders = (args) => {
-      const { options: call, method, bodyHeaders, retryCount } = args;
-      if (call.headers || call.idempotencyKey !== undefined || this.idempotencyHeader) return build.call(this, args);
-      const key = JSON.stringify([method, bodyHeaders ?? null, call.timeout ?? null, call.__security ?? null, retryCount]);
-      let headers = built.get(key);
-      if (!headers) {
-        headers = build.call(this, args);
-        built.set(key, headers);
-        headers.catch(() => built.delete(key)); // a failure is not kept
-      }
-      return headers;
-    };
-  }
-
-  protected override fetchWithAuth(url: RequestInfo, init: RequestInit): Promise<Response> {
-    return upstreamFetch(url, init);
-  }
-}
+/** OpenAI's reasoning models take max_completion_tokens only. */
+const REASONING_MODEL = /^(o\d|gpt-5)/;
 
 export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
-  const sdk = lazyClient(NAME, apiKey, (key) => new GatewayOpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS }));
+  const sdk = lazyClient(NAME, apiKey, (key) =>
+    // Public options only: the gateway's HTTP client as `fetch`, no SDK retries (the gateway
+    // retries), no SDK timeout (the caller's deadline aborts through the signal).
+    new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS, fetch: upstreamFetch, defaultHeaders: NO_TELEMETRY }),
+  );
+  const body = (request: ChatRequest, last: Record<string, unknown>) =>
+    chatBody(request, defaultModel, last, { maxCompletionTokens: REASONING_MODEL.test(modelOf(request, defaultModel)) });
 
   const fail: Fail = (err, signal) =>
     toUpstreamError(
@@ -90,17 +46,19 @@ export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
   return {
     chat: (request, { signal }) =>
       timedChat(signal, fail, async () => {
-        const params = chatBody(request, defaultModel, { stream: false }) as ChatCompletionCreateParamsNonStreaming;
+        const params = body(request, { stream: false }) as unknown as ChatCompletionCreateParamsNonStreaming;
         const res: unknown = await sdk().chat.completions.create(params, { signal });
         return chatAnswer(NAME, res, modelOf(request, defaultModel));
       }),
 
     stream: (request, { signal }) =>
       guardedStream(NAME, signal, fail, async function* (linked) {
-        const params = chatBody(request, defaultModel, { stream: true, stream_options: { include_usage: true } }) as ChatCompletionCreateParamsStreaming;
+        // include_usage: the last chunk reports the usage (a stream has none otherwise).
+        const params = body(request, { stream: true, stream_options: { include_usage: true } }) as unknown as ChatCompletionCreateParamsStreaming;
         const stream = await sdk().chat.completions.create(params, { signal: linked });
         const end = streamEnd(modelOf(request, defaultModel));
-        for await (const chunk of stream) yield chunkText(NAME, chunk, end);
+        const state = streamState();
+        for await (const chunk of stream) yield* chunkEvents(NAME, chunk, state, end);
         return end;
       }),
 
@@ -109,10 +67,10 @@ export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
         await sdk().models.list({ signal });
       }),
 
-    embed: (texts, { signal }) =>
+    embed: (texts, { signal }, model = INFO.embeddingModels![0]!) =>
       guarded(signal, fail, async () => {
         const res: unknown = await sdk().embeddings.create(
-          { model: 'text-embedding-3-small', input: texts, encoding_format: 'float' },
+          { model, input: texts, encoding_format: 'float' },
           { signal },
         );
         if (!isRecord(res) || !Array.isArray(res.data)) throw malformed(NAME, 'no embeddings');
