@@ -123,7 +123,14 @@ describe('tool calling through the pipeline', () => {
 
       const again = await t.request('POST', `/api/ai/${provider}`, { token, body: conversation() });
       expect(again.body).toMatchObject({ cached: true, finish_reason: 'tool_calls', tool_calls: calls, tokens_used: 0, estimated_cost: 0 });
-      expect(mock.count()).toBe(upstreamCalls(provider, 2));
+      // The same second turn hits; the same turn with another tool result does not.
+      const secondAgain = await t.request('POST', `/api/ai/${provider}`, { token, body: conversation(calls) });
+      expect(secondAgain.body).toMatchObject({ cached: true, response: second.body.response, finish_reason: 'stop' });
+      const otherResult = conversation(calls);
+      (otherResult.messages.at(-1) as { content: string }).content = '{"temp_c":-3,"sky":"snow"}';
+      const third = await t.request('POST', `/api/ai/${provider}`, { token, body: otherResult });
+      expect(third.body).toMatchObject({ cached: false, finish_reason: 'stop' });
+      expect(mock.count()).toBe(upstreamCalls(provider, 3));
     });
 
     it('SSE: tool-call deltas in OpenAI chunk shape, assembled on the last event; a cached stream replays the same deltas', async () => {
