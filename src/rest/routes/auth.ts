@@ -4,6 +4,7 @@ import { apiKeyName, password, username, uuid } from '../../validators.js';
 import { parseBody } from '../validate.js';
 import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
 import { apiKeyJson, spendJson } from '../../governance/admin.js';
+import { adminRoutes } from './admin.js';
 
 // Shapes here; the values' rules (src/validators.ts) are the ones GraphQL applies too.
 const LoginBody = z.object({ username: z.string(), password: z.string() });
@@ -105,4 +106,6 @@ export const authRoutes: Route[] = [
       return { body: { status: 'success', id: k.id, revoked_at: k.revokedAt!.toISOString() } };
     },
   },
+  // Teams, key settings and spend (/api/admin, /api/auth/spend).
+  ...adminRoutes,
 ];
