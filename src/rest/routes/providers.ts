@@ -36,6 +36,7 @@ export const providerRoutes: Route[] = [
           max_tokens: a.maxOutputTokens(services.gateway.defaultModel(name)),
           configured: a.isConfigured(),
           label: a.label,
+          features: [...a.features].sort(),
         };
       }
       return {
