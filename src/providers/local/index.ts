@@ -5,12 +5,15 @@
 
 import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
 import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
-import { elapsedMs, modelOf, textOf } from '../shared.js';
+import { describeProvider, elapsedMs, modelOf, textOf } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
+import { INFO } from './info.js';
 
-const NAME = 'local';
+const NAME = INFO.name;
 const MARKER = '[local simulated response] ';
 const DEFAULT_MAX_TOKENS = 64;
+/** An answer's own length, in tokens, is 16 to this. */
+const MAX_NATURAL_TOKENS = 64;
 const EMBED_DIMENSIONS = 64;
 
 const WORDS = (
@@ -64,8 +67,8 @@ function simulate(request: ChatRequest, defaultModel: string): Simulation {
   ]);
   const random = prng(hash(seedSource));
   const budget = Math.max(0, Math.floor(request.maxTokens ?? DEFAULT_MAX_TOKENS));
-  // The "natural" length of this answer, in tokens: 16 to 64.
-  const natural = 16 + Math.floor(random() * 49);
+  // The "natural" length of this answer, in tokens.
+  const natural = 16 + Math.floor(random() * (MAX_NATURAL_TOKENS - 15));
   const take = Math.min(natural, budget);
 
   // Plenty of words (each at least one token), sentence-cased, then cut to `take` tokens.
@@ -121,23 +124,14 @@ function embedText(text: string): number[] {
 }
 
 export const createLocalProvider: ProviderFactory = (settings) => {
-  const defaultModel = settings.defaultModel || 'local-sim';
+  const defaultModel = settings.defaultModel || INFO.defaultModel;
   const latencyMs = Math.max(0, settings.latencyMs ?? 0);
   const tokensPerSecond = Math.max(0, settings.tokensPerSecond ?? 0);
 
   const adapter: ProviderAdapter = {
-    name: NAME,
-    label: 'Local simulated provider (no real model)',
-    baseUrl: 'local://',
-    models: ['local-sim'],
-    defaultModel,
-    modelPrefixes: ['local-'],
-    embeddingModels: ['local-embed'],
-    maxOutputTokens: () => 4096,
-    modelPattern: /^/,
-    extraParams: [],
-    features: new Set(),
-    isConfigured: () => true,
+    ...describeProvider(INFO, settings).description,
+    // Its latency, then its pace over an answer of at most MAX_NATURAL_TOKENS.
+    expectedDurationMs: (tokens) => Math.round(latencyMs + (tokensPerSecond > 0 ? (Math.min(tokens, MAX_NATURAL_TOKENS) * 1000) / tokensPerSecond : 0)),
 
     async chat(request, { signal }) {
       const started = performance.now();
