@@ -3,6 +3,7 @@
 // retry 408, 409, 429 and 5xx unless the answer says `x-should-retry: false`, and wait as
 // long as Retry-After says: failures a retry cannot fix (the gateway's provider key refused,
 // a provider not configured, the caller's own deadline) say false.
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { toGatewayError, type ErrorCode, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -94,6 +95,10 @@ function send(res: ServerResponse, e: unknown, logger: Logger, wire: 'openai' | 
     res.destroy();
     return;
   }
+  // Refused before the route ran (auth, body size): the headers every /v1 answer has.
+  if (!res.hasHeader(REQUEST_ID_HEADER)) res.setHeader(REQUEST_ID_HEADER, randomUUID());
+  if (!res.hasHeader('x-gateway-cache')) res.setHeader('x-gateway-cache', 'miss');
+  if (!res.hasHeader('x-gateway-cost-usd')) res.setHeader('x-gateway-cost-usd', '0');
   const requestId = res.getHeader(REQUEST_ID_HEADER);
   const body = wire === 'openai' ? openaiErrorBody(err) : anthropicErrorBody(err, typeof requestId === 'string' ? requestId : undefined);
   sendJson(res, statusOf(err, wire), body, headersOf(err));

@@ -9,7 +9,7 @@ import type { FinishReason } from '../providers/types.js';
 import { completionFromBody, toolCallsJson } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import { openaiErrorBody, sendOpenAIError } from './errors.js';
-import { compatRoute, complete, embed, modelNames, openStream, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
+import { answeringModel, compatRoute, complete, embed, modelNames, openStream, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
 import type { ResolvedModel } from './model-names.js';
 
 type Json = Record<string, unknown>;
@@ -75,12 +75,6 @@ export function chatInput(body: unknown, resolve: (model: unknown) => ResolvedMo
   const model = resolve(body.model);
   const { input } = completionFromBody(undefined, shared);
   return { input: routedInput(input, model), model, stream, includeUsage: options.include_usage === true };
-}
-
-/** The model an answer names: as the client asked when that is who answered, else provider/model of whoever did. */
-export function answeringModel(model: ResolvedModel, result: Pick<CompletionResult, 'provider' | 'model'>): string {
-  if (result.provider !== model.provider) return `${result.provider}/${result.model}`;
-  return model.requested.includes('/') ? `${result.provider}/${result.model}` : result.model;
 }
 
 function finishReason(r: FinishReason | null): string {

@@ -61,6 +61,12 @@ export function embed(r: RestRequest, provider: string, model: string, texts: un
   return r.services.gateway.embed(provider, model, texts, callerOf(r, 'openai-embeddings'));
 }
 
+/** The model an answer names: as the client asked when that is who answered, else provider/model of whoever did. */
+export function answeringModel(model: ResolvedModel, result: Pick<CompletionResult, 'provider' | 'model'>): string {
+  if (result.provider !== model.provider) return `${result.provider}/${result.model}`;
+  return model.requested.includes('/') ? `${result.provider}/${result.model}` : result.model;
+}
+
 export function costHeader(cost: number | null): string {
   return cost === null ? 'unknown' : String(cost);
 }
@@ -77,6 +83,9 @@ export function compatRoute(route: Route & { formatError: NonNullable<Route['for
     ...route,
     handler(r) {
       r.res.setHeader(REQUEST_ID_HEADER, randomUUID());
+      // What an answer that is no completion (a list, a count, an error) says; completions set their own.
+      r.res.setHeader('x-gateway-cache', 'miss');
+      r.res.setHeader('x-gateway-cost-usd', '0');
       return handler(r);
     },
   };
@@ -106,6 +115,7 @@ export async function writeEvents(
   cost: () => number | null | undefined,
   logger: Services['logger'],
 ): Promise<void> {
+  res.removeHeader('x-gateway-cost-usd'); // a trailer here
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

@@ -367,7 +367,10 @@ export class Gateway {
     if (step) warnings.push(...step.warnings);
     if (costEstimated) warnings.push(`${provider} reported no token usage; counts come from the tokenizer`);
     const model = r.model || p.request.model;
-    const cost = this.pricing.cost({ provider, model, inputTokens, outputTokens });
+    const cost = this.pricing.cost({
+      provider, model, inputTokens, outputTokens,
+      cachedInputTokens: r.cachedInputTokens, cacheWriteTokens: r.cacheWriteTokens, reasoningTokens: r.reasoningTokens,
+    });
     if (cost === null) {
       warnings.push(`No price known for ${provider}/${model}; estimated_cost is null`);
       const key = `${provider}/${model}`;
@@ -497,7 +500,7 @@ const FINISH_REASONS: Record<string, FinishReason> = {
   stop: 'stop', length: 'length', tool_calls: 'tool_calls', content_filter: 'content_filter', error: 'error',
   // Words adapters may pass on as the provider said them.
   end_turn: 'stop', stop_sequence: 'stop', complete: 'stop', eos: 'stop', pause_turn: 'stop',
-  max_tokens: 'length', max_output_tokens: 'length',
+  max_tokens: 'length', max_output_tokens: 'length', model_context_window_exceeded: 'length',
   tool_use: 'tool_calls', function_call: 'tool_calls', tool_call: 'tool_calls',
   safety: 'content_filter', recitation: 'content_filter', refusal: 'content_filter', blocklist: 'content_filter', prohibited_content: 'content_filter', spii: 'content_filter',
 };

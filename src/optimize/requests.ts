@@ -18,7 +18,10 @@ const MAX_QUESTION = 400;
 // with the requester's pronoun ("¿Me podría explicar...?"). "¿Me podrías ayudar a traducir X?" is
 // the request "traducir X".
 const ES_MODAL = '(?:(?:me|te|nos) )?(?:podrías|puedes|pudieras|serías tan amable de|te importaría)|(?:me|nos) (?:puede|podría|podéis|podríais)';
-const ES_QUESTION = `(?:${ES_MODAL})(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+// Any infinitive but those that make a question about the assistant or the world rather than a
+// request ("¿Podrías estar equivocado?", "¿Puedes saber si...?").
+const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|pensar|existir|parecer)(?![\\p{L}]))\\p{Ll}{2,}(?:ar|er|ir|ír)`;
+const ES_QUESTION = `(?:${ES_MODAL})(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
 
@@ -61,14 +64,14 @@ const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
 // "¿Me explicas X?" -> "Explícame X." (only as a question: "me explicas" is also a statement).
 const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(?:ayudas a )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 // "¿Me ayudas a redactar X?" -> "Redactar X."
-const ES_HELP_QUESTION = `¿(?:me|nos) ayudas? (?:a|con) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const ES_HELP_QUESTION = `¿(?:me|nos) ayudas? (?:a|con) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 const spanishHelpQuestion = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}${m[3]!}.`;
 const spanishPresentQuestion = (m: RegExpExecArray): string => {
   const verb = imperativeFromPresent(m[2]!, m[1]);
   return verb ? `${verb}${coordinated(m[3]!, PRESENT_AFTER_AND, imperativeFromPresent)}.` : m[0];
 };
 // "Quería pedirte ayuda para escribir X", "Quería preguntarte si me puedes ayudar a escribir X" -> "Escribe X".
-const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a preguntarte si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
+const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a (?:preguntarte|saber) si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])`;
 
 const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
 const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";

@@ -78,10 +78,13 @@ export function containsProtected(text: string): boolean {
   return PROTECTED.test(text);
 }
 
+// Fixed phrases whose negation constrains nothing in the request: removing them removes no constraint.
+const NOT_CONSTRAINTS = phrase("if you don't mind|(?:i'm |i am )?not (?:really |quite )?sure how to (?:ask|put|phrase|word) this|si no es mucha molestia");
+
 /** Counts of the negation/constraint terms in `text`, lower-cased. */
 export function protectedTermCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const term of text.match(PROTECTED) ?? []) {
+  for (const term of text.replace(NOT_CONSTRAINTS, ' ').match(PROTECTED) ?? []) {
     const key = term.toLowerCase().replace(/’/g, "'").replace(/\s+/g, ' ');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

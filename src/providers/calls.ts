@@ -123,12 +123,12 @@ export async function* guardedStream(
  * fetch(signal): a fetch that records; with `signal`, every request also follows it
  * (for SDKs that take no per-call signal).
  */
-export function responseRecorder(): { fetch(signal?: AbortSignal): typeof fetch; headers(): Headers | undefined } {
+export function responseRecorder(send: typeof fetch = upstreamFetch): { fetch(signal?: AbortSignal): typeof fetch; headers(): Headers | undefined } {
   let last: Response | undefined;
   return {
     fetch: (signal) => async (input, init) => {
       const own = init?.signal;
-      last = await upstreamFetch(input, signal ? { ...init, signal: own ? AbortSignal.any([own, signal]) : signal } : init);
+      last = await send(input, signal ? { ...init, signal: own ? AbortSignal.any([own, signal]) : signal } : init);
       return last;
     },
     headers: () => last?.headers,
@@ -144,9 +144,10 @@ export async function probe(
   url: string,
   headers: () => Record<string, string>,
   readError: (body: string, res: Response) => Pick<HttpFailure, 'message' | 'retryAfter'>,
+  send: typeof fetch = upstreamFetch,
 ): Promise<void> {
   try {
-    const res = await upstreamFetch(url, { headers: headers(), signal: ctx.signal });
+    const res = await send(url, { headers: headers(), signal: ctx.signal });
     const body = await res.text();
     if (!res.ok) throw toUpstreamError(ctx, null, { status: res.status, headers: res.headers, ...readError(body, res) });
   } catch (err) {

@@ -80,6 +80,8 @@ export interface ProviderConfig {
   /** settings.baseUrl or the info's, without a trailing slash. */
   baseUrl: string;
   defaultModel: string;
+  /** settings.fetch; undefined: the adapter's SDK sends through upstreamFetch (loaded with the adapter). */
+  fetch: typeof fetch | undefined;
 }
 
 type Calls = Pick<ProviderAdapter, 'chat' | 'stream' | 'health' | 'embed' | 'check'>;
@@ -95,6 +97,7 @@ export function describeProvider(info: ProviderInfo, settings: ProviderSettings)
     apiKey: settings.apiKey || undefined,
     baseUrl: (settings.baseUrl?.trim() || info.baseUrl).replace(/\/+$/, ''),
     defaultModel: settings.defaultModel || info.defaultModel,
+    fetch: settings.fetch,
   };
   const description: ProviderDescription = {
     name: info.name,

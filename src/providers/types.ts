@@ -137,6 +137,11 @@ export interface ProviderSettings {
   latencyMs?: number;
   /** Local provider only: simulated generation speed; 0 means as fast as possible. */
   tokensPerSecond?: number;
+  /**
+   * The Fetch API the SDKs are given through their public `fetch` option (default: the
+   * gateway's upstreamFetch); tests run the adapters on the global fetch too.
+   */
+  fetch?: typeof fetch;
 }
 
 /**

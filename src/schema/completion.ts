@@ -1,6 +1,7 @@
 import type { CompletionResult } from '../gateway/gateway.js';
 import type { ChatMessageInput as ChatMessageInputT, RawCompletionInput } from '../gateway/completion-input.js';
 import { GatewayError } from '../errors.js';
+import type { ToolCall } from '../providers/types.js';
 import { multiProvider, type MultiProviderResult, type ProviderOutcome } from '../gateway/multi-provider.js';
 import { requireViewer } from '../auth/auth-service.js';
 import { builder } from './builder.js';
@@ -178,6 +179,24 @@ export function toInput(a: CommonArgs, route: Pick<RawCompletionInput, 'provider
   });
 }
 
+export const ToolCallRef = builder.objectRef<ToolCall>('ToolCall').implement({
+  description: 'A function call the model asked for',
+  fields: (t) => ({
+    id: t.exposeString('id', { description: 'Send it back as toolCallId with the result' }),
+    name: t.exposeString('name'),
+    arguments: t.exposeString('arguments', { description: 'The arguments as a JSON text' }),
+  }),
+});
+
+const UsageDetailsRef = builder.objectRef<CompletionResult>('UsageDetails').implement({
+  description: 'Parts of inputTokens and outputTokens the provider bills at their own rates (0 when not reported)',
+  fields: (t) => ({
+    cachedInputTokens: t.exposeInt('cachedInputTokens', { description: 'Input read from the provider\'s prompt cache' }),
+    cacheWriteTokens: t.exposeInt('cacheWriteTokens', { description: 'Input written to the provider\'s prompt cache' }),
+    reasoningTokens: t.exposeInt('reasoningTokens', { description: 'Output spent on reasoning' }),
+  }),
+});
+
 export const CompletionResultRef = builder.objectRef<CompletionResult>('CompletionResult').implement({
   fields: (t) => ({
     status: t.string({ resolve: () => 'success' }),
@@ -185,10 +204,12 @@ export const CompletionResultRef = builder.objectRef<CompletionResult>('Completi
     model: t.exposeString('model'),
     providerLabel: t.exposeString('providerLabel'),
     response: t.exposeString('response'),
-    finishReason: t.exposeString('finishReason', { nullable: true }),
+    finishReason: t.exposeString('finishReason', { nullable: true, description: 'stop, length, tool_calls, content_filter or error' }),
+    toolCalls: t.field({ type: [ToolCallRef], description: 'The tool calls the model asked for (empty when none)', resolve: (r) => r.toolCalls }),
     tokensUsed: t.exposeInt('tokensUsed'),
     inputTokens: t.exposeInt('inputTokens'),
     outputTokens: t.exposeInt('outputTokens'),
+    usageDetails: t.field({ type: UsageDetailsRef, resolve: (r) => r }),
     estimatedCost: t.exposeFloat('estimatedCost', { nullable: true, description: 'USD; null when the model has no known price' }),
     costEstimated: t.exposeBoolean('costEstimated'),
     latencyMs: t.exposeInt('latencyMs'),

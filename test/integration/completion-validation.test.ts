@@ -52,7 +52,7 @@ const CASES: Case[] = [
   { name: 'an image that is not base64', provider: 'local', rest: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,***' } }] }] }, gql: { messages: [{ role: 'user', parts: [{ type: 'image', imageUrl: 'data:image/png;base64,***' }] }] }, code: 'VALIDATION_ERROR' },
   { name: 'json_schema without a schema', provider: 'local', rest: { prompt, response_format: { type: 'json_schema', json_schema: { name: 'x' } } }, gql: { prompt, responseFormat: { type: 'json_schema', name: 'x' } }, code: 'VALIDATION_ERROR' },
   { name: 'a control character in user', provider: 'openai', rest: { prompt, user: 'a\u0000b' }, gql: { prompt, user: 'a\u0000b' }, code: 'VALIDATION_ERROR' },
-  { name: 'tools on a provider without them', provider: 'local', rest: { prompt, tools: [{ type: 'function', function: weather }] }, gql: { prompt, tools: [weather] }, code: 'UNSUPPORTED_FEATURE' },
+  { name: 'forcing a tool on a provider without it', provider: 'ollama', rest: { prompt, tools: [{ type: 'function', function: weather }], tool_choice: 'required' }, gql: { prompt, tools: [weather], toolChoice: { mode: 'required' } }, code: 'UNSUPPORTED_FEATURE' },
   { name: 'an image on a provider without images', provider: 'local', rest: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }] }, gql: { messages: [{ role: 'user', parts: [{ type: 'image', imageUrl: 'data:image/png;base64,iVBORw0KGgo=' }] }] }, code: 'UNSUPPORTED_FEATURE' },
   { name: 'a cache TTL of a year', provider: 'local', rest: { prompt, cache: { ttl_seconds: 31_536_000 } }, gql: { prompt, cache: { ttlSeconds: 31_536_000 } }, code: 'VALIDATION_ERROR' },
 ];

@@ -1,10 +1,14 @@
 // The fetch the provider SDKs are given, against a real HTTP server on loopback: it must
-// behave as the global fetch does for everything the SDKs do with it.
+// behave as the global fetch does for everything the SDKs do with it; and the SDKs' calls
+// through it against the mock upstream, beside the same calls on the global fetch.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upstreamFetch } from '../../src/providers/upstream-fetch.js';
+import { providerFactories } from '../../src/providers/registry.js';
+import type { ChatRequest, StreamEvent, UpstreamError } from '../../src/providers/types.js';
+import { startMockUpstream, type MockProvider, type MockUpstream } from '../mock-upstream/server.js';
 
 let server: http.Server;
 let base: string;
@@ -293,5 +297,107 @@ describe('upstreamFetch', () => {
   it('fails the body read when the connection is cut mid-body', async () => {
     const res = await upstreamFetch(`${base}/cut`);
     await expect(res.text()).rejects.toThrow(/other side closed|terminated|aborted|closed/i);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Conformance: every adapter whose SDK takes a `fetch` runs the same calls against the mock
+// upstream on upstreamFetch and on the global fetch, and must come out the same. (Gemini's
+// SDK has no fetch option: its calls always go through the global fetch.)
+
+const CONFORMANCE: [MockProvider, string][] = [
+  ['openai', 'gpt-4o'],
+  ['anthropic', 'claude-3-5-sonnet-20241022'],
+  ['cohere', 'command-a-03-2025'],
+  ['huggingface', 'meta-llama/Llama-3.3-70B-Instruct'],
+  ['ollama', 'llama3.1'],
+];
+const FETCHES: [string, typeof fetch][] = [
+  ['upstreamFetch', upstreamFetch],
+  ['the global fetch', globalThis.fetch],
+];
+
+describe('the provider SDKs on upstreamFetch and on the global fetch', () => {
+  let mock: MockUpstream;
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  const KEY = 'sk-test-SECRET-key-0123456789';
+  const ask = (model: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model, messages: [{ role: 'user', content: 'What is the weather in Paris today?' }], ...extra });
+  const tool = { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  const opts = () => ({ signal: new AbortController().signal });
+  const collect = async (events: AsyncIterable<StreamEvent>) => {
+    const out: StreamEvent[] = [];
+    for await (const e of events) out.push(e);
+    return out;
+  };
+  /** What a stream amounts to: its text, its assembled tool calls (names and arguments) and its end. */
+  const summary = (events: StreamEvent[]) => ({
+    text: events.map((e) => (e.type === 'delta' ? e.text : '')).join(''),
+    calls: events.reduce<string[]>((calls, e) => {
+      if (e.type === 'tool_call') calls[e.index] = (calls[e.index] ?? `${e.name}:`) + (e.arguments ?? '');
+      return calls;
+    }, []),
+    done: events.at(-1),
+  });
+  const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as UpstreamError);
+
+  /** The same calls, one fetch: everything that must not depend on which fetch carried them. */
+  async function run(provider: MockProvider, model: string, fetchImpl: typeof fetch) {
+    mock.reset();
+    let sent = 0;
+    const send: typeof fetch = (input, init) => {
+      sent++;
+      return fetchImpl(input, init);
+    };
+    const adapter = providerFactories[provider]({ apiKey: KEY, baseUrl: mock.baseUrls[provider], fetch: send });
+    const { latencyMs: _l, toolCalls, ...chat } = await adapter.chat(ask(model, { tools: [tool] }), opts());
+    mock.configure({ framing: 'chunked' });
+    const chunked = await adapter.chat(ask(model, { maxTokens: 5 }), opts());
+    mock.configure({ framing: undefined });
+    const streamed = summary(await collect(adapter.stream(ask(model), opts())));
+    const streamedTools = summary(await collect(adapter.stream(ask(model, { tools: [tool] }), opts())));
+    mock.configure({ framing: 'length' });
+    const whole = summary(await collect(adapter.stream(ask(model, { maxTokens: 5 }), opts())));
+    mock.configure({ framing: undefined });
+    mock.enqueue(provider, { status: 429, headers: { 'retry-after': '7' } });
+    const limited = await failure(adapter.chat(ask(model), opts()));
+    mock.enqueue(provider, { status: 500 });
+    const broken = await failure(collect(adapter.stream(ask(model), opts())));
+    await adapter.health(opts());
+    // The consumer stops after the first piece: the upstream request is torn down.
+    mock.configure({ chunks: 5000, chunkDelayMs: 1 });
+    for await (const e of adapter.stream(ask(model), opts())) if (e.type === 'delta') break;
+    await expect.poll(() => mock.aborted(provider)).toBe(1);
+    mock.configure({ chunks: undefined, chunkDelayMs: undefined });
+    // Every request went through the fetch given (and none around it).
+    expect([sent, mock.requests.length]).toEqual([9, 9]);
+    return {
+      chat: { ...chat, calls: toolCalls?.map((c) => `${c.name}:${c.arguments}`) },
+      chunked: { text: chunked.text, finishReason: chunked.finishReason, outputTokens: chunked.outputTokens },
+      streamed,
+      streamedTools,
+      whole,
+      limited: [limited.kind, limited.status, limited.retryAfter],
+      broken: [broken.kind, broken.status],
+    };
+  }
+
+  it.each(CONFORMANCE)('%s: the same answers, streams and failures on both', async (provider, model) => {
+    const [ours, theirs] = [await run(provider, model, FETCHES[0]![1]), await run(provider, model, FETCHES[1]![1])];
+    expect(ours).toEqual(theirs);
+    // And they are what the calls should give.
+    expect([ours.chat.finishReason, ours.chat.calls?.[0]?.startsWith('get_weather:{')]).toEqual(['tool_calls', true]);
+    expect([ours.chunked.finishReason, ours.chunked.outputTokens]).toEqual(['length', 5]);
+    expect(ours.streamed.text).toMatch(/^Mock \w+ answer to "What is the weather in Paris today\?": /);
+    expect(ours.streamedTools.calls.map((c) => c.split(':')[0])).toEqual(['get_weather']);
+    expect(ours.streamedTools.calls[0]).toBe(ours.chat.calls![0]);
+    expect([ours.whole.done?.type, (ours.whole.done as { finishReason?: string }).finishReason]).toEqual(['done', 'length']);
+    expect(ours.limited).toEqual(['http', 429, 7]);
+    expect(ours.broken).toEqual(['http', 500]);
   });
 });

@@ -92,4 +92,27 @@ describe('completionCacheKey', () => {
     );
     expect(keys.size).toBe(7);
   });
+  it('keys every turn of an agent loop: the same conversation hits, any other result, call or turn misses', () => {
+    const call = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    const loop = (result: string, args = call.arguments, extra: ChatRequest['messages'] = []): ChatRequest => ({
+      model: 'm',
+      tools: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', toolCalls: [{ ...call, arguments: args }] },
+        { role: 'tool', content: result, toolCallId: 'call_1' },
+        ...extra,
+      ],
+    });
+    const key = (r: ChatRequest) => completionCacheKey('p', r, '*');
+    expect(key(loop('{"temp_c":21}'))).toBe(key(JSON.parse(JSON.stringify(loop('{"temp_c":21}'))) as ChatRequest));
+    const keys = new Set([
+      loop('{"temp_c":21}'),
+      loop('{"temp_c":22}'),
+      loop('{"temp_c":21}', '{"city":"Lyon"}'),
+      loop('{"temp_c":21}', undefined, [{ role: 'assistant', content: 'It is 21°C.' }, { role: 'user', content: 'And tomorrow?' }]),
+      { ...loop('{"temp_c":21}'), messages: loop('{"temp_c":21}').messages.slice(0, 1) },
+    ].map(key));
+    expect(keys.size).toBe(5);
+  });
 });

@@ -153,3 +153,84 @@ describe('local provider', () => {
     expect(Math.hypot(...a!)).toBeCloseTo(1, 6);
   });
 });
+
+describe('local provider: tools and JSON output', () => {
+  const local = createLocalProvider({});
+  const WEATHER = {
+    name: 'get_weather',
+    parameters: {
+      type: 'object',
+      properties: {
+        city: { type: 'string', minLength: 3 },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+        days: { type: 'integer', minimum: 2, maximum: 9 },
+        when: { type: 'string', format: 'date' },
+        stops: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, minItems: 2 },
+        optional: { type: 'string' },
+      },
+      required: ['city', 'unit', 'days', 'when', 'stops'],
+    },
+  };
+  const TIME = { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 5 } }, required: ['zone'] } };
+  const ARGS = { city: 'example city', unit: 'celsius', days: 2, when: '2025-01-01', stops: [{ name: 'example name' }, { name: 'example name' }] };
+  const ask = (extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'local-sim', messages: [{ role: 'user', content: 'Weather in Paris?' }], ...extra });
+
+  it('declares what it acts out, and not images, which it cannot look at', () => {
+    expect([...local.features].sort()).toEqual(['json_object', 'json_schema', 'parallel_tool_calls', 'penalties', 'seed', 'tool_choice_required', 'tools', 'user']);
+  });
+
+  it('calls the first tool with the required properties filled deterministically; tool_choice names another; none answers text', async () => {
+    const first = await local.chat(ask({ tools: [WEATHER, TIME] }), opts());
+    expect(first).toMatchObject({ text: '', finishReason: 'tool_calls', outputTokens: encode('get_weather' + JSON.stringify(ARGS)).length });
+    expect(first.toolCalls).toEqual([{ id: expect.stringMatching(/^call_[0-9a-f]{16}$/), name: 'get_weather', arguments: JSON.stringify(ARGS) }]);
+    expect((await local.chat(ask({ tools: [WEATHER, TIME] }), opts())).toolCalls).toEqual(first.toolCalls);
+
+    const named = await local.chat(ask({ tools: [WEATHER, TIME], toolChoice: { name: 'get_time' } }), opts());
+    expect(named.toolCalls?.map((c) => [c.name, c.arguments])).toEqual([['get_time', '{"zone":"examp"}']]);
+    expect(named.toolCalls![0]!.id).not.toBe(first.toolCalls![0]!.id);
+
+    const none = await local.chat(ask({ tools: [WEATHER], toolChoice: 'none' }), opts());
+    expect([none.toolCalls, none.finishReason === 'tool_calls', none.text.startsWith('[local simulated response] ')]).toEqual([undefined, false, true]);
+  });
+
+  it('answers a tool result with a text that uses it, and counts the tools and calls as input', async () => {
+    const call = { id: 'call_7', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    const request = ask({
+      tools: [WEATHER],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', content: '{"temp_c":21}', toolCallId: 'call_7' },
+      ],
+    });
+    const r = await local.chat(request, opts());
+    expect(r).toMatchObject({ text: '[local simulated response] get_weather returned: {"temp_c":21}', finishReason: 'stop' });
+    expect(r.inputTokens).toBe(
+      encode('Weather in Paris?').length + encode('{"temp_c":21}').length + encode('get_weather{"city":"Paris"}').length + encode(JSON.stringify([WEATHER])).length,
+    );
+    // An explicit max_tokens still cuts it.
+    expect(await local.chat({ ...request, maxTokens: 3 }, opts())).toMatchObject({ outputTokens: 3, finishReason: 'length' });
+  });
+
+  it('streams a call as the providers do: id and name first, then the arguments in pieces', async () => {
+    const chat = await local.chat(ask({ tools: [WEATHER] }), opts());
+    const events = await collect(local.stream(ask({ tools: [WEATHER] }), opts()));
+    const pieces = events.filter((e) => e.type === 'tool_call');
+    expect(pieces[0]).toEqual({ type: 'tool_call', index: 0, id: chat.toolCalls![0]!.id, name: 'get_weather' });
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.slice(1).every((p) => p.type === 'tool_call' && p.id === undefined && p.name === undefined)).toBe(true);
+    expect(pieces.map((p) => (p.type === 'tool_call' ? (p.arguments ?? '') : '')).join('')).toBe(chat.toolCalls![0]!.arguments);
+    expect(events.at(-1)).toEqual({ type: 'done', finishReason: 'tool_calls', inputTokens: chat.inputTokens, outputTokens: chat.outputTokens, model: 'local-sim' });
+  });
+
+  it('answers valid JSON in JSON mode, and an object with the required properties for a json_schema', async () => {
+    const obj = await local.chat(ask({ responseFormat: { type: 'json_object' } }), opts());
+    expect(JSON.parse(obj.text)).toEqual({ answer: '[local simulated response] Weather in Paris?' });
+    const schema = { type: 'object', properties: { temp: { type: 'number', exclusiveMinimum: 0 }, sky: { anyOf: [{ type: 'null' }, { type: 'string', format: 'email' }] }, ok: { type: 'boolean' } }, required: ['temp', 'sky', 'ok'] };
+    const shaped = await local.chat(ask({ responseFormat: { type: 'json_schema', name: 'report', schema } }), opts());
+    expect(JSON.parse(shaped.text)).toEqual({ temp: 1, sky: 'user@example.com', ok: true });
+    expect(shaped.finishReason).toBe('stop');
+    // A seed changes the made-up text, as it would a model's sampling.
+    expect((await local.chat(ask({ seed: 1 }), opts())).text).not.toBe((await local.chat(ask({ seed: 2 }), opts())).text);
+  });
+});

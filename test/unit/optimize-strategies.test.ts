@@ -146,6 +146,16 @@ describe('aggressive strategies', () => {
     }
   });
 
+  it('telegraph the first person and keep object pronouns that look like articles', () => {
+    const lowInfo = (text: string, lang: 'en' | 'es') => run(removeLowInformationWords, text, { aggressive: true, lang });
+    expect(lowInfo('I need a bash script, and I want it to print each name.', 'en')).toBe('Need a bash script, and want it to print each name.');
+    expect(lowInfo('I am 29 and I would like to start saving.', 'en')).toBe('I am 29 and want to start saving.');
+    expect(lowInfo('I can do it, but I must not run it twice.', 'en')).toBe('I can do it, but I must not run it twice.');
+    expect(lowInfo('Soy profesora y estoy un poco perdida. Estoy aprendiendo Python.', 'es')).toBe('Soy profesora. Aprendiendo Python.');
+    const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
+    expect(articles('¿Me las preparas? Ya la he visto. Lee la carta.')).toBe('¿Me las preparas? Ya la he visto. Lee carta.');
+  });
+
   it('keep "a few" and words right after a negation', () => {
     expect(run(removeArticles, 'Give me a few ideas.', { aggressive: true })).toBe('Give me a few ideas.');
     expect(run(removeLowInformationWords, 'It is not really required.', { aggressive: true })).toBe('It is not really required.');

@@ -12,7 +12,13 @@ import type { Strategy } from './types.js';
 const BEFORE_WORD = '(?=\\s+[\\p{L}\\uE000])';
 export const ARTICLE_RULES: readonly Rule[] = [
   { id: 'articles:en', lang: 'en', pattern: phrase(`the${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
-  { id: 'articles:es', lang: 'es', pattern: phrase(`(?:el|la|los|las)${BEFORE_WORD}`), replace: '', guard: 'neighbours' },
+  // "la", "los", "las" are also object pronouns ("me las preparas", "no la hemos pagado"): not
+  // after another pronoun or before a form of haber.
+  {
+    id: 'articles:es', lang: 'es',
+    pattern: phrase(`(?<!(?:me|te|se|nos|os|le|les|ya|que) )(?:el|la|los|las)${BEFORE_WORD}(?! (?:he|has|ha|hemos|habéis|han|había|habría|haya)(?![\\p{L}]))`),
+    replace: '', guard: 'neighbours',
+  },
 ];
 
 export const removeArticles: Strategy = (text, ctx) => applyRules(text, ARTICLE_RULES, ctx);

@@ -1,7 +1,7 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
 import { INFINITIVES } from '../spanish-verbs.js';
-import { phrase } from '../text.js';
+import { WORD_END, WORD_START, phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -18,7 +18,7 @@ const FILLER_WORDS = [
   'basically', 'actually', 'literally', 'definitely', 'certainly',
   'essentially', 'honestly', 'obviously', 'of course', 'in fact', 'i think', 'i guess', 'i believe',
   'i feel like', 'i suppose', 'kind of like', 'sort of like', 'maybe', 'perhaps', 'possibly',
-  'potentially', 'generally', 'overall', 'also', 'really', 'pretty much', 'a bit of',
+  'potentially', 'generally', 'overall', 'also', '(?<!\\ban )(?<!\\ba )really', 'pretty much',
   // Spanish
   'básicamente', 'literalmente', 'sinceramente',
   'obviamente', 'en realidad', 'de verdad', 'la verdad', 'la verdad es que', 'lo que pasa es que',
@@ -43,6 +43,11 @@ const WHAT_IS = "what(?:'s| is| are)(?= (?:the|a|an) )";
 const KIND_OF = "(?<=(?:am|is|are|was|were|'m|'s|'re|seems?|sounds?|looks?|feels?|and|but) )(?:kind|sort) of";
 // Telegraphic subject: "I'm writing a cover letter" -> "Writing a cover letter", "We are using X" -> "Using X".
 const SUBJECT = "(?:i am|i'm|we are|we're)(?= \\p{Ll})";
+// Telegraphic first person: "I need a script" -> "Need a script", "I've got a CSV" -> "Got a CSV".
+// Not before a form of "be" or a modal, where the subject carries the sentence ("I am 29").
+const I_SUBJECT = "(?:(?<=(?:and|but|so) )|(?<=, ))?(?:i|we)(?= (?!(?:am|was|were|is|are|will|would|could|should|can|may|might|must|shall)\\b)\\p{Ll})|(?:i've|we've)(?= got\\b)";
+// Sentences about the requester's feelings: "I'm really nervous", "estoy un poco perdido".
+const FEELING = "(?:and )?(?:i'm|i am) (?:really |so |a bit |a little |kind of |very |quite |honestly )*(?:nervous|stuck|lost|confused|stressed|frustrated|worried|overwhelmed|new to this)|(?:y )?estoy (?:un poco |muy |bastante )?(?:perdid[oa]|bloquead[oa]|agobiad[oa]|atascad[oa]|confundid[oa])";
 const ASIDES = "to be honest|if that makes sense|for what it's worth|para ser sincero|para ser sincera|si tiene sentido|por si te sirve|te escribo porque";
 // "Review this function for me." -> "Review this function." (only in a request, not "hard for me").
 // The request verb is checked behind " for me" once that is found, within the clause's last 200
@@ -81,6 +86,12 @@ export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:words', pattern: phrase(`(?:${longestFirst(FILLER_WORDS)}),?`), replace: '', guard: 'previous' },
   { id: 'low-info:kind-of', lang: 'en', pattern: phrase(KIND_OF), replace: '', guard: 'previous' },
   { id: 'low-info:subject', lang: 'en', pattern: phrase(SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  { id: 'low-info:i-subject', lang: 'en', pattern: phrase(I_SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  // "..., and I need to explain" -> "..., and need to explain" (the same subject as the clause before).
+  { id: 'low-info:i-subject-joined', lang: 'en', pattern: phrase(`(?<=(?:and|but) )${I_SUBJECT}`), replace: '', guard: 'neighbours' },
+  // "Estoy aprendiendo Python" -> "Aprendiendo Python" (like "I'm learning" -> "Learning").
+  { id: 'low-info:estoy', lang: 'es', pattern: phrase('(?:estoy|estamos)(?= \\p{L}+(?:ando|iendo|yendo)(?![\\p{L}]))'), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  { id: 'low-info:feeling', pattern: phrase(`,? ?${WORD_START}(?:${FEELING})${WORD_END}(?=[.!,;]| and| but| y| pero)`, false), replace: '' },
 ];
 
 export const removeLowInformationWords: Strategy = (text, ctx) => applyRules(text, LOW_INFORMATION_RULES, ctx);

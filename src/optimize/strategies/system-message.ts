@@ -28,6 +28,9 @@ export const SYSTEM_MESSAGE_RULES: readonly Rule[] = [
   { id: 'system:fluff-es', pattern: phrase(`(?<=(?:asistente|ayudante|experto|experta|programador|programadora) )${FLUFF_ES}(?:,? y ${FLUFF_ES})?`), replace: '' },
   { id: 'system:your-task', pattern: phrase('your (?:main |primary )?(?:job|task|role|goal|purpose|mission) is to|tu (?:principal )?(?:tarea|trabajo|función|objetivo|misión) es'), replace: '', position: 'sentence-start' },
   { id: 'system:you-should', pattern: phrase('you should'), replace: '', position: 'sentence-start' },
+  // Inside a sentence too: "When asked, you should always call the tool" -> "When asked, always call the tool".
+  { id: 'system:you-should-always', pattern: phrase('you should(?= (?:always|never)\\b)'), replace: '' },
+  { id: 'system:you-should-not', pattern: phrase('you should not'), replace: 'do not', allowProtected: true },
   { id: 'system:when-answering', pattern: phrase('when (?:answering|responding)(?: to (?:questions|users|the user))?,'), replace: '', position: 'sentence-start' },
 ];
 

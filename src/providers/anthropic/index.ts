@@ -3,11 +3,11 @@ import type { MessageCreateParamsNonStreaming, MessageCreateParamsStreaming } fr
 import { defineProvider, lazyClient, NO_TIMEOUT_MS, translated } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { toUpstreamError } from '../upstream-error.js';
-import { upstreamFetch } from '../upstream-fetch.js';
 import { anthropicAnswer, anthropicEvent, anthropicRequest, anthropicStreamState, jsonMode, NAME } from './format.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 import { INFO } from './info.js';
 
-export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch = upstreamFetch }) => {
   const sdk = lazyClient(NAME, apiKey, (key) => {
     return new Anthropic({
       apiKey: key,
@@ -17,7 +17,7 @@ export const createAnthropicProvider = defineProvider(INFO, ({ apiKey, baseUrl, 
       maxRetries: 0,
       // Also disables the SDK's "streaming required" guard for large non-streaming max_tokens.
       timeout: NO_TIMEOUT_MS,
-      fetch: upstreamFetch,
+      fetch,
     });
   });
 

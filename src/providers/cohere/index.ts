@@ -3,17 +3,17 @@ import { UpstreamError } from '../types.js';
 import { defineProvider, isRecord, lazyClient, translated } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError, type HttpFailure } from '../upstream-error.js';
-import { upstreamFetch } from '../upstream-fetch.js';
 import { cohereAnswer, cohereEvent, cohereRequest, NAME, type CohereStreamState } from './format.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 import { INFO } from './info.js';
 
 const EMBED_MODEL = 'embed-english-v3.0';
 /** The SDK multiplies this by 1000 for setTimeout, whose ceiling is 2^31-1 ms: about 24 days. */
 const NO_TIMEOUT_SECONDS = 2_000_000;
 
-export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createCohereProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch = upstreamFetch }) => {
   const sdk = lazyClient(NAME, apiKey, (token) => {
-    return new CohereClientV2({ token, environment: baseUrl, maxRetries: 0, timeoutInSeconds: NO_TIMEOUT_SECONDS, fetch: upstreamFetch });
+    return new CohereClientV2({ token, environment: baseUrl, maxRetries: 0, timeoutInSeconds: NO_TIMEOUT_SECONDS, fetch });
   });
 
   const fail: Fail = (err, signal) => {

@@ -193,6 +193,11 @@ const FINISH: Record<string, string> = {
   IMAGE_SAFETY: 'content_filter',
   MALFORMED_FUNCTION_CALL: 'error',
   UNEXPECTED_TOOL_CALL: 'error',
+  TOO_MANY_TOOL_CALLS: 'error',
+  // An unsupported language, or a reason Gemini does not name: the answer is not a finished one.
+  LANGUAGE: 'error',
+  OTHER: 'error',
+  FINISH_REASON_UNSPECIFIED: 'error',
 };
 
 /** Gemini says STOP after function calls too; a prompt it blocked has no candidate but a blockReason. */

@@ -19,7 +19,8 @@ function retryDelay(details: unknown): number | undefined {
   return undefined;
 }
 
-export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch }) => {
+  // This SDK has no fetch option: its calls go through the global fetch (only the health probe uses `fetch`).
   const client = lazyClient(NAME, apiKey, (key) => new GoogleGenerativeAI(key));
   // No timeout option: the caller's signal is the only deadline.
   const model = (name: string): GenerativeModel => client().getGenerativeModel({ model: name }, { baseUrl });
@@ -70,6 +71,7 @@ export const createGeminiProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
           const error = isRecord(json) && isRecord(json.error) ? json.error : {};
           return { message: str(error.message) ?? res.statusText, retryAfter: retryDelay(error.details) };
         },
+        fetch,
       ),
 
     embed: (texts, { signal }) =>

@@ -21,7 +21,7 @@ function callOptions(signal: AbortSignal, recorder: Recorder) {
   return { signal, fetch: recorder.fetch(), retry_on_error: false };
 }
 
-export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch }) => {
   const sdk = lazyClient(NAME, apiKey, (key) => new InferenceClient(key, { endpointUrl: baseUrl }));
 
   const fail =
@@ -40,7 +40,7 @@ export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl
 
   return {
     chat: (request, { signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return timedChat(signal, fail(recorder), async () => {
         const res: unknown = await sdk().chatCompletion(chatBody(request, defaultModel) as ChatArgs, callOptions(signal, recorder));
         return chatAnswer(NAME, res, modelOf(request, defaultModel));
@@ -49,7 +49,7 @@ export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl
 
     // The SDK only releases its reader when we stop, so aborting (guardedStream does) is what ends the HTTP request.
     stream: (request, { signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
         const args = chatBody(request, defaultModel, { stream_options: { include_usage: true } }) as StreamArgs;
         const end = streamEnd(modelOf(request, defaultModel));
@@ -73,6 +73,7 @@ export const createHuggingFaceProvider = defineProvider(INFO, ({ apiKey, baseUrl
           if (isRecord(json)) message = isRecord(json.error) ? json.error.message : (json.error ?? json.message ?? text);
           return { message: str(message) };
         },
+        fetch,
       ),
   };
 });

@@ -2,9 +2,12 @@
 // sequence seeded by a hash of the request, so equal requests get equal answers,
 // and its token counts come from gpt-tokenizer. Useful for development, demos and
 // benchmarks of the gateway itself; the label says plainly that it is simulated.
+// So that an agent can be tried without a key it also acts out tool calling (a call
+// of the first or the named tool, arguments built from the tool's JSON schema; a text
+// that quotes a tool result) and JSON output (a value that fits the schema asked for).
 
 import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
-import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent } from '../types.js';
+import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent, ToolCall } from '../types.js';
 import { describeProvider, elapsedMs, modelOf, textOf } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
 import { INFO } from './info.js';
@@ -45,11 +48,16 @@ function prng(seed: number): () => number {
   };
 }
 
+const MAX_SCHEMA_DEPTH = 8;
+const ARGUMENT_PIECE = 8;
+
 interface Simulation {
   /** The answer, one entry per token, in order; joined they are the text. */
   pieces: string[];
   text: string;
-  finishReason: 'stop' | 'length';
+  /** At most one call (the first tool, or the one named by tool_choice). */
+  toolCalls?: ToolCall[];
+  finishReason: 'stop' | 'length' | 'tool_calls';
   inputTokens: number;
   outputTokens: number;
   model: string;
@@ -57,44 +65,170 @@ interface Simulation {
 
 function simulate(request: ChatRequest, defaultModel: string): Simulation {
   const model = modelOf(request, defaultModel);
-  const seedSource = JSON.stringify([
+  const seedParts: unknown[] = [
     model,
     request.messages,
     request.maxTokens ?? null,
     request.temperature ?? null,
     request.topP ?? null,
     request.stop ?? null,
-  ]);
-  const random = prng(hash(seedSource));
+  ];
+  // Only when present, so that plain requests keep the answers they always had.
+  if (request.tools || request.toolChoice || request.responseFormat || request.seed !== undefined) {
+    seedParts.push(request.tools ?? null, request.toolChoice ?? null, request.responseFormat ?? null, request.seed ?? null);
+  }
+  const seedSource = JSON.stringify(seedParts);
+  const seed = hash(seedSource);
   const budget = Math.max(0, Math.floor(request.maxTokens ?? DEFAULT_MAX_TOKENS));
+  const inputTokens = inputTokensOf(request);
+
+  const call = toolCallFor(request, seed);
+  if (call) return { pieces: [], text: '', toolCalls: [call], finishReason: 'tool_calls', inputTokens, outputTokens: countTokens(call.name + call.arguments), model };
+
+  const random = prng(seed);
   // The "natural" length of this answer, in tokens.
   const natural = 16 + Math.floor(random() * (MAX_NATURAL_TOKENS - 15));
-  const take = Math.min(natural, budget);
-
-  // Plenty of words (each at least one token), sentence-cased, then cut to `take` tokens.
-  let text = MARKER;
-  let sentence = 0;
-  for (let i = 0; i < natural + 8; i++) {
-    let word = WORDS[Math.floor(random() * WORDS.length)]!;
-    if (sentence === 0) word = word[0]!.toUpperCase() + word.slice(1);
-    sentence++;
-    const end = sentence >= 6 && random() < 0.3;
-    text += (i === 0 ? '' : ' ') + word + (end ? '.' : '');
-    if (end) sentence = 0;
+  const shaped = answerFor(request);
+  let tokens: number[];
+  let cut: boolean;
+  if (shaped !== null) {
+    // Cut only by an explicit max_tokens (the default length is the made-up text's).
+    const limit = request.maxTokens === undefined ? INFO.maxTokens : budget;
+    const all = encodeTokens(shaped);
+    tokens = all.slice(0, limit);
+    cut = all.length > limit;
+  } else {
+    // Plenty of words (each at least one token), sentence-cased, then cut to `take` tokens.
+    const take = Math.min(natural, budget);
+    let text = MARKER;
+    let sentence = 0;
+    for (let i = 0; i < natural + 8; i++) {
+      let word = WORDS[Math.floor(random() * WORDS.length)]!;
+      if (sentence === 0) word = word[0]!.toUpperCase() + word.slice(1);
+      sentence++;
+      const end = sentence >= 6 && random() < 0.3;
+      text += (i === 0 ? '' : ' ') + word + (end ? '.' : '');
+      if (end) sentence = 0;
+    }
+    tokens = encodeTokens(text).slice(0, take);
+    cut = natural > budget;
   }
-  const tokens = encodeTokens(text).slice(0, take);
   const pieces = tokens.map((t) => decodeTokens([t]));
-  const answer = pieces.join('');
-
-  const inputTokens = request.messages.reduce((sum, m) => sum + countTokens(textOf(m.content)), 0);
   return {
     pieces,
-    text: answer,
-    finishReason: natural > budget ? 'length' : 'stop',
+    text: pieces.join(''),
+    finishReason: cut ? 'length' : 'stop',
     inputTokens,
     outputTokens: tokens.length,
     model,
   };
+}
+
+/** The messages' text, plus the tools and the calls in the conversation, as a model would read them. */
+function inputTokensOf(request: ChatRequest): number {
+  let n = request.messages.reduce((sum, m) => sum + countTokens(textOf(m.content)), 0);
+  for (const m of request.messages) for (const c of m.toolCalls ?? []) n += countTokens(c.name + c.arguments);
+  if (request.tools?.length) n += countTokens(JSON.stringify(request.tools));
+  return n;
+}
+
+/**
+ * The call to make: with tools offered (and tool_choice not "none"), unless the last
+ * message is a tool's result, which gets a text answer instead.
+ */
+function toolCallFor(request: ChatRequest, seed: number): ToolCall | null {
+  const tools = request.tools ?? [];
+  if (tools.length === 0 || request.toolChoice === 'none') return null;
+  if (request.messages.at(-1)?.role === 'tool') return null;
+  const named = typeof request.toolChoice === 'object' ? request.toolChoice.name : undefined;
+  const tool = (named !== undefined ? tools.find((t) => t.name === named) : undefined) ?? tools[0]!;
+  const args = valueFor(tool.parameters ?? { type: 'object' }, tool.name, 0);
+  return { id: `call_${seed.toString(16).padStart(8, '0')}${hash(tool.name).toString(16).padStart(8, '0')}`, name: tool.name, arguments: JSON.stringify(args ?? {}) };
+}
+
+/** The text when the request shapes it: a JSON value for a JSON format, a sentence quoting a tool result. */
+function answerFor(request: ChatRequest): string | null {
+  const last = request.messages.at(-1);
+  const format = request.responseFormat;
+  if (format?.type === 'json_schema') return JSON.stringify(valueFor(format.schema, format.name, 0));
+  if (last?.role === 'tool') {
+    const name = request.messages.flatMap((m) => m.toolCalls ?? []).find((c) => c.id === last.toolCallId)?.name ?? 'the tool';
+    const result = textOf(last.content);
+    if (format?.type === 'json_object') return JSON.stringify({ tool: name, result });
+    return `${MARKER}${name} returned: ${result}`;
+  }
+  if (format?.type === 'json_object') return JSON.stringify({ answer: `${MARKER.trim()} ${textOf(last?.content ?? '')}`.slice(0, 200) });
+  return null;
+}
+
+type Schema = Record<string, unknown>;
+const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A deterministic value that satisfies `schema` (the JSON-schema keywords tools and
+ * response formats use): objects get their required properties, arrays their minimum
+ * number of items (at least one), strings a word from the property's name.
+ */
+function valueFor(schema: unknown, name: string, depth: number): unknown {
+  if (!isSchema(schema) || depth > MAX_SCHEMA_DEPTH) return null;
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  for (const k of ['anyOf', 'oneOf', 'allOf'] as const) {
+    const options = schema[k];
+    if (Array.isArray(options) && options.length > 0) {
+      const pick = options.find((o) => isSchema(o) && o.type !== 'null') ?? options[0];
+      return valueFor(pick, name, depth + 1);
+    }
+  }
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const type = types.find((t) => t !== 'null') ?? (schema.properties ? 'object' : schema.items ? 'array' : types[0]);
+  switch (type) {
+    case 'object': {
+      const properties = isSchema(schema.properties) ? schema.properties : {};
+      const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
+      return Object.fromEntries(required.map((key) => [key, valueFor(properties[key] ?? {}, key, depth + 1)]));
+    }
+    case 'array': {
+      const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
+      const max = typeof schema.maxItems === 'number' ? schema.maxItems : Infinity;
+      const n = Math.max(0, Math.min(Math.max(min, 1), max, 16));
+      return Array.from({ length: n }, () => valueFor(schema.items ?? {}, name, depth + 1));
+    }
+    case 'integer':
+    case 'number': {
+      const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : 1;
+      const max = typeof schema.maximum === 'number' ? schema.maximum : Infinity;
+      const v = Math.min(min, max);
+      return type === 'integer' ? Math.ceil(v) : v;
+    }
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return stringFor(schema, name);
+  }
+}
+
+function stringFor(schema: Schema, name: string): string {
+  switch (schema.format) {
+    case 'date-time':
+      return '2025-01-01T00:00:00Z';
+    case 'date':
+      return '2025-01-01';
+    case 'email':
+      return 'user@example.com';
+    case 'uri':
+    case 'url':
+      return 'https://example.com';
+    case 'uuid':
+      return '00000000-0000-4000-8000-000000000000';
+  }
+  let s = `example ${name}`;
+  const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
+  const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
+  while (s.length < min) s += 'x';
+  return s.slice(0, max);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -141,6 +275,7 @@ export const createLocalProvider: ProviderFactory = (settings) => {
       if (latencyMs + generation > 0) await sleep(latencyMs + generation, signal);
       return {
         text: sim.text,
+        ...(sim.toolCalls ? { toolCalls: sim.toolCalls } : {}),
         finishReason: sim.finishReason,
         inputTokens: sim.inputTokens,
         outputTokens: sim.outputTokens,
@@ -163,6 +298,14 @@ export const createLocalProvider: ProviderFactory = (settings) => {
         if (signal.aborted) throw abortedError(NAME, signal);
         const text = sim.pieces[i]!;
         if (text.length > 0) yield { type: 'delta', text };
+      }
+      // As the providers stream calls: id and name first, then the arguments in pieces.
+      for (const [index, call] of (sim.toolCalls ?? []).entries()) {
+        yield { type: 'tool_call', index, id: call.id, name: call.name };
+        for (let at = 0; at < call.arguments.length; at += ARGUMENT_PIECE) {
+          if (signal.aborted) throw abortedError(NAME, signal);
+          yield { type: 'tool_call', index, arguments: call.arguments.slice(at, at + ARGUMENT_PIECE) };
+        }
       }
       yield {
         type: 'done',

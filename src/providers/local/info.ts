@@ -11,6 +11,8 @@ export const INFO: ProviderInfo = {
   modelPrefixes: ['local-'],
   embeddingModels: ['local-embed'],
   maxTokens: 4096,
+  // What it acts out; images it cannot look at, so it refuses them rather than pretend.
+  features: ['tools', 'tool_choice_required', 'parallel_tool_calls', 'json_object', 'json_schema', 'seed', 'penalties', 'user'],
   keyless: true,
   builtIn: true,
   settings: [

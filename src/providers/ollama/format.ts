@@ -96,11 +96,15 @@ function toolCalls(message: Record<string, unknown>, identity: string, from: num
   });
 }
 
+/** Ollama's done_reason: "load" and "unload" end a request that only (un)loaded the model. */
+const FINISH: Record<string, string> = { stop: 'stop', length: 'length', load: 'stop', unload: 'stop' };
+
 /** Ollama says "stop" after tool calls too. */
 function finishReason(raw: unknown, calls: boolean): string | null {
   const s = str(raw);
   if (s === undefined) return null;
-  return calls && s === 'stop' ? 'tool_calls' : s;
+  const reason = Object.hasOwn(FINISH, s) ? FINISH[s]! : s;
+  return calls && reason === 'stop' ? 'tool_calls' : reason;
 }
 
 const identityOf = (res: Record<string, unknown>) => `${str(res.model) ?? ''}@${String(res.created_at ?? '')}`;

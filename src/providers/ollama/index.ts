@@ -9,7 +9,7 @@ const EMBED_MODEL = 'nomic-embed-text';
 
 type Recorder = ReturnType<typeof responseRecorder>;
 
-export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch }) => {
 
   /**
    * The SDK takes no per-request signal (its non-streaming calls cannot be aborted at
@@ -36,7 +36,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
 
   return {
     chat: (request, { signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return timedChat(signal, fail(recorder), async () => {
         const params = translated(() => ollamaRequest(request, defaultModel, false));
         const res: unknown = await connect(signal, recorder).chat(params as OllamaChatRequest & { stream: false });
@@ -45,7 +45,7 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     },
 
     stream: (request, { signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return guardedStream(NAME, signal, fail(recorder), async function* (linked) {
         const params = translated(() => ollamaRequest(request, defaultModel, true));
         const stream = await connect(linked, recorder).chat(params as OllamaChatRequest & { stream: true });
@@ -57,14 +57,14 @@ export const createOllamaProvider = defineProvider(INFO, ({ apiKey, baseUrl, def
     },
 
     health: ({ signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return guarded(signal, fail(recorder), async () => {
         await connect(signal, recorder).version();
       });
     },
 
     embed: (texts, { signal }) => {
-      const recorder = responseRecorder();
+      const recorder = responseRecorder(fetch);
       return guarded(signal, fail(recorder), async () => {
         const res: unknown = await connect(signal, recorder).embed({ model: EMBED_MODEL, input: texts });
         if (!isRecord(res) || !Array.isArray(res.embeddings)) throw malformed(NAME, 'no embeddings');

@@ -7,8 +7,8 @@ import type { ChatRequest } from '../types.js';
 import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS } from '../shared.js';
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
-import { upstreamFetch } from '../upstream-fetch.js';
 import { chatAnswer, chatBody, chunkEvents, streamState } from './format.js';
+import { upstreamFetch } from '../upstream-fetch.js';
 import { INFO } from './info.js';
 
 const NAME = INFO.name;
@@ -25,11 +25,11 @@ export const NO_TELEMETRY = Object.fromEntries(
 /** OpenAI's reasoning models take max_completion_tokens only. */
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
-export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel }) => {
+export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch = upstreamFetch }) => {
   const sdk = lazyClient(NAME, apiKey, (key) =>
-    // Public options only: the gateway's HTTP client as `fetch`, no SDK retries (the gateway
+    // Public options only: the gateway's HTTP client as `fetch` (upstreamFetch), no SDK retries (the gateway
     // retries), no SDK timeout (the caller's deadline aborts through the signal).
-    new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS, fetch: upstreamFetch, defaultHeaders: NO_TELEMETRY }),
+    new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS, fetch, defaultHeaders: NO_TELEMETRY }),
   );
   const body = (request: ChatRequest, last: Record<string, unknown>) =>
     chatBody(request, defaultModel, last, { maxCompletionTokens: REASONING_MODEL.test(modelOf(request, defaultModel)) });
