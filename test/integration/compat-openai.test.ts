@@ -271,11 +271,80 @@ describe('OpenAI SDK against the gateway', () => {
     expect([missing.status, missing.code]).toEqual([404, 'model_not_found']);
   });
 
+  it('answers the Responses API with text input and instructions, like a chat', async () => {
+    const ref = await restAnswer('local', 'local-sim', { system_message: 'Be terse.', prompt: 'Describe a harbor', max_tokens: 30 });
+    const { data, response } = await client.responses.create({ model: 'local-sim', instructions: 'Be terse.', input: 'Describe a harbor', max_output_tokens: 30 }).withResponse();
+    expect([data.object, data.status, data.model, (data as unknown as { store: boolean }).store]).toEqual(['response', ref.finish_reason === 'length' ? 'incomplete' : 'completed', 'local-sim', false]);
+    expect(data.output_text).toBe(ref.response);
+    expect(data.output).toHaveLength(1);
+    expect(data.usage).toEqual({ input_tokens: ref.input_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: ref.output_tokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: ref.input_tokens + ref.output_tokens });
+    expect(response.headers.get('x-gateway-cache')).toBe('miss');
+
+    const stream = client.responses.stream({ model: 'local-sim', instructions: 'Be terse.', input: [{ role: 'user', content: 'Describe a harbor' }], max_output_tokens: 30 });
+    const types: string[] = [];
+    const seqs: number[] = [];
+    stream.on('event', (e) => {
+      types.push(e.type);
+      seqs.push(e.sequence_number);
+    });
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe(ref.response);
+    const deltas = types.filter((t) => t === 'response.output_text.delta').length;
+    expect(deltas).toBeGreaterThanOrEqual(1);
+    const end = ref.finish_reason === 'length' ? 'response.incomplete' : 'response.completed';
+    expect(types).toEqual([
+      'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', ...Array(deltas).fill('response.output_text.delta'),
+      'response.output_text.done', 'response.content_part.done', 'response.output_item.done', end,
+    ]);
+    expect(seqs).toEqual(types.map((_, i) => i));
+  });
+
+  for (const provider of ['gemini', 'anthropic']) {
+    it(`runs function tools through the Responses API on ${provider}, answered and streamed`, async () => {
+      const tool = { type: 'function' as const, name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.function.parameters, strict: false };
+      const first = await client.responses.create({ model: MODELS[provider]!, input: QUESTION, tools: [tool] });
+      const call = first.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      expect([call.name, JSON.parse(call.arguments), call.status]).toEqual(['get_weather', WEATHER_ARGS, 'completed']);
+
+      const stream = client.responses.stream({ model: MODELS[provider]!, input: QUESTION, tools: [tool], no_cache: true } as never);
+      const argDeltas: string[] = [];
+      stream.on('response.function_call_arguments.delta', (e) => argDeltas.push(e.delta));
+      const streamed = await stream.finalResponse();
+      const streamedCall = streamed.output.find((o) => o.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      expect([streamedCall.name, JSON.parse(streamedCall.arguments)]).toEqual(['get_weather', WEATHER_ARGS]);
+      expect(argDeltas.join('')).toBe(streamedCall.arguments);
+
+      const second = await client.responses.create({
+        model: MODELS[provider]!,
+        tools: [tool],
+        input: [
+          { role: 'user', content: QUESTION },
+          { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+          { type: 'function_call_output', call_id: call.call_id, output: RESULT },
+        ],
+      });
+      expect(second.output_text).toContain('temp_c');
+    });
+  }
+
+  it('refuses what needs stored state, clearly', async () => {
+    const prev = await client.responses.create({ model: 'local-sim', input: 'x', previous_response_id: 'resp_123' }).catch((e) => e);
+    expect([prev.status, prev.param, prev.code]).toEqual([400, 'previous_response_id', 'validation_error']);
+    expect(prev.message).toContain('stateless');
+    const store = await client.responses.create({ model: 'local-sim', input: 'x', store: true }).catch((e) => e);
+    expect([store.status, store.param]).toEqual([400, 'store']);
+    const web = await client.responses.create({ model: 'local-sim', input: 'x', tools: [{ type: 'web_search' }] }).catch((e) => e);
+    expect([web.status, web.param]).toEqual([400, 'tools.0.type']);
+  });
+
   it('records each call with its entry point', async () => {
     await client.chat.completions.create({ model: 'local-sim', messages: [{ role: 'user', content: 'recorded call' }] });
+    await client.responses.create({ model: 'gemini-2.0-flash', input: 'recorded response' });
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'recorded embedding' });
     await g.t.app.services.recorder.flush();
-    const rows = await g.t.app.services.db.prisma.apiCall.findMany({ where: { source: { in: ['openai-chat', 'openai-embeddings'] } } });
+    const rows = await g.t.app.services.db.prisma.apiCall.findMany({ where: { source: { in: ['openai-chat', 'openai-embeddings', 'openai-responses'] } } });
     expect(rows.some((r) => r.source === 'openai-chat' && r.provider === 'local')).toBe(true);
+    expect(rows.some((r) => r.source === 'openai-responses' && r.provider === 'gemini')).toBe(true);
     expect(rows.some((r) => r.source === 'openai-embeddings' && r.provider === 'openai' && r.model === 'text-embedding-3-small')).toBe(true);
   });
 });

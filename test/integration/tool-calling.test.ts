@@ -182,6 +182,34 @@ describe('tool calling through the pipeline', () => {
     });
   });
 
+  it('identical concurrent streams share one upstream stream, and every follower gets the same tool-call deltas', async () => {
+    mock.configure({ chunkDelayMs: 20, toolCalls: 2 });
+    const body = { provider: 'openai', ...conversation(), tools: [WEATHER, { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: {} } } }] };
+    const all = await Promise.all(Array.from({ length: 4 }, () => stream(body)));
+    expect(mock.count('openai')).toBe(1);
+    const deltas = all.map((events) => events.slice(0, -1).map((e) => e.data.tool_calls ?? e.data.content));
+    for (const d of deltas.slice(1)) expect(d).toEqual(deltas[0]);
+    expect(assembled(all[0]!).map((c) => c.function.name)).toEqual(['get_weather', 'get_time']);
+    expect(all.map((events) => events.at(-1)!.data.tool_calls)).toEqual(Array(4).fill(assembled(all[0]!)));
+    expect(all.filter((events) => events.at(-1)!.data.cached === false)).toHaveLength(1);
+  });
+
+  it('multi-provider and batch complete answer tool_calls and finish_reason on every line', async () => {
+    const multi = await t.request('POST', '/api/ai/multi-provider', { token, body: { providers: ['local', 'gemini'], ...conversation() } });
+    expect(multi.status).toBe(200);
+    for (const [p, args] of [['local', { city: 'example city' }], ['gemini', MOCK_ARGS]] as const) {
+      const r = multi.body.responses[p];
+      expect(r).toMatchObject({ status: 'success', finish_reason: 'tool_calls', usage_details: { cached_input_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0 } });
+      expect(r.tool_calls.map((c: ToolCallJson) => [c.type, c.function.name, JSON.parse(c.function.arguments)])).toEqual([['function', 'get_weather', args]]);
+    }
+    const batch = await t.request('POST', '/api/ai/batch/complete', { token, body: { provider: 'local', prompts: ['Weather in Paris?', 'Weather in Lyon?'], tools: [WEATHER] } });
+    expect(batch.status).toBe(200);
+    expect(batch.body.results.map((r: { finish_reason: string; tool_calls: ToolCallJson[] }) => [r.finish_reason, r.tool_calls.map((c) => c.function.name)])).toEqual([
+      ['tool_calls', ['get_weather']],
+      ['tool_calls', ['get_weather']],
+    ]);
+  });
+
   it('a tool request falling back from a failing provider is translated for the next one (Gemini functionDeclarations)', async () => {
     for (let i = 0; i < 3; i++) mock.enqueue('cohere', { status: 503 });
     const r = await t.request('POST', '/api/ai/cohere', { token, body: { ...conversation(), fallback: ['gemini'] } });
@@ -193,25 +221,41 @@ describe('tool calling through the pipeline', () => {
     expect(mock.count('cohere')).toBe(3);
   });
 
-  it('the cost recorded is what the provider bills for the usage it reported (cached input and thoughts), streamed or not', async () => {
-    mock.configure({ cachedTokens: 5, reasoningTokens: 40 });
-    const model = 'gemini-2.5-flash';
+  /**
+   * Each provider's list prices per 1M tokens for the model (src/pricing/prices.json) and the
+   * usage the mock reports; the invoice is worked out here from the usage the answer shows.
+   */
+  const INVOICES = [
+    // Gemini: cached content inside the prompt count, thoughts billed as output.
+    { provider: 'gemini', model: 'gemini-2.5-flash', settings: { cachedTokens: 5, reasoningTokens: 40 }, details: { cached_input_tokens: 5, cache_write_tokens: 0, reasoning_tokens: 40 }, rates: { input: 0.3, cached: 0.075, write: 0.3, output: 2.5 } },
+    // OpenAI: cached tokens inside prompt_tokens, reasoning inside completion_tokens.
+    { provider: 'openai', model: 'o4-mini', settings: { cachedTokens: 6, reasoningTokens: 30 }, details: { cached_input_tokens: 6, cache_write_tokens: 0, reasoning_tokens: 30 }, rates: { input: 1.1, cached: 0.275, write: 1.1, output: 4.4 } },
+    // Anthropic: cache reads and writes reported apart from input_tokens, each at its rate.
+    { provider: 'anthropic', model: 'claude-sonnet-4-20250514', settings: { cachedTokens: 6, cacheWriteTokens: 4 }, details: { cached_input_tokens: 6, cache_write_tokens: 4, reasoning_tokens: 0 }, rates: { input: 3, cached: 0.3, write: 3.75, output: 15 } },
+    // Cohere bills cached tokens as input.
+    { provider: 'cohere', model: 'command-a-03-2025', settings: { cachedTokens: 4 }, details: { cached_input_tokens: 4, cache_write_tokens: 0, reasoning_tokens: 0 }, rates: { input: 2.5, cached: 2.5, write: 2.5, output: 10 } },
+  ];
+
+  it.each(INVOICES)('$provider: the cost answered and recorded is what it bills for the usage it reported, streamed or not', async ({ provider, model, settings, details, rates }) => {
+    mock.configure(settings);
     const since = new Date();
-    const plain = await t.request('POST', '/api/ai/gemini', { token, body: { model, prompt: 'Think carefully about how prompt caching changes what a provider bills for each call', max_tokens: 10 } });
-    const events = await stream({ provider: 'gemini', model, prompt: 'Think carefully about how prompt caching changes what a provider bills, streamed', max_tokens: 10 });
+    const prompt = 'Think carefully about how prompt caching changes what a provider bills for each call';
+    const plain = await t.request('POST', `/api/ai/${provider}`, { token, body: { model, prompt, max_tokens: 10 } });
+    expect(plain.status).toBe(200);
+    const events = await stream({ provider, model, prompt: `${prompt}, streamed`, max_tokens: 10 });
     const streamed = events.at(-1)!.data;
     const costs: number[] = [];
     for (const r of [plain.body, streamed]) {
-      expect(r.usage_details).toEqual({ cached_input_tokens: 5, cache_write_tokens: 0, reasoning_tokens: 40 });
-      // Gemini 2.5 Flash list prices: $0.30 input, $0.075 cached input, $2.50 output (thoughts included), per 1M.
-      const invoice = ((r.input_tokens - 5) * 0.3 + 5 * 0.075 + r.output_tokens * 2.5) / 1e6;
-      expect(r.output_tokens).toBe(10 + 40);
+      expect(r.usage_details).toEqual(details);
+      const uncached = r.input_tokens - details.cached_input_tokens - details.cache_write_tokens;
+      const invoice = (uncached * rates.input + details.cached_input_tokens * rates.cached + details.cache_write_tokens * rates.write + r.output_tokens * rates.output) / 1e6;
+      expect(r.output_tokens).toBe(10 + details.reasoning_tokens);
       expect(r.estimated_cost).toBeCloseTo(invoice, 12);
       costs.push(r.estimated_cost);
     }
     await t.app.services.recorder.flush();
-    const rows = await t.app.services.db.prisma.apiCall.findMany({ where: { provider: 'gemini', createdAt: { gte: since } }, orderBy: { createdAt: 'asc' } });
-    expect(rows.map((row) => [row.streamed, row.outputTokens, row.costUsd])).toEqual([[false, 50, costs[0]], [true, 50, costs[1]]]);
+    const rows = await t.app.services.db.prisma.apiCall.findMany({ where: { provider, createdAt: { gte: since } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((row) => [row.streamed, row.outputTokens, row.costUsd])).toEqual([[false, 10 + details.reasoning_tokens, costs[0]], [true, 10 + details.reasoning_tokens, costs[1]]]);
   });
 });
 
