@@ -47,7 +47,7 @@ const MATERIAL_NOUNS_EN = 'text|message|e-?mail|paragraph|passage|review|reviews
 const MATERIAL_NOUNS_ES = 'texto|mensaje|correo|e-?mail|párrafo|pasaje|reseña|reseñas|nota|notas|documento|fragmento|extracto|artículo|resumen|transcripción|lista|datos|tabla|log|frase|frases|carta|publicación|comentario|comentarios|opiniones|firma|contrato|cláusula|sección|descripción|historia|cuento|poema|ensayo|conversación|respuesta|informe|ticket|queja|quejas|cadena|cadenas|contenido|página|oferta|anuncio|ficha|declaración|guion|cita|tuit|borrador|acta';
 const CLOSING_THANKS = '(?:¡?(?:many |muchas |mil )?(?:thanks|thank you|gracias|cheers|thx)\\b[^\\n]{0,60}$)';
 const MATERIAL_REFERENCE =
-  `(?:\\b(?:below|following|as follows|underneath)|\\b(?:this|these|that|those)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_EN})|(?:abajo|siguientes?|a continuación)|\\b(?:este|esta|estos|estas|ese|esa|esos|esas)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_ES})|(?:\\p{L}+ )?(?:${MATERIAL_NOUNS_ES}) (?:que te (?:pego|paso|mando|adjunto)|(?:de )?abajo))`;
+  `(?<![\\p{L}])(?:below|following|as follows|underneath|(?:this|these|that|those)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_EN})|abajo|siguientes?|a continuación|(?:este|esta|estos|estas|ese|esa|esos|esas)(?: \\p{L}+)? (?:${MATERIAL_NOUNS_ES})|(?:${MATERIAL_NOUNS_ES}) (?:que te (?:pego|paso|mando|adjunto)|(?:de )?abajo))(?![\\p{L}])`;
 
 /** Ordered: earlier protectors win, later ones only see what is still unmasked. */
 const PROTECTORS: Protector[] = [

@@ -15,13 +15,15 @@ const firstWords = (text: string, count: number): string => text.trim().split(/\
 // Longest question body a request rule reads up to its "?" (bounded: each candidate start reads it).
 const MAX_QUESTION = 400;
 // "¿Puede hacerlo?" and "¿Podría haber...?" ask about a third party: the usted forms count only
-// with the requester's pronoun ("¿Me podría explicar...?"). "¿Me podrías ayudar a traducir X?" is
+// with the requester's pronoun ("¿Me podría explicar...?"); "¿Me la podéis restablecer?" asks a
+// company what it can do, not the assistant. "¿Me podrías ayudar a traducir X?" is
 // the request "traducir X".
-const ES_MODAL = '(?:(?:me|te|nos) )?(?:podrías|puedes|pudieras|serías tan amable de|te importaría)|(?:me|nos) (?:puede|podría|podéis|podríais)';
+const ES_MODAL = '(?:(me|te|nos|se) (?:(lo|la|los|las) )?)?(podrías|puedes|pudieras|puede|podría|serías tan amable de|te importaría)';
+const THIRD_PERSON = /^(?:puede|podría)$/i;
 // Any infinitive but those that make a question about the assistant or the world rather than a
 // request ("¿Podrías estar equivocado?", "¿Puedes saber si...?").
 const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|pensar|existir|parecer)(?![\\p{L}]))\\p{Ll}{2,}(?:ar|er|ir|ír)`;
-const ES_QUESTION = `(?:${ES_MODAL})(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const ES_QUESTION = `${ES_MODAL}(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
 
@@ -30,7 +32,12 @@ const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)}
  * wrapper goes, and the infinitive reads as an instruction ("Corregir las faltas de ortografía").
  * Conjugating it ("corrige") would change the words a user wrote, and saves nothing.
  */
-const spanishQuestion = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}${coordinated(m[3]!, PRESENT_AFTER_AND, imperativeFromPresent)}.`;
+const spanishQuestion = (m: RegExpExecArray): string => {
+  const [, pronoun, object, modal, infinitive, clitic, body] = m;
+  if (!pronoun && THIRD_PERSON.test(modal!)) return m[0];
+  // "¿Me lo podrías explicar?" -> "Explicarlo" (the thing to explain stays; "me" is the asker).
+  return `${infinitive!}${clitic ?? object ?? ''}${coordinated(body!, PRESENT_AFTER_AND, imperativeFromPresent)}.`;
+};
 
 // A second verb of the same request, conjugated like the first was ("¿Me propones X y me explicas
 // Y?", "Me gustaría que revises X y me digas Y"): it becomes a command too.
@@ -106,6 +113,8 @@ export const REQUEST_RULES: readonly Rule[] = [
   { id: 'es-ask-for-help', pattern: phrase(ES_ASK_FOR_HELP), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
   // "A comparison table would be great if possible." -> "... would be great."
   { id: 'if-possible', pattern: phrase(',? if (?:that matters|possible|you can|at all possible)(?=[.!?])|,? si (?:es posible|puede ser|puedes)(?=[.!?])', false), replace: '' },
+  // "A short comparison table would be great." -> "A short comparison table." (what is wished for stays).
+  { id: 'would-be-great', pattern: phrase('(?<=[\\p{L}\\uE000-\\uE1FF] )(?:would|will) (?:(?:be|make it) (?:really |very |super |extremely )?(?:great|helpful|nice|ideal|perfect|appreciated|awesome|useful|good|amazing|wonderful)|(?:really )?help(?: me| us)?(?: a lot| a great deal| greatly)?)(?=[.!])|(?<=[\\p{L}\\uE000-\\uE1FF] )(?:sería|me vendría) (?:genial|ideal|perfecto|estupendo|de gran ayuda|muy útil|útil|bien)(?=[.!])'), replace: '' },
   // Mid-sentence, the command only reads well when it starts a new clause ("..., y ayúdame").
   {
     id: 'es-wish-coordinated',
