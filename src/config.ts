@@ -113,6 +113,11 @@ export interface Config {
   graphqlLimits: QueryLimits;
   /** Operations (subscriptions, queries, mutations) running at once on one graphql-ws connection. */
   wsMaxSubscriptions: number;
+  /** Instances sharing the key and team limits: while Redis is down each enforces limit / this. */
+  gatewayInstances: number;
+  /** Key and team alert webhooks may point to loopback or private addresses (off: refused, against SSRF). */
+  alertWebhookAllowPrivate: boolean;
+  alertWebhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -336,6 +341,9 @@ export function loadConfig(env: Env = process.env): Config {
       maxOperations: int('GRAPHQL_MAX_OPERATIONS', DEFAULT_QUERY_LIMITS.maxOperations, 1, 1_000),
     },
     wsMaxSubscriptions: int('GRAPHQL_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
+    gatewayInstances: int('GATEWAY_INSTANCES', 1, 1, 10_000),
+    alertWebhookAllowPrivate: bool('ALERT_WEBHOOK_ALLOW_PRIVATE', false),
+    alertWebhookTimeoutMs: int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
