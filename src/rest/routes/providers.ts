@@ -37,6 +37,7 @@ export const providerRoutes: Route[] = [
           max_tokens: a.maxOutputTokens(services.gateway.defaultModel(name)),
           configured: a.isConfigured(),
           label: a.label,
+          features: [...a.features].sort(),
         };
       }
       return {
