@@ -18,6 +18,12 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'RATE_LIMITED'
+  | 'TOKEN_LIMITED'
+  | 'CONCURRENCY_LIMITED'
+  | 'BUDGET_EXCEEDED'
+  | 'MODEL_NOT_ALLOWED'
+  | 'PRICE_UNKNOWN'
+  | 'KEY_EXPIRED'
   | 'UNKNOWN_PROVIDER'
   | 'MODEL_NOT_FOUND'
   | 'PROVIDER_UNCONFIGURED'
@@ -54,6 +60,12 @@ const defaultStatus: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
+  TOKEN_LIMITED: 429,
+  CONCURRENCY_LIMITED: 429,
+  BUDGET_EXCEEDED: 429,
+  MODEL_NOT_ALLOWED: 403,
+  PRICE_UNKNOWN: 403,
+  KEY_EXPIRED: 401,
   UNKNOWN_PROVIDER: 404,
   MODEL_NOT_FOUND: 404,
   PROVIDER_UNCONFIGURED: 503,
@@ -80,6 +92,8 @@ export interface GatewayErrorOptions {
   retryAfter?: number;
   details?: Record<string, unknown>;
   cause?: unknown;
+  /** HTTP headers the answer carries (x-ratelimit-* on a refusal). */
+  headers?: Record<string, string>;
 }
 
 export class GatewayError extends Error {
@@ -87,6 +101,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly retryAfter?: number;
   readonly details?: Record<string, unknown>;
+  headers?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -95,6 +110,7 @@ export class GatewayError extends Error {
     this.status = options.status ?? defaultStatus[code];
     this.retryAfter = options.retryAfter;
     this.details = options.details;
+    this.headers = options.headers;
   }
 
   toJSON() {

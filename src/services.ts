@@ -22,6 +22,8 @@ import { ProviderHealthChecker } from './gateway/provider-health.js';
 import { ProviderRouter } from './gateway/provider-router.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
 import { loadPriceTable, Pricing } from './pricing/pricing.js';
+import { Governance } from './governance/governance.js';
+import { GovernanceAdmin } from './governance/admin.js';
 import { closeProviderConnections, providerFactories } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 
@@ -32,6 +34,8 @@ export interface Services {
   kv: KeyValueStore;
   pubsub: PubSub;
   auth: AuthService;
+  governance: Governance;
+  governanceAdmin: GovernanceAdmin;
   limiter: RateLimiter;
   router: ProviderRouter;
   providerHealth: ProviderHealthChecker;
@@ -81,7 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiKey: p.apiKey,
       baseUrl: p.baseUrl,
       defaultModel: p.defaultModel,
-      ...(name === 'local' ? { latencyMs: config.localLatencyMs, tokensPerSecond: config.localTokensPerSecond } : {}),
+      ...p.settings,
     }));
   }
   const limiter = new RateLimiter(kv);
@@ -101,7 +105,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     { enabled: config.analyticsEnabled, maxQueue: config.analyticsMaxQueue, spill, batchSize: db.backend === 'postgresql' ? 1000 : 250 },
     logger,
   );
-  const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger);
+  const governance = new Governance(kv, db.prisma, pricing, (provider, model) => router.adapter(provider).maxOutputTokens(model), config, logger);
+  const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger, governance);
   const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
   const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);
   const streaming = new StreamingService(
@@ -118,6 +123,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     kv,
     pubsub,
     auth,
+    governance,
+    governanceAdmin: new GovernanceAdmin(db.prisma, auth, config),
     limiter,
     router,
     providerHealth: new ProviderHealthChecker(router),
@@ -128,7 +135,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     analytics,
     streaming,
     batch: new BatchService(gateway, config, logger),
-    streamSessions: new StreamSessions(kv, config),
+    streamSessions: new StreamSessions(kv, config, (name) => router.providers.get(name)),
     async readiness() {
       const database: Readiness['database'] = { ok: false, backend: db.backend };
       try {

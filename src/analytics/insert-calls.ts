@@ -39,7 +39,7 @@ export type BatchWriter = (rows: StoredCall[]) => Promise<WriteResult | void>;
 
 const COLUMNS = [
   'id', 'created_at', 'user_id', 'provider', 'model', 'source', 'input_tokens', 'output_tokens', 'cost_usd',
-  'list_cost_usd', 'cost_estimated', 'latency_ms', 'cached', 'optimized', 'tokens_saved', 'streamed', 'status', 'error_code',
+  'list_cost_usd', 'cost_estimated', 'latency_ms', 'cached', 'optimized', 'tokens_saved', 'streamed', 'status', 'error_code', 'api_key_id', 'team_id',
 ];
 
 /** CSV fields: NULL is an empty unquoted field, text is always quoted (so '' stays an empty string). */
@@ -51,7 +51,7 @@ const bool = (v: boolean) => (v ? 't' : 'f');
 export function callsCsv(rows: StoredCall[]): string {
   let csv = '';
   for (const r of rows) {
-    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)}\n`;
+    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)},${r.apiKeyId ?? ''},${r.teamId ?? ''}\n`;
   }
   return csv;
 }
@@ -166,13 +166,15 @@ function insertJson(prisma: PrismaClient): (rows: StoredCall[]) => Promise<void>
         streamed: r.streamed,
         status: r.status,
         error_code: r.errorCode,
+        api_key_id: r.apiKeyId ?? null,
+        team_id: r.teamId ?? null,
       })),
     );
     await prisma.$executeRaw`
       INSERT INTO api_calls (id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code)
+                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id)
       SELECT id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code
+             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id
       FROM json_populate_recordset(NULL::api_calls, ${json}::json)
       ON CONFLICT (id) DO NOTHING`;
   };

@@ -21,6 +21,9 @@ import type { SpillStore } from './spill.js';
 
 export interface CallRecord {
   userId: string | null;
+  /** The API key and its team the call was made with (spend per key and team). */
+  apiKeyId?: string | null;
+  teamId?: string | null;
   provider: string;
   model: string;
   source: string;

@@ -65,6 +65,7 @@ function userOk(value: unknown): boolean {
 export function sanitizeCall(call: CallRecord, onFix?: (field: SanitizedField) => void): CallRecord {
   const fixes: SanitizedField[] = [];
   if (!userOk(call.userId)) fixes.push('userId');
+  if (!userOk(call.apiKeyId ?? null) || !userOk(call.teamId ?? null)) fixes.push('userId');
   for (const f of ['provider', 'model', 'source'] as const) if (!textOk(call[f], CALL_TEXT_LIMITS[f])) fixes.push(f);
   if (call.errorCode !== null && !textOk(call.errorCode, CALL_TEXT_LIMITS.errorCode)) fixes.push('errorCode');
   if (call.status !== 'success' && call.status !== 'error') fixes.push('status');
@@ -79,6 +80,8 @@ export function sanitizeCall(call: CallRecord, onFix?: (field: SanitizedField) =
   return {
     // A malformed id cannot be stored and names nobody: the call is kept, unattributed.
     userId: userOk(call.userId) ? call.userId : null,
+    ...(call.apiKeyId !== undefined ? { apiKeyId: userOk(call.apiKeyId) ? call.apiKeyId : null } : {}),
+    ...(call.teamId !== undefined ? { teamId: userOk(call.teamId) ? call.teamId : null } : {}),
     provider: cleanText(call.provider, CALL_TEXT_LIMITS.provider),
     model: cleanText(call.model, CALL_TEXT_LIMITS.model),
     source: cleanText(call.source, CALL_TEXT_LIMITS.source),

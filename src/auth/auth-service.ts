@@ -11,6 +11,8 @@ import { LookupCache } from './lookup-cache.js';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { WorkQueue } from './work-queue.js';
 import { isUuid, uuid } from '../validators.js';
+import { EventEmitter } from 'node:events';
+import { limitsOf, type AlertTargets, type KeyGovernance, type Limits } from '../governance/policy.js';
 
 export type Role = 'admin' | 'user';
 
@@ -20,6 +22,8 @@ export interface Viewer {
   role: Role;
   via: 'jwt' | 'api_key';
   apiKeyId?: string;
+  /** For API keys: the key's and its team's limits, enforced by the gateway (src/governance/). */
+  governance?: KeyGovernance;
 }
 
 export interface LoginResult {
@@ -35,7 +39,11 @@ export interface CreatedApiKey {
   /** The key itself: shown once, stored only as a hash. */
   key: string;
   createdAt: Date;
+  /** The stored row (limits, team, expiry), to answer them back. */
+  row: ApiKeyRow;
 }
+
+export type ApiKeyRow = Awaited<ReturnType<PrismaClient['apiKey']['create']>>;
 
 export type AuthConfig = Pick<
   Config,
@@ -67,10 +75,16 @@ interface KeyState {
   id: string;
   userId: string;
   revoked: boolean;
+  teamId: string | null;
+  /** Epoch ms; null: never. */
+  expiresAt: number | null;
+  limits: Limits & AlertTargets;
 }
 
+type TeamState = Limits & AlertTargets;
+
 /** Published on the kv pub/sub so every instance forgets what it cached at once. */
-type Invalidation = { user: string } | { apiKey: string };
+export type Invalidation = { user: string } | { apiKey: string } | { team: string };
 const INVALIDATION_CHANNEL = 'auth:invalidate';
 
 const API_KEY_PREFIX = 'aigw_';
@@ -92,6 +106,9 @@ export class AuthService {
   private readonly verifiedTokens = new Map<string, { userId: string; sessionVersion: number; expiresAt: number }>();
   private readonly users: LookupCache<string, UserState | null>;
   private readonly keys: LookupCache<string, KeyState | null>;
+  private readonly teams: LookupCache<string, TeamState | null>;
+  /** Emits 'invalidated' with each invalidation applied here (tests wait on it). */
+  readonly events = new EventEmitter();
   private readonly throttle: LoginThrottle;
   /** Bounds the database lookups and password hashes of concurrent logins. */
   private readonly logins: WorkQueue;
@@ -112,6 +129,7 @@ export class AuthService {
     const cacheOptions = { ttlMs: config.authCacheTtlSeconds * 1000, staleMs: config.authCacheStaleSeconds * 1000, maxEntries: CACHE_MAX };
     this.users = new LookupCache(cacheOptions);
     this.keys = new LookupCache(cacheOptions);
+    this.teams = new LookupCache(cacheOptions);
     this.throttle = new LoginThrottle(kv, {
       maxFailuresPerUser: config.loginMaxFailuresPerUser,
       maxFailuresPerIp: config.loginMaxFailuresPerIp,
@@ -123,6 +141,7 @@ export class AuthService {
     this.stopWatching = pubsub.onDeliveryChange((up) => {
       this.users.expireAll();
       this.keys.expireAll();
+      this.teams.expireAll();
       if (up) void this.listen();
     });
   }
@@ -165,10 +184,12 @@ export class AuthService {
     if (!m || typeof m !== 'object') return;
     if ('user' in m && typeof m.user === 'string') this.users.delete(m.user);
     if ('apiKey' in m && typeof m.apiKey === 'string') this.keys.delete(m.apiKey);
+    if ('team' in m && typeof m.team === 'string') this.teams.delete(m.team);
+    this.events.emit('invalidated', m);
   }
 
   /** Forgets here at once, and on every other instance through the pub/sub. */
-  private async invalidate(m: Invalidation) {
+  async invalidate(m: Invalidation) {
     this.forget(m);
     await this.pubsub.publish(INVALIDATION_CHANNEL, m).catch((e: unknown) => {
       this.logger.warn('auth invalidation not published; other instances notice within the cache TTL', { error: (e as Error).message });
@@ -278,14 +299,28 @@ export class AuthService {
   private async authenticateApiKey(key: string): Promise<Viewer | null> {
     const keyHash = hashApiKey(key);
     const row = await this.cached(this.keys, keyHash, async () => {
-      const k = await this.prisma.apiKey.findUnique({ where: { keyHash }, select: { id: true, userId: true, revokedAt: true } });
-      return k ? { id: k.id, userId: k.userId, revoked: k.revokedAt !== null } : null;
+      const k = await this.prisma.apiKey.findUnique({ where: { keyHash } });
+      return k ? { id: k.id, userId: k.userId, revoked: k.revokedAt !== null, teamId: k.teamId, expiresAt: k.expiresAt?.getTime() ?? null, limits: limitsOf(k) } : null;
     });
     if (!row || row.revoked) return null;
+    if (row.expiresAt !== null && row.expiresAt <= Date.now()) {
+      throw new GatewayError('KEY_EXPIRED', `This API key expired at ${new Date(row.expiresAt).toISOString()}`);
+    }
     const user = await this.userState(row.userId);
     if (!user || user.disabled) return null;
+    const team = row.teamId ? await this.teamState(row.teamId) : null;
     this.recordKeyUse(row.id);
-    return { userId: user.id, username: user.username, role: user.role, via: 'api_key', apiKeyId: row.id };
+    return {
+      userId: user.id, username: user.username, role: user.role, via: 'api_key', apiKeyId: row.id,
+      governance: { keyId: row.id, teamId: team ? row.teamId : null, key: row.limits, team },
+    };
+  }
+
+  private teamState(id: string): Promise<TeamState | null> {
+    return this.cached(this.teams, id, async () => {
+      const t = await this.prisma.team.findUnique({ where: { id } });
+      return t ? limitsOf(t) : null;
+    });
   }
 
   /** Records use at most once a minute per key, off the request path. */
@@ -379,16 +414,27 @@ export class AuthService {
     if (id === actor.userId) throw new GatewayError('VALIDATION_ERROR', 'an admin cannot disable or delete their own account');
   }
 
-  async createApiKey(owner: Viewer, name: string, forUserId?: string): Promise<CreatedApiKey> {
+  /** `governance`: the key's limits, team and expiry as stored columns (src/governance/policy.ts). */
+  async createApiKey(owner: Viewer, name: string, forUserId?: string, governance: Record<string, unknown> = {}): Promise<CreatedApiKey> {
     if (!name || name.length > 100) throw new GatewayError('VALIDATION_ERROR', 'name is required (at most 100 characters)');
     const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
     const userId = forUserId ?? owner.userId;
     const user = await this.prisma.user.findUnique({ where: { id: userId } });
     if (!user) throw new GatewayError('NOT_FOUND', 'user not found');
     const row = await this.prisma.apiKey.create({
-      data: { name, prefix: key.slice(0, API_KEY_PREFIX.length + 6), keyHash: hashApiKey(key), userId },
+      data: { ...governance, name, prefix: key.slice(0, API_KEY_PREFIX.length + 6), keyHash: hashApiKey(key), userId },
+    }).catch(teamNotFound);
+    return { id: row.id, name: row.name, prefix: row.prefix, key, createdAt: row.createdAt, row };
+  }
+
+  /** Changes a key's limits, team or expiry; every instance reads it again at once (pub/sub). */
+  async updateApiKey(id: string, governance: Record<string, unknown>): Promise<ApiKeyRow> {
+    const row = await this.prisma.apiKey.update({ where: { id }, data: governance }).catch((e: { code?: string }) => {
+      if (e.code === 'P2025') throw new GatewayError('NOT_FOUND', 'API key not found');
+      return teamNotFound(e);
     });
-    return { id: row.id, name: row.name, prefix: row.prefix, key, createdAt: row.createdAt };
+    await this.invalidate({ apiKey: row.keyHash });
+    return row;
   }
 
   listApiKeys() {
@@ -403,6 +449,11 @@ export class AuthService {
     await this.invalidate({ apiKey: row.keyHash });
     return revoked;
   }
+}
+
+function teamNotFound(e: unknown): never {
+  if ((e as { code?: string }).code === 'P2003') throw new GatewayError('NOT_FOUND', 'team not found', { details: { field: 'team_id' } });
+  throw e;
 }
 
 export function requireViewer(viewer: Viewer | null | undefined): Viewer {

@@ -21,7 +21,9 @@ function statusOf(err: GatewayError, wire: 'openai' | 'anthropic'): number {
 }
 
 function headersOf(err: GatewayError): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...err.headers };
+  // A key's limit that waiting does not lift (a total budget spent, a request larger than its tokens per minute).
+  if (err.status === 429 && err.retryAfter === undefined) headers['x-should-retry'] = 'false';
   if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfter)));
   if (NOT_RETRYABLE.has(err.code)) headers['x-should-retry'] = 'false';
   return headers;

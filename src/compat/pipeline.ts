@@ -12,6 +12,7 @@ import type { Services } from '../services.js';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import { ModelNames, type ResolvedModel } from './model-names.js';
 import { REQUEST_ID_HEADER } from './errors.js';
+import { rateLimitHeaders } from '../governance/headers.js';
 
 export type CompatSource = Extract<Caller['source'], 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages'>;
 
@@ -38,17 +39,26 @@ export function routedInput(input: RawCompletionInput, model: ResolvedModel): Ra
 }
 
 function callerOf(r: RestRequest, source: CompatSource): Caller {
-  return { viewer: r.viewer, source, cancel: r.cancel };
+  return { viewer: r.viewer, source, cancel: r.cancel, rateLimit: {} };
+}
+
+/** The key's x-ratelimit-* headers (src/governance/headers.ts), kept for whatever answer the route writes. */
+function withRateLimitHeaders<T>(r: RestRequest, caller: Caller, run: Promise<T>): Promise<T> {
+  return run.finally(() => {
+    for (const [k, v] of Object.entries(rateLimitHeaders(caller))) if (!r.res.headersSent) r.res.setHeader(k, v);
+  });
 }
 
 /** A completion through the gateway, as REST runs it. */
 export function complete(r: RestRequest, input: RawCompletionInput, source: CompatSource): Promise<CompletionResult> {
-  return r.services.gateway.complete(input, callerOf(r, source));
+  const caller = callerOf(r, source);
+  return withRateLimitHeaders(r, caller, r.services.gateway.complete(input, caller));
 }
 
 /** A stream through the gateway, as REST opens it: errors before the first piece throw here. */
 export function openStream(r: RestRequest, input: RawCompletionInput, source: CompatSource) {
-  return r.services.streaming.open(input, callerOf(r, source));
+  const caller = callerOf(r, source);
+  return withRateLimitHeaders(r, caller, r.services.streaming.open(input, caller));
 }
 
 /** Validation only (count_tokens): the request as the gateway would send it. */
@@ -58,7 +68,8 @@ export function prepare(r: RestRequest, input: RawCompletionInput) {
 
 /** Embeddings through the gateway (limits, provider rate limit, breaker, retries, analytics). */
 export function embed(r: RestRequest, provider: string, model: string, texts: unknown) {
-  return r.services.gateway.embed(provider, model, texts, callerOf(r, 'openai-embeddings'));
+  const caller = callerOf(r, 'openai-embeddings');
+  return withRateLimitHeaders(r, caller, r.services.gateway.embed(provider, model, texts, caller));
 }
 
 /** The model an answer names: as the client asked when that is who answered, else provider/model of whoever did. */

@@ -18,12 +18,15 @@ import type { ChainStep } from './provider-router.js';
 import type { CallRecord, UsageRecorder } from '../analytics/recorder.js';
 import type { ProviderRouter } from './provider-router.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { GOVERNANCE_REFUSALS, type Governance, type RateLimitState } from '../governance/governance.js';
 
 export interface Caller {
   viewer: Viewer | null;
   source: 'rest' | 'graphql' | 'batch' | 'multi' | 'stream' | 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
   /** The caller going away; its signal is read only where the gateway waits on a provider. */
   cancel?: Cancellation;
+  /** Filled by the key's limits check: the x-ratelimit-* values (src/governance/headers.ts). */
+  rateLimit?: RateLimitState;
 }
 
 export interface CompletionResult {
@@ -102,6 +105,7 @@ export class Gateway {
     private readonly limiter: RateLimiter,
     private readonly recorder: UsageRecorder,
     private readonly logger: Logger,
+    readonly governance: Governance,
   ) {}
 
   defaultModel(provider: string): string {
@@ -182,7 +186,8 @@ export class Gateway {
     return {
       provider,
       request: first.request,
-      chain,
+      // What the caller's API key may use (its and its team's model allow-lists).
+      chain: this.governance.allowedChain(caller.viewer?.governance, chain),
       cacheKey: this.cache.enabled ? completionCacheKey(provider, first.request, this.cacheScope(caller)) : '',
       policy: input.cache ?? {},
       optimized,
@@ -266,17 +271,24 @@ export class Gateway {
       throw new GatewayError('UNSUPPORTED_FEATURE', `${provider} offers no embeddings through this gateway; these do: ${offered.join(', ')}`, { details: { provider, feature: 'embeddings' } });
     }
     if (!adapter.modelPattern.test(model)) throw new GatewayError('VALIDATION_ERROR', `model: ${model} is not a ${provider} model name`, { details: { field: 'model', provider } });
+    this.governance.allowedChain(caller.viewer?.governance, [{ provider, model }]);
     await this.admit(caller);
     const inputTokens = texts.reduce((n, t) => n + countTokens(t, model), 0);
     const record = (status: CallRecord['status'], errorCode: string | null, costUsd: number | null) =>
       this.recorder.record({
-        userId: caller.viewer?.userId ?? null, provider, model, source: caller.source, inputTokens: status === 'success' ? inputTokens : 0, outputTokens: 0,
+        userId: caller.viewer?.userId ?? null, apiKeyId: caller.viewer?.apiKeyId ?? null, teamId: caller.viewer?.governance?.teamId ?? null, provider, model, source: caller.source, inputTokens: status === 'success' ? inputTokens : 0, outputTokens: 0,
         costUsd, listCostUsd: costUsd, costEstimated: true, latencyMs: Math.round(performance.now() - started), cached: false,
         optimized: false, tokensSaved: 0, streamed: false, status, errorCode,
       });
+    const costUsd = this.pricing.cost({ provider, model, inputTokens, outputTokens: 0 });
+    const reservation = await this.governance.reserveWorst(caller.viewer?.governance, inputTokens, costUsd ?? 0, caller.rateLimit);
     try {
-      const routed = await this.router.run([{ provider, model, request: texts }], (a, request, signal) => a.embed!(request, { signal }, model), { cancel: caller.cancel });
-      const costUsd = this.pricing.cost({ provider, model, inputTokens, outputTokens: 0 });
+      const routed = await this.router.run([{ provider, model, request: texts }], (a, request, signal) => a.embed!(request, { signal }, model), { cancel: caller.cancel })
+        .catch(async (e: unknown) => {
+          await reservation.release();
+          throw e;
+        });
+      await reservation.settle({ inputTokens, outputTokens: 0, costUsd });
       record('success', null, costUsd);
       return { vectors: routed.value, provider, model, inputTokens, costUsd };
     } catch (e) {
@@ -297,12 +309,18 @@ export class Gateway {
       if (hit) return this.finishFromCache(p, hit, caller, started, false);
 
       const outcome = await this.cache.coalesce(p.cacheKey, p.policy, async () => {
+        // The key's and team's limits: the worst case reserved now, settled to the real use below.
+        const reservation = await this.governance.reserve(caller.viewer?.governance, p.chain, caller.rateLimit);
         const routed = await this.router.run(
           p.chain,
           (adapter, request, signal) => adapter.chat(request, { signal }),
           { cancel: caller.cancel, deadlineMs: p.deadlineMs },
-        );
+        ).catch(async (e: unknown) => {
+          await reservation.release();
+          throw e;
+        });
         const result = this.resultFromUpstream(p, routed.provider, routed.value, routed.failedOver);
+        await reservation.settle({ inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: result.estimatedCost });
         // A fallback's answer is not what the key asked for: do not cache it under that key.
         const entry = this.cache.enabled && routed.provider === p.provider ? this.entryFrom(result) : null;
         return { value: result, entry };
@@ -427,16 +445,17 @@ export class Gateway {
   }
 
   /** A stream the client left: usage counted by the tokenizer from what was generated so far. */
-  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, partialCalls: ToolCall[], started: number) {
+  recordInterrupted(caller: Caller, p: PreparedRequest, provider: string, partialText: string, partialCalls: ToolCall[], started: number): CompletionResult {
     const partial = this.resultFromUpstream(p, provider, {
       text: partialText, toolCalls: partialCalls, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: Math.round(performance.now() - started),
     }, []);
     this.recordCall(caller, p, true, usageOf(partial), 'error', 'CLIENT_DISCONNECTED');
+    return partial;
   }
 
   recordError(caller: Caller, p: PreparedRequest | undefined, err: GatewayError, started: number, streamed: boolean) {
     // Requests rejected before reaching a provider (validation, auth, limits) are not provider calls.
-    if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR') return;
+    if (!p || err.code === 'RATE_LIMITED' || err.code === 'VALIDATION_ERROR' || GOVERNANCE_REFUSALS.has(err.code)) return;
     this.recordCall(caller, p, streamed, {
       provider: p.provider,
       model: p.request.model,
@@ -459,6 +478,8 @@ export class Gateway {
   private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, u: Usage, status: CallRecord['status'], errorCode: string | null) {
     this.recorder.record({
       userId: caller.viewer?.userId ?? null,
+      apiKeyId: caller.viewer?.apiKeyId ?? null,
+      teamId: caller.viewer?.governance?.teamId ?? null,
       provider: u.provider,
       model: u.model,
       source: caller.source,

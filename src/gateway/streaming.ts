@@ -12,6 +12,7 @@ import type { Caller, CompletionResult, Gateway, PreparedRequest } from './gatew
 import type { RawCompletionInput } from './completion-input.js';
 import type { StreamHub } from './stream-hub.js';
 import type { StreamSlots } from './stream-slots.js';
+import type { Reservation } from '../governance/governance.js';
 
 export type StreamPiece =
   | { type: 'chunk'; text: string }
@@ -152,6 +153,11 @@ export class StreamingService {
     lead: import('./stream-hub.js').Leadership | undefined,
   ): Promise<AsyncGenerator<StreamPiece>> {
     let routed;
+    // The key's and team's limits: the worst case reserved now, settled when the stream ends.
+    const reservation = await this.gateway.governance.reserve(caller.viewer?.governance, p.chain, caller.rateLimit).catch((e: unknown) => {
+      lead?.fail(toGatewayError(e).message);
+      throw e;
+    });
     try {
       routed = await this.gateway.router.run(
         p.chain,
@@ -167,9 +173,10 @@ export class StreamingService {
       const err = toGatewayError(e);
       lead?.fail(err.message);
       this.gateway.recordError(caller, p, err, started, true);
+      await reservation.release();
       throw err;
     }
-    const pieces = this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value);
+    const pieces = this.pump(p, caller, started, lead, routed.provider, routed.failedOver, routed.value, reservation);
     this.fromProvider.add(pieces);
     return pieces;
   }
@@ -182,6 +189,7 @@ export class StreamingService {
     provider: string,
     failedOver: string[],
     { iterator, first }: Started,
+    reservation: Reservation,
   ): AsyncGenerator<StreamPiece> {
     const chunks: StreamDelta[] = [];
     const texts: string[] = [];
@@ -225,6 +233,7 @@ export class StreamingService {
           finished = true;
           lead?.finish(entry);
           this.gateway.record(caller, p, result, true);
+          await reservation.settle({ inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: result.estimatedCost });
           yield { type: 'done', result };
           return;
         }
@@ -240,7 +249,11 @@ export class StreamingService {
     } finally {
       if (!finished) {
         // The consumer left mid-stream: the provider still bills what it generated.
-        if (!errored) this.gateway.recordInterrupted(caller, p, provider, texts.join(''), calls.list, started);
+        const partial = errored
+          ? this.gateway.resultFromUpstream(p, provider, { text: texts.join(''), toolCalls: calls.list, finishReason: null, inputTokens: null, outputTokens: null, model: p.request.model, latencyMs: 0 }, [])
+          : this.gateway.recordInterrupted(caller, p, provider, texts.join(''), calls.list, started);
+        // What was generated before the end is billed by the provider: counted against the key.
+        await reservation.settle({ inputTokens: partial.inputTokens, outputTokens: partial.outputTokens, costUsd: partial.estimatedCost });
         lead?.fail('stream interrupted');
         // Consumer gone or stream failed: tear the upstream request down.
         await iterator.return?.().catch(() => {});

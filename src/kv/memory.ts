@@ -2,7 +2,7 @@
 // and an in-process pub/sub.
 import { EventEmitter } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
-import type { KeyValueStore, KvStatus, PubSub } from './types.js';
+import type { KeyValueStore, KvStatus, LimitedCounter, LimitedIncrResult, PubSub } from './types.js';
 
 interface Entry {
   value: string | Map<string, string> | Set<string>;
@@ -85,6 +85,42 @@ export class MemoryStore implements KeyValueStore {
     const value = Number(e.value) + by;
     e.value = String(value);
     return { value, ttlSeconds: e.expiresAt ? Math.max(0, Math.ceil((e.expiresAt - now) / 1000)) : -1 };
+  }
+  /** The same as the Redis script, synchronously (nothing else runs in between). */
+  async incrWithinLimits(counters: LimitedCounter[]): Promise<LimitedIncrResult> {
+    return this.incrWithinLimitsNow(counters);
+  }
+  incrWithinLimitsNow(counters: LimitedCounter[]): LimitedIncrResult {
+    const now = Date.now();
+    const missing: number[] = [];
+    counters.forEach((c, i) => {
+      if (!c.requireSeed || this.str(c.key) !== null) return;
+      if (c.seed === undefined) missing.push(i);
+      else this.put(c.key, { value: String(Math.round(c.seed)), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
+    });
+    if (missing.length) return { ok: false, missing };
+    const current = counters.map((c) => Number(this.str(c.key) ?? 0));
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i]!;
+      if (c.limit !== null && current[i]! + c.by > c.limit) {
+        const e = this.entry(c.key);
+        return { ok: false, index: i, value: current[i]!, ttlSeconds: e?.expiresAt ? Math.max(0, Math.ceil((e.expiresAt - now) / 1000)) : -1 };
+      }
+    }
+    const values = counters.map((c, i) => {
+      const v = current[i]! + c.by;
+      this.put(c.key, { value: String(v), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
+      return v;
+    });
+    return { ok: true, values };
+  }
+  async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
+    const now = Date.now();
+    return counters.map((c) => {
+      const v = Number(this.str(c.key) ?? 0) + c.by;
+      this.put(c.key, { value: String(v), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
+      return v;
+    });
   }
   async hincr(key: string, fields: Record<string, number>) {
     let e = this.entry(key);

@@ -6,7 +6,7 @@ import { CircuitBreaker } from '../circuit-breaker.js';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { KvUnavailableError, type KeyValueStore, type KvStatus, type PubSub } from './types.js';
+import { KvUnavailableError, type KeyValueStore, type KvStatus, type LimitedCounter, type LimitedIncrResult, type PubSub } from './types.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -36,6 +36,44 @@ return {v, redis.call('TTL', KEYS[1])}`;
 
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+// ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none).
+// Returns {0, values...}, {-1, index (1-based), value, ttl} past a limit, or {-2, missing...}.
+const INCR_WITHIN_LIMITS = `
+local n = #KEYS
+local missing = {}
+for i = 1, n do
+  local a = (i - 1) * 5
+  if ARGV[a + 4] == '1' and redis.call('EXISTS', KEYS[i]) == 0 then
+    if ARGV[a + 5] == '' then
+      missing[#missing + 1] = i
+    else
+      redis.call('SET', KEYS[i], ARGV[a + 5])
+      if tonumber(ARGV[a + 3]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 3]) end
+    end
+  end
+end
+if #missing > 0 then
+  table.insert(missing, 1, -2)
+  return missing
+end
+local current = {}
+for i = 1, n do
+  local a = (i - 1) * 5
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  current[i] = v
+  local limit = tonumber(ARGV[a + 2])
+  if limit >= 0 and v + tonumber(ARGV[a + 1]) > limit then
+    return {-1, i, v, redis.call('TTL', KEYS[i])}
+  end
+end
+local out = {0}
+for i = 1, n do
+  local a = (i - 1) * 5
+  out[i + 1] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+  if tonumber(ARGV[a + 3]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 3]) end
+end
+return out`;
 
 const LAG_PROBE_MS = 10;
 
@@ -149,6 +187,38 @@ export class RedisStore implements KeyValueStore {
   async incr(key: string, by = 1, ttlSeconds = 0) {
     const [value, ttl] = (await this.run((c) => c.eval(INCR_WITH_TTL, 1, this.k(key), by, ttlSeconds))) as [number, number];
     return { value: Number(value), ttlSeconds: Number(ttl) };
+  }
+  async incrWithinLimits(counters: LimitedCounter[]): Promise<LimitedIncrResult> {
+    if (counters.length === 0) return { ok: true, values: [] };
+    const args: (string | number)[] = [];
+    for (const c of counters) {
+      args.push(Math.round(c.by), c.limit === null ? -1 : Math.floor(c.limit), Math.max(0, Math.ceil(c.ttlSeconds)), c.requireSeed ? '1' : '0', c.seed === undefined ? '' : Math.round(c.seed));
+    }
+    // Not idempotent: a repeated script would reserve twice.
+    const r = (await this.run((c) => c.eval(INCR_WITHIN_LIMITS, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
+    const head = Number(r[0]);
+    if (head === -2) return { ok: false, missing: r.slice(1).map((i) => Number(i) - 1) };
+    if (head === -1) return { ok: false, index: Number(r[1]) - 1, value: Number(r[2]), ttlSeconds: Number(r[3]) };
+    return { ok: true, values: r.slice(1).map(Number) };
+  }
+  async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
+    if (counters.length === 0) return [];
+    const at: number[] = [];
+    const replies = await this.run((c) => {
+      const m = c.multi();
+      let n = 0;
+      for (const x of counters) {
+        at.push(n++);
+        m.incrby(this.k(x.key), Math.round(x.by));
+        // EXPIRE 0 would delete the counter: counters without a ttl keep none.
+        if (x.ttlSeconds > 0) {
+          m.expire(this.k(x.key), Math.ceil(x.ttlSeconds));
+          n++;
+        }
+      }
+      return m.exec();
+    });
+    return at.map((i) => Number(replies?.[i]?.[1] ?? 0));
   }
   async hincr(key: string, fields: Record<string, number>) {
     await this.run((c) => {

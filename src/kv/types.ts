@@ -14,6 +14,15 @@ export interface KeyValueStore {
   del(keys: string[]): Promise<number>;
   /** Atomic increment; the ttl is set when the counter is created. Returns the new value and the ttl left (seconds). */
   incr(key: string, by?: number, ttlSeconds?: number): Promise<{ value: number; ttlSeconds: number }>;
+  /**
+   * Increments several integer counters at once, only if every one stays within its limit
+   * (all or none, atomically: a Lua script on Redis). A counter marked requireSeed that does
+   * not exist yet is set to its seed first; without a seed the call changes nothing and
+   * names the missing counters (the caller reads their values elsewhere and calls again).
+   */
+  incrWithinLimits(counters: LimitedCounter[]): Promise<LimitedIncrResult>;
+  /** Adds to several integer counters (settling reservations); the ttl is set on each. Returns the new values. */
+  incrMany(counters: { key: string; by: number; ttlSeconds: number }[]): Promise<number[]>;
   /** Atomic increments of several fields of one hash (shared statistics). */
   hincr(key: string, fields: Record<string, number>): Promise<void>;
   hgetall(key: string): Promise<Record<string, string>>;
@@ -28,6 +37,25 @@ export interface KeyValueStore {
   status(): KvStatus;
   close(): Promise<void>;
 }
+
+export interface LimitedCounter {
+  key: string;
+  /** Integer to add. */
+  by: number;
+  /** The counter may not pass it; null: no limit (the counter is still incremented). */
+  limit: number | null;
+  /** Set (again) on every increment; 0 keeps the counter forever. */
+  ttlSeconds: number;
+  /** Its starting value must come from elsewhere (spend recorded in the database). */
+  requireSeed?: boolean;
+  seed?: number;
+}
+
+export type LimitedIncrResult =
+  | { ok: true; values: number[] }
+  /** Counter `index` holds `value`, and adding to it would pass its limit; `ttlSeconds` is its ttl left. */
+  | { ok: false; index: number; value: number; ttlSeconds: number }
+  | { ok: false; missing: number[] };
 
 export interface KvStatus {
   kind: 'redis' | 'memory';

@@ -34,7 +34,7 @@ export async function guarded<T>(signal: AbortSignal, fail: Fail, call: () => Pr
 export async function timedChat(signal: AbortSignal, fail: Fail, call: () => Promise<ChatAnswer>): Promise<ChatResult> {
   const started = performance.now();
   const a = await guarded(signal, fail, call);
-  // Field by field: see chatBody in ./openai/format.ts.
+  // Field by field: the result holds the ChatResult fields only, whatever else the answer object carries.
   return {
     text: a.text,
     toolCalls: a.toolCalls,

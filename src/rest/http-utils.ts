@@ -91,7 +91,7 @@ export function sendError(res: ServerResponse, e: unknown, logger: Logger, extra
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { ...extraHeaders };
+  const headers: Record<string, string> = { ...err.headers, ...extraHeaders };
   if (err.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfter));
   sendJson(res, err.status, { status: 'error', error: err.toJSON() }, headers);
 }

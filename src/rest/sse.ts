@@ -39,8 +39,9 @@ export function toolCallDeltaJson(d: ToolCallDelta) {
   return { index: d.index, ...(d.id !== undefined ? { id: d.id, type: 'function' as const } : {}), function: fn };
 }
 
-export async function writeSse(res: ServerResponse, chunks: AsyncGenerator<OutputChunk>, logger: Logger): Promise<void> {
+export async function writeSse(res: ServerResponse, chunks: AsyncGenerator<OutputChunk>, logger: Logger, headers: Record<string, string> = {}): Promise<void> {
   res.writeHead(200, {
+    ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

@@ -1,6 +1,8 @@
 import { requireAdmin, requireViewer, type LoginResult } from '../auth/auth-service.js';
 import { apiKeyName, password, username, uuid } from '../validators.js';
 import { builder } from './builder.js';
+import type { CreatedApiKey as CreatedApiKeyT } from '../auth/auth-service.js';
+import { ApiKeyLimitsInput, restFields } from './governance.js';
 
 const Role = builder.enumType('Role', { values: ['admin', 'user'] as const });
 
@@ -14,7 +16,7 @@ builder.prismaObject('User', {
   }),
 });
 
-builder.prismaObject('ApiKey', {
+const ApiKeyRef = builder.prismaObject('ApiKey', {
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -35,7 +37,7 @@ const LoginPayload = builder.objectRef<LoginResult>('LoginPayload').implement({
 });
 
 const CreatedApiKey = builder
-  .objectRef<{ id: string; name: string; prefix: string; key: string; createdAt: Date }>('CreatedApiKey')
+  .objectRef<CreatedApiKeyT>('CreatedApiKey')
   .implement({
     fields: (t) => ({
       id: t.exposeID('id'),
@@ -43,6 +45,7 @@ const CreatedApiKey = builder
       prefix: t.exposeString('prefix'),
       key: t.exposeString('key', { description: 'The key itself. Shown only once; store it now.' }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
+      apiKey: t.field({ type: ApiKeyRef, description: 'The key as stored: its limits, team and expiry', resolve: (k) => k.row }),
     }),
   });
 
@@ -83,9 +86,12 @@ builder.mutationField('createApiKey', (t) =>
   t.field({
     type: CreatedApiKey,
     description: 'Creates a long-lived API key for a service (admins only).',
-    args: { name: t.arg.string({ required: true }), userId: t.arg.id({ required: false }) },
+    args: { name: t.arg.string({ required: true }), userId: t.arg.id({ required: false }), limits: t.arg({ type: ApiKeyLimitsInput, required: false }) },
     resolve: (_, args, ctx) =>
-      ctx.services.auth.createApiKey(requireAdmin(ctx.viewer), apiKeyName(args.name), args.userId == null ? undefined : uuid(String(args.userId), 'userId')),
+      ctx.services.governanceAdmin.createKey(
+        requireAdmin(ctx.viewer), apiKeyName(args.name), args.userId == null ? undefined : uuid(String(args.userId), 'userId'),
+        restFields(args.limits as Record<string, unknown> | null),
+      ),
   }),
 );
 

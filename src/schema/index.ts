@@ -2,6 +2,7 @@
 import { builder } from './builder.js';
 import './health.js';
 import './auth.js';
+import './governance.js';
 import './completion.js';
 import './providers.js';
 import './cache.js';

@@ -9,6 +9,7 @@ interface ProviderInfo {
   defaultModel: string;
   maxTokens: number;
   configured: boolean;
+  features: string[];
 }
 
 const ProviderRef = builder.objectRef<ProviderInfo>('Provider').implement({
@@ -19,6 +20,9 @@ const ProviderRef = builder.objectRef<ProviderInfo>('Provider').implement({
     defaultModel: t.exposeString('defaultModel'),
     maxTokens: t.exposeInt('maxTokens'),
     configured: t.exposeBoolean('configured'),
+    features: t.exposeStringList('features', {
+      description: 'What it carries beyond text chat (tools, images, json_schema...); a request needing anything else is refused with UNSUPPORTED_FEATURE',
+    }),
   }),
 });
 
@@ -49,7 +53,7 @@ builder.queryField('providers', (t) =>
     type: [ProviderRef],
     resolve: (_, __, { services }) =>
       [...services.router.providers.values()].map((a) => ({
-        name: a.name, label: a.label, models: a.models, defaultModel: services.gateway.defaultModel(a.name), maxTokens: a.maxOutputTokens(services.gateway.defaultModel(a.name)), configured: a.isConfigured(),
+        name: a.name, label: a.label, models: a.models, defaultModel: services.gateway.defaultModel(a.name), maxTokens: a.maxOutputTokens(services.gateway.defaultModel(a.name)), configured: a.isConfigured(), features: [...a.features].sort(),
       })),
   }),
 );

@@ -19,17 +19,18 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
         id: crypto.randomUUID(), createdAt: new Date('2026-11-20T10:11:12.345Z'), userId: user.id, provider: 'openai', model: 'gpt-4o',
         source: 'stream', inputTokens: 12, outputTokens: 34, costUsd: 0.000123, listCostUsd: 0.000456, costEstimated: true, latencyMs: 78,
         cached: true, optimized: true, tokensSaved: 5, streamed: true, status: 'error', errorCode: 'CLIENT_DISCONNECTED',
+        apiKeyId: '0b7c1a7e-1d2e-4f3a-9b8c-7d6e5f4a3b2c', teamId: '1c8d2b8f-2e3f-4a4b-8c9d-8e7f6a5b4c3d',
       },
       {
         id: crypto.randomUUID(), createdAt: new Date('2026-11-21T00:00:00.000Z'), userId: null, provider: 'local', model: 'local-sim',
         source: 'rest', inputTokens: 0, outputTokens: 0, costUsd: null, listCostUsd: null, costEstimated: false, latencyMs: 0,
-        cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null,
+        cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null, apiKeyId: null, teamId: null,
       },
     ];
     rows.push({
       id: crypto.randomUUID(), createdAt: new Date('2026-11-22T00:00:00.000Z'), userId: null, provider: 'ollama', model: 'a "quoted", odd\nmodel,',
       source: '', inputTokens: 1, outputTokens: 2, costUsd: 0, listCostUsd: 1e-9, costEstimated: false, latencyMs: 3,
-      cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'error', errorCode: '',
+      cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'error', errorCode: '', apiKeyId: null, teamId: null,
     });
     // The embedded database takes batches through COPY (the JSON statement when that fails).
     let copies = 0;
@@ -44,6 +45,11 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
     expect(stored).toHaveLength(3);
     expect(stored).toEqual(rows.map((r) => ({ ...r })));
     expect(copies).toBe(backend === 'pglite' ? 2 : 0);
+    // The key's and team's spend rollups, once per call (not again for the repeated batch).
+    const spend = await db.prisma.apiCallSpendDaily.findMany({ orderBy: { scope: 'asc' } });
+    expect(spend.map((s) => [s.scope, s.scopeId, s.calls, s.costUsd])).toEqual([
+      ['key', rows[0]!.apiKeyId, 1n, 0.000123], ['team', rows[0]!.teamId, 1n, 0.000123],
+    ]);
 
     // And a fresh batch after that goes in whole.
     const more = rows.map((r) => ({ ...r, id: crypto.randomUUID() }));

@@ -4,7 +4,7 @@
 // and cached stream replays carry the same tool calls and finish reasons.
 import { print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CompletionDocument, StreamCompletionDocument } from '../generated/graphql.js';
+import { CompletionDocument, ProvidersDocument, StreamCompletionDocument } from '../generated/graphql.js';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { mockProviderEnv } from '../helpers/mock-env.js';
@@ -208,6 +208,16 @@ describe('tool calling through the pipeline', () => {
       ['tool_calls', ['get_weather']],
       ['tool_calls', ['get_weather']],
     ]);
+  });
+
+  it('each provider lists the features it carries, on REST and GraphQL', async () => {
+    const rest = await t.request('GET', '/api/ai/providers', { token });
+    expect(rest.body.provider_details.local.features).toEqual(['json_object', 'json_schema', 'parallel_tool_calls', 'penalties', 'seed', 'tool_choice_required', 'tools', 'user']);
+    expect(rest.body.provider_details.ollama.features).toEqual(['images', 'json_object', 'json_schema', 'penalties', 'seed', 'tools']);
+    const gql = await t.exec(ProvidersDocument, {}, token);
+    expect(Object.fromEntries(gql.data!.providers.map((p) => [p.name, p.features]))).toEqual(
+      Object.fromEntries(Object.entries(rest.body.provider_details).map(([name, d]) => [name, (d as { features: string[] }).features])),
+    );
   });
 
   it('a tool request falling back from a failing provider is translated for the next one (Gemini functionDeclarations)', async () => {

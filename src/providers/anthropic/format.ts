@@ -41,6 +41,11 @@ export function anthropicRequest(request: ChatRequest, defaultModel: string, las
   const json = jsonTool(request);
   const tools = request.tools?.length ? request.tools : undefined;
   const { metadata, ...extra } = request.extra ?? {};
+  // Anthropic refuses a forced tool call while extended thinking is on.
+  const forced = json ? (request.responseFormat!.type as 'json_object' | 'json_schema') : request.toolChoice === 'required' || typeof request.toolChoice === 'object' ? 'tool_choice_required' : undefined;
+  if (forced && isRecord(extra.thinking) && extra.thinking.type === 'enabled') {
+    throw unsupported(NAME, forced, `${json ? 'JSON output (a forced tool call)' : 'forcing a tool call'} with extended thinking`);
+  }
   return {
     model: modelOf(request, defaultModel),
     max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,

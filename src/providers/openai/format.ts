@@ -4,7 +4,7 @@
 // speaks it, and so does every OpenAI-compatible API (the Hugging Face router).
 
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, StreamEvent, ToolCall, ToolChoice, ToolDefinition, Usage } from '../types.js';
-import { count, defined, isRecord, modelOf, str, stopList, textOf } from '../shared.js';
+import { count, defined, generatedCallId, isRecord, modelOf, str, stopList, textOf } from '../shared.js';
 import type { ChatAnswer, StreamEnd } from '../calls.js';
 import { malformed } from '../upstream-error.js';
 
@@ -152,21 +152,32 @@ function argumentsText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : isRecord(value) ? JSON.stringify(value) : undefined;
 }
 
-function toolCalls(provider: string, message: Record<string, unknown>): ToolCall[] {
-  if (!Array.isArray(message.tool_calls)) return [];
-  return message.tool_calls.map((c: unknown) => {
+/** A message's or delta's tool_calls as a list: older TGI sends one object, not an array. */
+function callList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : isRecord(value) ? [value] : [];
+}
+
+/**
+ * A call's id; OpenAI always gives one, some OpenAI-compatible servers (TGI) an empty one:
+ * then one derived from the answer and the call's place, the same on every replay.
+ */
+function callId(provider: string, raw: unknown, answerId: unknown, index: number, name: string): string {
+  return str(raw) || generatedCallId(provider, str(answerId) ?? '', index, name);
+}
+
+function toolCalls(provider: string, res: Record<string, unknown>, message: Record<string, unknown>): ToolCall[] {
+  return callList(message.tool_calls).map((c: unknown, i) => {
     const fn = isRecord(c) && isRecord(c.function) ? c.function : {};
-    const id = isRecord(c) ? str(c.id) : undefined;
     const name = str(fn.name);
-    if (!id || !name) throw malformed(provider, 'a tool call without its id or name');
-    return { id, name, arguments: argumentsText(fn.arguments) ?? '{}' };
+    if (!name) throw malformed(provider, 'a tool call without a name');
+    return { id: callId(provider, isRecord(c) ? c.id : undefined, res.id, i, name), name, arguments: argumentsText(fn.arguments) ?? '{}' };
   });
 }
 
 export function chatAnswer(provider: string, res: unknown, requestedModel: string): ChatAnswer {
   if (!isRecord(res) || !Array.isArray(res.choices)) throw malformed(provider, 'no choices in the completion');
   const message = firstChoice(res)?.message ?? {};
-  const calls = toolCalls(provider, message);
+  const calls = toolCalls(provider, res, message);
   // A structured-output refusal comes as message.refusal instead of content: it is the answer, filtered.
   const refusal = str(message.refusal);
   return {
@@ -181,12 +192,14 @@ export function chatAnswer(provider: string, res: unknown, requestedModel: strin
 /** The stream's tool calls so far: the provider's index of each -> ours (in order of their first piece). */
 export interface OpenAIStreamState {
   calls: Map<number, number>;
+  /** The provider's index of the call started last. */
+  lastAt: number;
   /** The answer came as a refusal (delta.refusal) rather than content. */
   refused: boolean;
 }
 
 export function streamState(): OpenAIStreamState {
-  return { calls: new Map(), refused: false };
+  return { calls: new Map(), lastAt: 0, refused: false };
 }
 
 /**
@@ -210,30 +223,29 @@ export function chunkEvents(provider: string, chunk: unknown, state: OpenAIStrea
       state.refused = true;
       out.push(refusal);
     }
-    toolCallPieces(provider, delta, state, out);
+    toolCallPieces(provider, chunk.id, delta, state, out);
   }
   if (choice?.finish_reason != null) end.finishReason = state.refused ? 'content_filter' : openaiFinish(choice.finish_reason, state.calls.size > 0);
   return out;
 }
 
-function toolCallPieces(provider: string, delta: Record<string, unknown>, state: OpenAIStreamState, out: (string | StreamEvent)[]): void {
-  if (Array.isArray(delta.tool_calls)) {
-    for (const piece of delta.tool_calls) {
-      if (!isRecord(piece)) throw malformed(provider, 'a tool call piece is not an object');
-      const fn = isRecord(piece.function) ? piece.function : {};
-      const at = typeof piece.index === 'number' ? piece.index : state.calls.size;
-      const args = argumentsText(fn.arguments);
-      let index = state.calls.get(at);
-      if (index === undefined) {
-        const id = str(piece.id);
-        const name = str(fn.name);
-        if (!id || !name) throw malformed(provider, 'a streamed tool call whose first piece has no id or name');
-        index = state.calls.size;
-        state.calls.set(at, index);
-        out.push({ type: 'tool_call', index, id, name, ...(args ? { arguments: args } : {}) });
-      } else if (args) {
-        out.push({ type: 'tool_call', index, arguments: args });
-      }
+function toolCallPieces(provider: string, answerId: unknown, delta: Record<string, unknown>, state: OpenAIStreamState, out: (string | StreamEvent)[]): void {
+  for (const piece of callList(delta.tool_calls)) {
+    if (!isRecord(piece)) throw malformed(provider, 'a tool call piece is not an object');
+    const fn = isRecord(piece.function) ? piece.function : {};
+    // Without an index (older TGI), a piece continues the call started last, if any.
+    const at = typeof piece.index === 'number' ? piece.index : state.calls.size > 0 ? state.lastAt : 0;
+    const args = argumentsText(fn.arguments);
+    let index = state.calls.get(at);
+    if (index === undefined) {
+      const name = str(fn.name);
+      if (!name) throw malformed(provider, 'a streamed tool call whose first piece has no name');
+      index = state.calls.size;
+      state.calls.set(at, index);
+      state.lastAt = at;
+      out.push({ type: 'tool_call', index, id: callId(provider, piece.id, answerId, index, name), name, ...(args ? { arguments: args } : {}) });
+    } else if (args) {
+      out.push({ type: 'tool_call', index, arguments: args });
     }
   }
 }

@@ -3,10 +3,12 @@ import { clientIp } from '../../auth/client-ip.js';
 import { apiKeyName, password, username, uuid } from '../../validators.js';
 import { parseBody } from '../validate.js';
 import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
+import { apiKeyJson, spendJson } from '../../governance/admin.js';
+import { adminRoutes } from './admin.js';
 
 // Shapes here; the values' rules (src/validators.ts) are the ones GraphQL applies too.
 const LoginBody = z.object({ username: z.string(), password: z.string() });
-const ApiKeyBody = z.object({ name: z.unknown(), user_id: z.unknown().optional() });
+const ApiKeyBody = z.object({ name: z.unknown(), user_id: z.unknown().optional() }).passthrough();
 const UserBody = z.object({ username: z.string(), password: z.string(), role: z.enum(['admin', 'user']).default('user') });
 const UserPatchBody = z.object({ disabled: z.boolean() }).strict();
 
@@ -77,26 +79,22 @@ export const authRoutes: Route[] = [
     path: '/api/auth/api-keys',
     access: 'admin',
     async handler({ body, services, viewer }) {
-      const b = parseBody(ApiKeyBody, body);
-      const userId = b.user_id == null ? undefined : uuid(b.user_id, 'user_id');
-      const k = await services.auth.createApiKey(viewer!, apiKeyName(b.name), userId);
-      return { status: 201, body: { id: k.id, name: k.name, prefix: k.prefix, api_key: k.key, created_at: k.createdAt.toISOString() } };
+      const { name, user_id, ...governance } = parseBody(ApiKeyBody, body);
+      const userId = user_id == null ? undefined : uuid(user_id, 'user_id');
+      const k = await services.governanceAdmin.createKey(viewer!, apiKeyName(name), userId, governance);
+      // The key's limits answered back; the key itself only here, once.
+      return { status: 201, body: { ...apiKeyJson(k.row), api_key: k.key } };
     },
   },
   {
     method: 'GET',
     path: '/api/auth/api-keys',
-    access: 'admin',
-    async handler({ services }) {
-      const keys = await services.auth.listApiKeys();
-      return {
-        body: {
-          api_keys: keys.map((k) => ({
-            id: k.id, name: k.name, prefix: k.prefix, username: k.user.username,
-            created_at: k.createdAt.toISOString(), last_used_at: k.lastUsedAt?.toISOString() ?? null, revoked_at: k.revokedAt?.toISOString() ?? null,
-          })),
-        },
-      };
+    // Admins see every key; anyone else their own. Each with its recorded spend.
+    access: 'user',
+    async handler({ services, viewer }) {
+      const keys = await services.governanceAdmin.listKeys(viewer!);
+      const spend = new Map((await services.governanceAdmin.spend(viewer!, 'key', keys.map((k) => k.id))).map((s) => [s.id, s]));
+      return { body: { api_keys: keys.map((k) => ({ ...apiKeyJson(k), spend: spendJson(spend.get(k.id)!) })) } };
     },
   },
   {
@@ -108,4 +106,6 @@ export const authRoutes: Route[] = [
       return { body: { status: 'success', id: k.id, revoked_at: k.revokedAt!.toISOString() } };
     },
   },
+  // Teams, key settings and spend (/api/admin, /api/auth/spend).
+  ...adminRoutes,
 ];

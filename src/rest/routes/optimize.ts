@@ -4,6 +4,7 @@ import { estimateRequest, optimizeRequest, recommendRequest } from '../../optimi
 import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { parseBody } from '../validate.js';
+import { rateLimitHeaders } from '../../governance/headers.js';
 
 const Prompts = z.array(z.string()).min(1);
 const OptimizeBody = z.object({ prompt: z.string().min(1), system_message: z.string().optional(), aggressive: z.boolean().optional(), model: z.string().optional() });
@@ -146,11 +147,13 @@ export const optimizeRoutes: Route[] = [
     async handler({ body, services, viewer, cancel }) {
       const { input, own } = completionFromBody(undefined, body, ['provider', 'prompts', 'detect_similar', 'similarity_threshold']);
       const { prompts, detect_similar, similarity_threshold } = parseBody(BatchCompleteFields, { ...own, provider: undefined });
+      const caller = { viewer, source: 'batch' as const, cancel, rateLimit: {} };
       const r = await services.batch.complete(
         { ...input, provider: own.provider as string | undefined, prompts, detectSimilar: detect_similar, threshold: similarity_threshold },
-        { viewer, source: 'batch', cancel },
+        caller,
       );
       return {
+        headers: rateLimitHeaders(caller),
         body: {
           status: 'success',
           results: r.results.map((item) => ({

@@ -3,6 +3,7 @@ import { multiProvider } from '../../gateway/multi-provider.js';
 import type { ProviderHealth } from '../../gateway/provider-health.js';
 import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
+import { rateLimitHeaders } from '../../governance/headers.js';
 import { parseBody } from '../validate.js';
 
 const MultiFields = z.object({
@@ -36,6 +37,7 @@ export const providerRoutes: Route[] = [
           max_tokens: a.maxOutputTokens(services.gateway.defaultModel(name)),
           configured: a.isConfigured(),
           label: a.label,
+          features: [...a.features].sort(),
         };
       }
       return {
@@ -86,7 +88,8 @@ export const providerRoutes: Route[] = [
     async handler({ body, services, viewer, cancel }) {
       const { input, own } = completionFromBody(undefined, body, ['providers', 'models']);
       const { providers, models } = parseBody(MultiFields, own);
-      const r = await multiProvider(services.gateway, { ...input, providers, models }, { viewer, source: 'multi', cancel });
+      const caller = { viewer, source: 'multi' as const, cancel, rateLimit: {} };
+      const r = await multiProvider(services.gateway, { ...input, providers, models }, caller);
       const responses: Record<string, unknown> = {};
       for (const [p, o] of Object.entries(r.responses)) {
         responses[p] = o.status === 'success' ? completionJson(o.result) : { status: 'error', error: o.error };
@@ -99,6 +102,7 @@ export const providerRoutes: Route[] = [
           error_count: r.errorCount,
           total_estimated_cost: r.totalEstimatedCost,
         },
+        headers: rateLimitHeaders(caller),
       };
     },
   },
@@ -110,8 +114,9 @@ export const providerRoutes: Route[] = [
       const provider = params.provider!;
       services.router.adapter(provider); // 404 for an unknown provider before reading anything else
       const { input } = completionFromBody(provider, body);
-      const result = await services.gateway.complete(input, { viewer, source: 'rest', cancel });
-      return { body: completionJson(result) };
+      const caller = { viewer, source: 'rest' as const, cancel, rateLimit: {} };
+      const result = await services.gateway.complete(input, caller);
+      return { body: completionJson(result), headers: rateLimitHeaders(caller) };
     },
   },
 ];

@@ -7,6 +7,7 @@ import type { RestRequest, Route } from '../router.js';
 import { writeSse } from '../sse.js';
 import { parseBody } from '../validate.js';
 import { uuid } from '../../validators.js';
+import { rateLimitHeaders } from '../../governance/headers.js';
 
 const StreamFields = z.object({ chunk_size: z.number().int().min(0).max(100_000).optional() });
 
@@ -32,8 +33,9 @@ function queryBody(query: URLSearchParams): Record<string, unknown> {
 
 async function stream(r: RestRequest, input: RawCompletionInput, chunkSize: number) {
   // Errors before the first chunk (validation, limits, provider down) still get a JSON status.
-  const pieces = await r.services.streaming.open(input, { viewer: r.viewer, source: 'stream', cancel: r.cancel });
-  await writeSse(r.res, outputChunks(pieces, chunkSize, input.model), r.services.logger);
+  const caller = { viewer: r.viewer, source: 'stream' as const, cancel: r.cancel, rateLimit: {} };
+  const pieces = await r.services.streaming.open(input, caller);
+  await writeSse(r.res, outputChunks(pieces, chunkSize, input.model), r.services.logger, rateLimitHeaders(caller));
   return undefined;
 }
 
