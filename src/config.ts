@@ -5,10 +5,15 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
 import { loadModelAliases, type ModelAlias } from './compat/model-names.js';
+import { PROVIDER_INFOS, PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
+import type { NumberSettingKey, ProviderInfo } from './providers/shared.js';
 
-export const PROVIDER_NAMES = ['local', 'openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
-export type ConfiguredProviderName = (typeof PROVIDER_NAMES)[number];
-const REMOTE_PROVIDERS = ['openai', 'anthropic', 'gemini', 'cohere', 'huggingface', 'ollama'] as const;
+export type ConfiguredProviderName = ProviderName;
+const info = (name: ProviderName): ProviderInfo => PROVIDER_INFOS[name];
+/** The provider that needs no setup: the default until another has a key. */
+const BUILT_IN = PROVIDER_NAMES.find((n) => info(n).builtIn)!;
+/** What EMBEDDINGS_PROVIDER may name. */
+const EMBEDDING_PROVIDERS = PROVIDER_NAMES.filter((n) => !info(n).builtIn && (info(n).embeds || info(n).embeddingModels?.length));
 
 export interface RateLimit {
   limit: number;
@@ -22,6 +27,8 @@ export interface ProviderConfig {
   baseUrl?: string;
   defaultModel?: string;
   rateLimit?: RateLimit;
+  /** The provider's own settings (its info's `settings`). */
+  settings?: Partial<Record<NumberSettingKey, number>>;
 }
 
 export interface Config {
@@ -88,8 +95,8 @@ export interface Config {
   /** Provider used when a request names none. */
   defaultProvider: ConfiguredProviderName;
   fallbackProviders: ConfiguredProviderName[];
-  /** Embeddings for batch similarity (openai, gemini, cohere, ollama); unset: the local similarity. */
-  embeddingsProvider?: 'openai' | 'gemini' | 'cohere' | 'ollama';
+  /** Embeddings for batch similarity (a provider with an embeddings API); unset: the in-process similarity. */
+  embeddingsProvider?: ProviderName;
   userRateLimit?: RateLimit;
   pricingFile?: string;
   /** Model aliases of the drop-in /v1 APIs, from the MODEL_ALIASES file (none when unset). */
@@ -98,8 +105,6 @@ export interface Config {
   maxRetries: number;
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
-  localLatencyMs: number;
-  localTokensPerSecond: number;
   maxBodyBytes: number;
   maxConcurrentStreams: number;
   maxStreamsPerUser: number;
@@ -210,14 +215,15 @@ export function loadConfig(env: Env = process.env): Config {
 
   const nodeEnv = oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const providers = {} as Record<ConfiguredProviderName, ProviderConfig>;
-  providers.local = { defaultModel: read('LOCAL_MODEL'), rateLimit: rateLimit('LOCAL_RATE_LIMIT') };
-  for (const p of REMOTE_PROVIDERS) {
+  for (const p of PROVIDER_NAMES) {
     const upper = p.toUpperCase();
+    const settings: ProviderConfig['settings'] = {};
+    for (const setting of info(p).settings ?? []) settings[setting.key] = int(`${upper}_${setting.suffix}`, 0, 0);
     providers[p] = {
-      apiKey: read(`${upper}_API_KEY`),
-      baseUrl: url(`${upper}_BASE_URL`, ['http:', 'https:']),
+      ...(info(p).builtIn ? {} : { apiKey: read(`${upper}_API_KEY`), baseUrl: url(`${upper}_BASE_URL`, ['http:', 'https:']) }),
       defaultModel: read(`${upper}_MODEL`),
       rateLimit: rateLimit(`${upper}_RATE_LIMIT`),
+      settings,
     };
   }
 
@@ -242,13 +248,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (alertEmail && !/^[^\s@]+@[^\s@]+$/.test(alertEmail)) problems.push(`ALERT_EMAIL=${alertEmail} is invalid: expected an e-mail address`);
 
   const defaultProviderRaw = read('DEFAULT_PROVIDER');
-  let defaultProvider: ConfiguredProviderName = 'local';
+  let defaultProvider: ConfiguredProviderName = BUILT_IN;
   if (defaultProviderRaw !== undefined) {
     if ((PROVIDER_NAMES as readonly string[]).includes(defaultProviderRaw)) defaultProvider = defaultProviderRaw as ConfiguredProviderName;
     else problems.push(`DEFAULT_PROVIDER=${defaultProviderRaw} is invalid: expected one of ${PROVIDER_NAMES.join(', ')}`);
   } else {
-    // The first provider with a key, else the built-in local one.
-    defaultProvider = REMOTE_PROVIDERS.find((p) => p !== 'ollama' && providers[p].apiKey) ?? 'local';
+    // The first provider with a key, else the built-in one.
+    defaultProvider = PROVIDER_NAMES.find((p) => !info(p).keyless && providers[p].apiKey) ?? BUILT_IN;
   }
 
   const pricingFile = read('PRICING_FILE');
@@ -313,7 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     providers,
     defaultProvider,
     fallbackProviders: providerList('FALLBACK_PROVIDERS'),
-    embeddingsProvider: read('EMBEDDINGS_PROVIDER') === undefined ? undefined : oneOf('EMBEDDINGS_PROVIDER', ['openai', 'gemini', 'cohere', 'ollama'] as const, 'openai'),
+    embeddingsProvider: read('EMBEDDINGS_PROVIDER') === undefined ? undefined : oneOf('EMBEDDINGS_PROVIDER', EMBEDDING_PROVIDERS, EMBEDDING_PROVIDERS[0]!),
     userRateLimit: rateLimit('USER_RATE_LIMIT'),
     pricingFile,
     modelAliases,
@@ -321,8 +327,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxRetries: int('MAX_RETRIES', 2, 0, 10),
     breakerFailureThreshold: int('BREAKER_FAILURE_THRESHOLD', 5, 1),
     breakerCooldownMs: int('BREAKER_COOLDOWN_MS', 30_000, 1),
-    localLatencyMs: int('LOCAL_LATENCY_MS', 0, 0),
-    localTokensPerSecond: int('LOCAL_TOKENS_PER_SECOND', 0, 0),
     maxBodyBytes: int('MAX_BODY_BYTES', 1_048_576, 1024),
     maxConcurrentStreams: int('MAX_CONCURRENT_STREAMS', 1000, 1),
     maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 1),

@@ -85,7 +85,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiKey: p.apiKey,
       baseUrl: p.baseUrl,
       defaultModel: p.defaultModel,
-      ...(name === 'local' ? { latencyMs: config.localLatencyMs, tokensPerSecond: config.localTokensPerSecond } : {}),
+      ...p.settings,
     }));
   }
   const limiter = new RateLimiter(kv);
@@ -135,7 +135,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     analytics,
     streaming,
     batch: new BatchService(gateway, config, logger),
-    streamSessions: new StreamSessions(kv, config),
+    streamSessions: new StreamSessions(kv, config, (name) => router.providers.get(name)),
     async readiness() {
       const database: Readiness['database'] = { ok: false, backend: db.backend };
       try {

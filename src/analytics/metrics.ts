@@ -1,10 +1,10 @@
 // Prometheus metrics (GET /metrics), on a registry of this app's own so that
 // several apps in one process (tests) never share or clash over metrics.
-// HTTP requests are observed by the server; completions come from the usage
+// HTTP requests are observed by the server, under the route pattern the REST
+// router names (bounded, unlike raw paths); completions come from the usage
 // recorder's onRecord hook, so every recorded call is counted once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { matchedRoute } from '../rest/router.js';
 import type { CallRecord, DropReason, RecorderStats, UsageRecorder } from './recorder.js';
 
 const DROP_REASONS: readonly DropReason[] = ['queue_full', 'spill_full', 'spill_error', 'spill_corrupt', 'dead_letter_failed', 'shutdown'];
@@ -12,6 +12,7 @@ const FIXED_ROUTES = new Set(['/health', '/ready', '/metrics', '/graphql']);
 
 export class GatewayMetrics {
   readonly registry = new Registry();
+  private readonly routes = new WeakMap<IncomingMessage, string>();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
   private readonly completions: Counter<'provider' | 'status'>;
@@ -87,10 +88,15 @@ export class GatewayMetrics {
     this.stopRecording = recorder.onRecord((call) => this.observeCall(call));
   }
 
+  /** The route pattern req matched: its label once it is observed. */
+  labelRoute(req: IncomingMessage, route: string): void {
+    this.routes.set(req, route);
+  }
+
   /** Counts an HTTP request once its response has closed (`started`: performance.now() when it came in). */
   observeRequest(req: IncomingMessage, res: ServerResponse, started: number): void {
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = matchedRoute.get(req) ?? (FIXED_ROUTES.has(path) ? path : path.startsWith('/graphql/') ? '/graphql' : 'unmatched');
+    const route = this.routes.get(req) ?? (FIXED_ROUTES.has(path) ? path : path.startsWith('/graphql/') ? '/graphql' : 'unmatched');
     const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
     this.requests.inc(labels);
     this.requestSeconds.observe(labels, (performance.now() - started) / 1000);

@@ -40,9 +40,9 @@ export class BatchService {
     private readonly logger: Logger,
   ) {}
 
-  /** Which similarity is in use: an embeddings provider when configured, else the local one. */
+  /** Which similarity is in use: an embeddings provider when configured, else the in-process one. */
   get similarityMethod(): string {
-    return this.config.embeddingsProvider ? `embeddings:${this.config.embeddingsProvider}` : 'local';
+    return this.config.embeddingsProvider ? `embeddings:${this.config.embeddingsProvider}` : 'in-process';
   }
 
   private embedder(): EmbedFn | undefined {

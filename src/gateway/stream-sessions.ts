@@ -5,6 +5,7 @@ import type { Viewer } from '../auth/auth-service.js';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { KeyValueStore } from '../kv/types.js';
+import type { ProviderAdapter } from '../providers/types.js';
 import type { RawCompletionInput } from './completion-input.js';
 
 export interface StreamSession {
@@ -15,26 +16,19 @@ export interface StreamSession {
   createdAt: string;
 }
 
-/** Typical time to first token per provider (the guide's table), plus a per-token rate, for the estimate only. */
-const FIRST_TOKEN_MS: Record<string, number> = { gemini: 500, openai: 1000, anthropic: 800, cohere: 700, huggingface: 2000, ollama: 500 };
-const MS_PER_TOKEN = 15;
 const DEFAULT_TOKENS = 256;
 const SESSION_TTL_SECONDS = 600;
 
 export class StreamSessions {
   constructor(
     private readonly kv: KeyValueStore,
-    private readonly config: Pick<Config, 'localLatencyMs' | 'localTokensPerSecond' | 'defaultProvider'>,
+    private readonly config: Pick<Config, 'defaultProvider'>,
+    private readonly adapter: (name: string) => Pick<ProviderAdapter, 'expectedDurationMs'> | undefined,
   ) {}
 
+  /** The provider's own estimate of the stream's duration (prepare() has vouched for the provider). */
   expectedDurationMs(input: RawCompletionInput): number {
-    const provider = input.provider ?? this.config.defaultProvider;
-    const tokens = input.maxTokens ?? DEFAULT_TOKENS;
-    if (provider === 'local') {
-      const rate = this.config.localTokensPerSecond;
-      return Math.round(this.config.localLatencyMs + (rate > 0 ? (Math.min(tokens, 64) * 1000) / rate : 0));
-    }
-    return (FIRST_TOKEN_MS[provider] ?? 1000) + tokens * MS_PER_TOKEN;
+    return this.adapter(input.provider ?? this.config.defaultProvider)?.expectedDurationMs(input.maxTokens ?? DEFAULT_TOKENS) ?? 0;
   }
 
   async create(input: RawCompletionInput, chunkSize: number, viewer: Viewer): Promise<StreamSession> {

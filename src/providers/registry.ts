@@ -9,12 +9,16 @@ import type { CallOptions, ChatRequest, ProviderAdapter, ProviderFactory, Stream
 import { UpstreamError } from './types.js';
 import { describeProvider, type ProviderInfo } from './shared.js';
 import { createLocalProvider } from './local/index.js';
+import { INFO as local } from './local/info.js';
 import { INFO as openai } from './openai/info.js';
 import { INFO as anthropic } from './anthropic/info.js';
 import { INFO as gemini } from './gemini/info.js';
 import { INFO as cohere } from './cohere/info.js';
 import { INFO as huggingface } from './huggingface/info.js';
 import { INFO as ollama } from './ollama/info.js';
+
+/** What each provider states about itself; the config reads its settings and defaults from here. */
+export const PROVIDER_INFOS = { local, openai, anthropic, gemini, cohere, huggingface, ollama } satisfies Record<string, ProviderInfo>;
 
 export const providerFactories = {
   local: createLocalProvider,
@@ -24,9 +28,11 @@ export const providerFactories = {
   cohere: onFirstCall(cohere, async () => (await import('./cohere/index.js')).createCohereProvider),
   huggingface: onFirstCall(huggingface, async () => (await import('./huggingface/index.js')).createHuggingFaceProvider),
   ollama: onFirstCall(ollama, async () => (await import('./ollama/index.js')).createOllamaProvider),
-} satisfies Record<string, ProviderFactory>;
+} satisfies Record<keyof typeof PROVIDER_INFOS, ProviderFactory>;
 
 export type ProviderName = keyof typeof providerFactories;
+/** In the order a default is chosen: the first provider with a key. */
+export const PROVIDER_NAMES = Object.keys(PROVIDER_INFOS) as ProviderName[];
 
 let adaptersLoaded = false;
 

@@ -34,11 +34,37 @@ export interface ProviderInfo {
   features?: readonly ChatFeature[];
   /** Works without an API key (Ollama): always configured. */
   keyless?: boolean;
+  /** Runs inside the gateway: no API key or base URL to set, and the default provider while no other has a key. */
+  builtIn?: boolean;
+  /** Has an embeddings API that EMBEDDINGS_PROVIDER may name (implied by embeddingModels). */
+  embeds?: boolean;
+  /** Typical time to its first token, in ms (the guide's table): where a stream's expected duration starts. */
+  firstTokenMs?: number;
+  /** Settings of its own, each read from <NAME>_<suffix> as a whole number ≥ 0 (0 when unset). */
+  settings?: readonly ProviderNumberSetting[];
   /**
    * ProviderAdapter.check, from the provider's translation (no SDK needed): the registry offers it
    * before the adapter's module is loaded.
    */
   check?(request: ChatRequest, config: ProviderConfig): void;
+}
+
+/** ProviderSettings that hold a number. */
+export type NumberSettingKey = { [K in keyof ProviderSettings]-?: NonNullable<ProviderSettings[K]> extends number ? K : never }[keyof ProviderSettings];
+
+export interface ProviderNumberSetting {
+  key: NumberSettingKey;
+  /** After the provider's upper-case name and an underscore: LATENCY_MS for LOCAL_LATENCY_MS. */
+  suffix: string;
+}
+
+/** Time to the first token when the provider states none, and per token after it (estimates only). */
+const FIRST_TOKEN_MS = 1000;
+const MS_PER_TOKEN = 15;
+
+/** How long a stream of `tokens` tokens takes, roughly, from the provider's typical first-token time. */
+export function typicalStreamMs(info: Pick<ProviderInfo, 'firstTokenMs'>, tokens: number): number {
+  return (info.firstTokenMs ?? FIRST_TOKEN_MS) + tokens * MS_PER_TOKEN;
 }
 
 /** The output limit of `model` from the info: the longest matching prefix of outputLimits, else maxTokens. */
@@ -86,6 +112,7 @@ export function describeProvider(info: ProviderInfo, settings: ProviderSettings)
     extraParams: info.extraParams ?? [],
     features: new Set(info.features ?? []),
     isConfigured: () => Boolean(info.keyless || config.apiKey),
+    expectedDurationMs: (tokens) => typicalStreamMs(info, tokens),
     ...(info.check ? { check: (request: ChatRequest) => info.check!(request, config) } : {}),
   };
   return { description, config };

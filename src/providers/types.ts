@@ -183,6 +183,8 @@ export interface ProviderAdapter {
   readonly features: ReadonlySet<ChatFeature>;
   /** False when the API key (or, for Ollama, nothing) is missing: no call is made. */
   isConfigured(): boolean;
+  /** Roughly how long a stream of `tokens` tokens takes, in ms (a stream session's estimate). */
+  expectedDurationMs(tokens: number): number;
   /**
    * Throws UNSUPPORTED_FEATURE (a GatewayError) for a request this provider cannot carry
    * although it declares every feature the request needs: a JSON-schema keyword outside

@@ -93,8 +93,6 @@ function refuseNonJsonBody(req: IncomingMessage): void {
   throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `A request body must be Content-Type: application/json${type ? `, not ${type}` : ''}`);
 }
 
-/** The route pattern each request matched (the metrics label, bounded unlike raw paths). */
-export const matchedRoute = new WeakMap<IncomingMessage, string>();
 
 export function createRouter(routes: Route[]) {
   const compiled = routes.map(compile);
@@ -169,7 +167,7 @@ export function createRouter(routes: Route[]) {
       }
       const { route, params } = found;
       matched = route;
-      matchedRoute.set(req, route.path);
+      services.analytics.metrics.labelRoute(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       if (!credential && route.allowQueryToken) credential = query.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
       const viewer = route.access === 'public' && !credential ? null : await services.auth.authenticate(credential);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseRateLimit, PROVIDER_NAMES } from '../../src/config.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { ConfigError, loadConfig, parseRateLimit } from '../../src/config.js';
+import { PROVIDER_NAMES } from '../../src/providers/registry.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -128,7 +128,17 @@ describe('config', () => {
     expect(parseRateLimit('10/fortnight')).toBeUndefined();
   });
 
-  it('knows the same providers as the registry', () => {
-    expect([...PROVIDER_NAMES].sort()).toEqual(Object.keys(providerFactories).sort());
+  it("reads each registry provider's settings, and picks the default provider from them", () => {
+    const env: Record<string, string> = { LOCAL_LATENCY_MS: '40', LOCAL_TOKENS_PER_SECOND: '500' };
+    for (const name of PROVIDER_NAMES) env[`${name.toUpperCase()}_MODEL`] = `${name}-model`;
+    const c = loadConfig(env);
+    expect(Object.keys(c.providers)).toEqual(PROVIDER_NAMES);
+    for (const name of PROVIDER_NAMES) expect(c.providers[name].defaultModel).toBe(`${name}-model`);
+    expect(c.providers.local).toMatchObject({ settings: { latencyMs: 40, tokensPerSecond: 500 } });
+    expect(c.providers.local.apiKey).toBeUndefined();
+    expect(c.defaultProvider).toBe('local'); // no key anywhere: the built-in one
+    expect(loadConfig({ COHERE_API_KEY: 'k', GEMINI_API_KEY: 'k' }).defaultProvider).toBe('gemini'); // the first with a key
+    expect(loadConfig({ OLLAMA_BASE_URL: 'http://h:11434' }).defaultProvider).toBe('local'); // Ollama needs no key, so is never assumed
+    expect(problems({ EMBEDDINGS_PROVIDER: 'anthropic' })).toEqual(['EMBEDDINGS_PROVIDER=anthropic is invalid: expected one of openai, gemini, cohere, ollama']);
   });
 });

@@ -9,6 +9,8 @@ export const INFO: ProviderInfo = {
   baseUrl: 'https://api.cohere.com',
   models: ['command', 'command-r', 'command-r-plus', 'command-r-08-2024', 'command-r-plus-08-2024', 'command-r7b-12-2024', 'command-a-03-2025', 'command-a-vision-07-2025', 'command-a-reasoning-08-2025'],
   defaultModel: 'command',
+  firstTokenMs: 700,
+  embeds: true,
   modelPrefixes: ['command'],
   maxTokens: 8_000,
   outputLimits: { command: 4_000, 'command-r': 4_000, 'command-a': 8_000 },

@@ -9,6 +9,8 @@ export const INFO: ProviderInfo = {
   baseUrl: 'https://generativelanguage.googleapis.com',
   models: ['gemini-2.0-flash', 'gemini-2.0-flash-lite', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro', 'gemini-1.5-pro', 'gemini-1.5-flash'],
   defaultModel: 'gemini-2.0-flash',
+  firstTokenMs: 500,
+  embeds: true,
   modelPrefixes: ['gemini-'],
   maxTokens: 65_536,
   outputLimits: { 'gemini-1.5': 8_192, 'gemini-2.0': 8_192, 'gemini-2.5': 65_536 },

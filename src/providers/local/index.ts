@@ -7,14 +7,16 @@
 // that quotes a tool result) and JSON output (a value that fits the schema asked for).
 
 import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
-import type { ChatFeature, ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent, ToolCall } from '../types.js';
-import { elapsedMs, modelOf, textOf } from '../shared.js';
+import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent, ToolCall } from '../types.js';
+import { describeProvider, elapsedMs, modelOf, textOf } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
+import { INFO } from './info.js';
 
-const NAME = 'local';
+const NAME = INFO.name;
 const MARKER = '[local simulated response] ';
 const DEFAULT_MAX_TOKENS = 64;
-const MAX_OUTPUT_TOKENS = 4096;
+/** An answer's own length, in tokens, is 16 to this. */
+const MAX_NATURAL_TOKENS = 64;
 const EMBED_DIMENSIONS = 64;
 
 const WORDS = (
@@ -46,8 +48,6 @@ function prng(seed: number): () => number {
   };
 }
 
-/** What it acts out; images it cannot look at, so it refuses them rather than pretend. */
-const FEATURES: ChatFeature[] = ['tools', 'tool_choice_required', 'parallel_tool_calls', 'json_object', 'json_schema', 'seed', 'penalties', 'user'];
 const MAX_SCHEMA_DEPTH = 8;
 const ARGUMENT_PIECE = 8;
 
@@ -86,14 +86,14 @@ function simulate(request: ChatRequest, defaultModel: string): Simulation {
   if (call) return { pieces: [], text: '', toolCalls: [call], finishReason: 'tool_calls', inputTokens, outputTokens: countTokens(call.name + call.arguments), model };
 
   const random = prng(seed);
-  // The "natural" length of this answer, in tokens: 16 to 64.
-  const natural = 16 + Math.floor(random() * 49);
+  // The "natural" length of this answer, in tokens.
+  const natural = 16 + Math.floor(random() * (MAX_NATURAL_TOKENS - 15));
   const shaped = answerFor(request);
   let tokens: number[];
   let cut: boolean;
   if (shaped !== null) {
     // Cut only by an explicit max_tokens (the default length is the made-up text's).
-    const limit = request.maxTokens === undefined ? MAX_OUTPUT_TOKENS : budget;
+    const limit = request.maxTokens === undefined ? INFO.maxTokens : budget;
     const all = encodeTokens(shaped);
     tokens = all.slice(0, limit);
     cut = all.length > limit;
@@ -258,23 +258,14 @@ function embedText(text: string): number[] {
 }
 
 export const createLocalProvider: ProviderFactory = (settings) => {
-  const defaultModel = settings.defaultModel || 'local-sim';
+  const defaultModel = settings.defaultModel || INFO.defaultModel;
   const latencyMs = Math.max(0, settings.latencyMs ?? 0);
   const tokensPerSecond = Math.max(0, settings.tokensPerSecond ?? 0);
 
   const adapter: ProviderAdapter = {
-    name: NAME,
-    label: 'Local simulated provider (no real model)',
-    baseUrl: 'local://',
-    models: ['local-sim'],
-    defaultModel,
-    modelPrefixes: ['local-'],
-    embeddingModels: ['local-embed'],
-    maxOutputTokens: () => MAX_OUTPUT_TOKENS,
-    modelPattern: /^/,
-    extraParams: [],
-    features: new Set(FEATURES),
-    isConfigured: () => true,
+    ...describeProvider(INFO, settings).description,
+    // Its latency, then its pace over an answer of at most MAX_NATURAL_TOKENS.
+    expectedDurationMs: (tokens) => Math.round(latencyMs + (tokensPerSecond > 0 ? (Math.min(tokens, MAX_NATURAL_TOKENS) * 1000) / tokensPerSecond : 0)),
 
     async chat(request, { signal }) {
       const started = performance.now();

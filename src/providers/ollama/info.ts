@@ -9,6 +9,8 @@ export const INFO: ProviderInfo = {
   baseUrl: 'http://localhost:11434',
   models: ['llama2', 'llama3', 'llama3.1', 'llama3.2', 'llama3.2-vision', 'mistral', 'phi3', 'qwen2.5', 'llava'],
   defaultModel: 'llama2',
+  firstTokenMs: 500,
+  embeds: true,
   maxTokens: 131_072,
   // [registry/][namespace/]name[:tag]
   modelPattern: /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}(:[A-Za-z0-9._-]+)?$/,
