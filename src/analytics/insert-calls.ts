@@ -1,14 +1,12 @@
 // Writes a batch of recorded calls in one statement through Prisma: the rows
-// travel as one JSON parameter and PostgreSQL expands them. On the embedded
-// database this is 4-8x cheaper than createMany (about 25 ms instead of
-// 100-200 ms for 500 rows), and that time is spent on the event loop.
+// travel as one JSON parameter and PostgreSQL expands them, far cheaper than
+// createMany on the embedded database, where that time is spent on the event loop.
 // ON CONFLICT makes a retried batch harmless if its first write did land.
 //
 // Where the backend offers COPY cheaply (the embedded database), a batch goes in as CSV
-// first: about a third less time per row in PGlite, on the request thread
-// (bench/experiments/pgl-insert.mts). COPY has no ON CONFLICT, so any failure (such as a
-// retried batch whose first write did land) falls back to the JSON statement, which
-// skips the rows already there.
+// first, which costs less per row still (BENCHMARKS.md). COPY has no ON CONFLICT, so any
+// failure (such as a retried batch whose first write did land) falls back to the JSON
+// statement, which skips the rows already there.
 //
 // A batch refused for its data (SQLSTATE class 22 or 23: a value the database cannot
 // store, a user deleted since the call was made) is split in halves until the rows at

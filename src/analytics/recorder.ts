@@ -187,7 +187,7 @@ export class UsageRecorder {
       }
     }
     if (!this.options.enabled) return;
-    const stored = Object.assign({ id: randomUUID(), createdAt: new Date(at) }, call); // not `{ ...call, id }`: see Gateway.recordCall
+    const stored = { id: randomUUID(), createdAt: new Date(at), ...call };
     if (this.queue.length >= this.maxQueue) {
       if (this.spill) {
         this.overflow.push(stored);

@@ -1,7 +1,7 @@
 // What the recorder stores is bounded and well-formed before it is queued: a value
 // the database refuses (a NUL byte, a lone surrogate, a non-UUID user id, a count
-// past the integer column's range, NaN) would otherwise fail its whole batch. The
-// common case (nothing to fix) allocates nothing.
+// past the integer column's range, NaN) would otherwise fail its whole batch. A
+// record with nothing to fix is queued as it is.
 import type { CallRecord } from './recorder.js';
 
 /** Longest text kept per field, in UTF-16 code units; longer values are cut. */

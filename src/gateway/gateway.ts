@@ -469,12 +469,7 @@ export class Gateway {
     }, 'error', err.code);
   }
 
-  /**
-   * Every record names the caller and the request's optimization the same way. Written
-   * out field by field: built with object spread, these records outlived the
-   * young-generation collections on Node 20 (bench/experiments/gc-probe.mts: 250 KB
-   * copied per collection instead of 35 KB at 1 connection, twice the pause).
-   */
+  /** Every record names the caller and the request's optimization the same way. */
   private recordCall(caller: Caller, p: PreparedRequest, streamed: boolean, u: Usage, status: CallRecord['status'], errorCode: string | null) {
     this.recorder.record({
       userId: caller.viewer?.userId ?? null,
