@@ -234,6 +234,13 @@ describe('tool calling through the pipeline', () => {
     const sent = mock.requests.filter((q) => q.provider === 'gemini' && q.completion).at(-1)!.body as { tools: unknown };
     expect(sent.tools).toEqual([{ functionDeclarations: [{ name: 'get_weather', description: 'The weather in a city', parameters: expect.objectContaining({ required: ['city'] }) }] }]);
     expect(mock.count('cohere')).toBe(3);
+
+    // The stream falls back the same way, before its first piece.
+    for (let i = 0; i < 3; i++) mock.enqueue('cohere', { status: 503 });
+    const events = await stream({ provider: 'cohere', ...conversation(), fallback: ['gemini'], no_cache: true });
+    expect(events.at(-1)!.data).toMatchObject({ is_complete: true, provider: 'gemini', finish_reason: 'tool_calls' });
+    expect(assembled(events).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([['get_weather', MOCK_ARGS]]);
+    expect(mock.count('gemini')).toBe(2);
   });
 
   /**
