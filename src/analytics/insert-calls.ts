@@ -38,6 +38,7 @@ export type BatchWriter = (rows: StoredCall[]) => Promise<WriteResult | void>;
 const COLUMNS = [
   'id', 'created_at', 'user_id', 'provider', 'model', 'source', 'input_tokens', 'output_tokens', 'cost_usd',
   'list_cost_usd', 'cost_estimated', 'latency_ms', 'cached', 'optimized', 'tokens_saved', 'streamed', 'status', 'error_code', 'api_key_id', 'team_id',
+  'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'tool_calls',
 ];
 
 /** CSV fields: NULL is an empty unquoted field, text is always quoted (so '' stays an empty string). */
@@ -49,7 +50,7 @@ const bool = (v: boolean) => (v ? 't' : 'f');
 export function callsCsv(rows: StoredCall[]): string {
   let csv = '';
   for (const r of rows) {
-    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)},${r.apiKeyId ?? ''},${r.teamId ?? ''}\n`;
+    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)},${r.apiKeyId ?? ''},${r.teamId ?? ''},${num(r.cachedInputTokens ?? 0)},${num(r.cacheWriteTokens ?? 0)},${num(r.reasoningTokens ?? 0)},${num(r.toolCalls ?? 0)}\n`;
   }
   return csv;
 }
@@ -166,13 +167,19 @@ function insertJson(prisma: PrismaClient): (rows: StoredCall[]) => Promise<void>
         error_code: r.errorCode,
         api_key_id: r.apiKeyId ?? null,
         team_id: r.teamId ?? null,
+        cached_input_tokens: r.cachedInputTokens ?? 0,
+        cache_write_tokens: r.cacheWriteTokens ?? 0,
+        reasoning_tokens: r.reasoningTokens ?? 0,
+        tool_calls: r.toolCalls ?? 0,
       })),
     );
     await prisma.$executeRaw`
       INSERT INTO api_calls (id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id)
+                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id,
+                             cached_input_tokens, cache_write_tokens, reasoning_tokens, tool_calls)
       SELECT id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id
+             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id,
+             cached_input_tokens, cache_write_tokens, reasoning_tokens, tool_calls
       FROM json_populate_recordset(NULL::api_calls, ${json}::json)
       ON CONFLICT (id) DO NOTHING`;
   };

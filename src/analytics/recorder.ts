@@ -29,6 +29,12 @@ export interface CallRecord {
   source: string;
   inputTokens: number;
   outputTokens: number;
+  /** Parts of inputTokens (cache read, cache write) and outputTokens (reasoning); 0 when absent. */
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+  /** Tool calls in the answer; 0 when absent. */
+  toolCalls?: number;
   costUsd: number | null;
   listCostUsd: number | null;
   costEstimated: boolean;

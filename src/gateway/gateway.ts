@@ -480,6 +480,10 @@ export class Gateway {
       source: caller.source,
       inputTokens: u.inputTokens,
       outputTokens: u.outputTokens,
+      cachedInputTokens: u.cachedInputTokens ?? 0,
+      cacheWriteTokens: u.cacheWriteTokens ?? 0,
+      reasoningTokens: u.reasoningTokens ?? 0,
+      toolCalls: u.toolCalls ?? 0,
       costUsd: u.costUsd,
       listCostUsd: u.listCostUsd,
       costEstimated: u.costEstimated,
@@ -495,7 +499,10 @@ export class Gateway {
 }
 
 /** What a record says of the call itself. */
-type Usage = Pick<CallRecord, 'provider' | 'model' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'listCostUsd' | 'costEstimated' | 'latencyMs' | 'cached'>;
+type Usage = Pick<
+  CallRecord,
+  'provider' | 'model' | 'inputTokens' | 'outputTokens' | 'cachedInputTokens' | 'cacheWriteTokens' | 'reasoningTokens' | 'toolCalls' | 'costUsd' | 'listCostUsd' | 'costEstimated' | 'latencyMs' | 'cached'
+>;
 
 /** The usage fields of a record, from a result (list price = the price charged). */
 function usageOf(r: CompletionResult): Usage {
@@ -504,6 +511,10 @@ function usageOf(r: CompletionResult): Usage {
     model: r.model,
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
+    cachedInputTokens: r.cachedInputTokens,
+    cacheWriteTokens: r.cacheWriteTokens,
+    reasoningTokens: r.reasoningTokens,
+    toolCalls: r.toolCalls.length,
     costUsd: r.estimatedCost,
     listCostUsd: r.estimatedCost,
     costEstimated: r.costEstimated,
