@@ -249,7 +249,7 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="analytics-export-.*\.csv"$/);
     const text = r.body as string;
     const [header, ...rest] = text.split('\r\n');
-    expect(header).toBe('id,created_at,provider,model,source,user_id,input_tokens,output_tokens,tokens_used,latency_ms,cached,optimized,tokens_saved,streamed,status,error_code,cost_usd,list_cost_usd,cost_estimated');
+    expect(header).toBe('id,created_at,provider,model,source,user_id,input_tokens,output_tokens,tokens_used,latency_ms,cached,optimized,tokens_saved,streamed,status,error_code,api_key_id,team_id,cost_usd,list_cost_usd,cost_estimated');
     expect(rest.at(-1)).toBe(''); // ends with CRLF
     expect(rest.join('\r\n')).toContain(`,"odd","name, with ""quotes""\nand a line","'=cmd()",,0,0,0,7,false,false,0,false,"success",,0.25,,false`);
 
