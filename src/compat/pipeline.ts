@@ -68,7 +68,8 @@ export function prepare(r: RestRequest, input: RawCompletionInput) {
 
 /** Embeddings through the gateway (limits, provider rate limit, breaker, retries, analytics). */
 export function embed(r: RestRequest, provider: string, model: string, texts: unknown) {
-  return r.services.gateway.embed(provider, model, texts, callerOf(r, 'openai-embeddings'));
+  const caller = callerOf(r, 'openai-embeddings');
+  return withRateLimitHeaders(r, caller, r.services.gateway.embed(provider, model, texts, caller));
 }
 
 /** The model an answer names: as the client asked when that is who answered, else provider/model of whoever did. */

@@ -22,7 +22,7 @@ const ES_MODAL = '(?:(me|te|nos|se) (?:(lo|la|los|las) )?)?(podrías|puedes|pudi
 const THIRD_PERSON = /^(?:puede|podría)$/i;
 // Any infinitive but those that make a question about the assistant or the world rather than a
 // request ("¿Podrías estar equivocado?", "¿Puedes saber si...?").
-const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|pensar|existir|parecer)(?![\\p{L}]))\\p{Ll}{2,}(?:ar|er|ir|ír)`;
+const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|existir|parecer)(?![\\p{L}]))\\p{Ll}+(?:ar|er|ir|ír)`;
 const ES_QUESTION = `${ES_MODAL}(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);

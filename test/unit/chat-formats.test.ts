@@ -3,7 +3,7 @@
 // pieces without an index), and what Anthropic's translation refuses.
 import { describe, expect, it } from 'vitest';
 import { chatAnswer, chunkEvents, streamState } from '../../src/providers/openai/format.js';
-import { anthropicRequest } from '../../src/providers/anthropic/format.js';
+import { anthropicEvent, anthropicRequest, anthropicStreamState } from '../../src/providers/anthropic/format.js';
 import { streamEnd } from '../../src/providers/calls.js';
 import type { ChatRequest, StreamEvent } from '../../src/providers/types.js';
 
@@ -67,5 +67,17 @@ describe("what Anthropic's translation refuses", () => {
       { role: 'tool', content: '{}', toolCallId: 't1' },
     ];
     expect(refusal(ask({ tools: [weather], messages }))?.slice(0, 3)).toEqual(['UNSUPPORTED_FEATURE', 400, { provider: 'anthropic', feature: 'tools' }]);
+  });
+});
+
+describe("Anthropic's stream usage", () => {
+  it('message_start reports input and cache counts; a message_delta with output_tokens only keeps them, one that repeats them updates them', () => {
+    const state = anthropicStreamState(false);
+    const end = streamEnd('m');
+    anthropicEvent({ type: 'message_start', message: { model: 'claude-x', usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 2, output_tokens: 1 } } }, state, end);
+    anthropicEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }, state, end);
+    expect(end).toEqual({ model: 'claude-x', finishReason: 'stop', inputTokens: 17, cachedInputTokens: 5, cacheWriteTokens: 2, outputTokens: 7 });
+    anthropicEvent({ type: 'message_delta', delta: {}, usage: { input_tokens: 11, cache_read_input_tokens: 5, cache_creation_input_tokens: 2, output_tokens: 9 } }, state, end);
+    expect([end.inputTokens, end.outputTokens]).toEqual([18, 9]);
   });
 });

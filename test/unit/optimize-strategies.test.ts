@@ -152,7 +152,12 @@ describe('aggressive strategies', () => {
     expect(lowInfo('I am 29 and I would like to start saving.', 'en')).toBe('I am 29 and want to start saving.');
     expect(lowInfo('I can do it, but I must not run it twice.', 'en')).toBe('I can do it, but I must not run it twice.');
     expect(lowInfo('Soy profesora y estoy un poco perdida. Estoy aprendiendo Python.', 'es')).toBe('Soy profesora. Aprendiendo Python.');
+    // A wish to do something is the request; a wish to understand is not rewritten.
+    expect(lowInfo('I want to create a line chart. I want to understand closures.', 'en')).toBe('Create a line chart. Want to understand closures.');
+    expect(lowInfo('Necesito escribir un correo. Quiero entender la recursión.', 'es')).toBe('Escribir un correo. Quiero entender la recursión.');
+    expect(lowInfo('Tell me whether it is covered. Tell me if it rains.', 'en')).toBe('Whether it is covered. Tell me if it rains.');
     const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
+    expect(articles('Explícame la diferencia.')).toBe('Explícame diferencia.');
     expect(articles('¿Me las preparas? Ya la he visto. Lee la carta.')).toBe('¿Me las preparas? Ya la he visto. Lee carta.');
   });
 

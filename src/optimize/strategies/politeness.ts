@@ -60,7 +60,7 @@ const LEADING_ASIDE: Rule = {
 // "basically", "honestly" inside a sentence say nothing about the request.
 const DISCOURSE: Rule = { id: 'discourse', pattern: phrase('(?:basically|honestly|to be honest|la verdad),?'), replace: '', guard: 'previous' };
 
-const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal\\?|quick question:";
+const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal(?: estás| está| andas| va todo| va)?\\?|quick question:";
 
 /** One or more greetings opening a sentence ("Hola, buenos días."). */
 const GREETINGS: Rule = {
