@@ -95,10 +95,9 @@ export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedComplet
 
 const STATS_KEY = 'cache:stats';
 /**
- * Counters are added up here and sent to the shared hash at most this often: one HINCRBY
- * per hit was a second Redis command per cache hit (10-19% of the Redis hit rate in
- * bench/cache.ts). This instance's own counts are always current; other instances see
- * them within this delay.
+ * Counters are added up here and sent to the shared hash at most this often, so that a hit
+ * costs one Redis command, not two. This instance's own counts are always current; other
+ * instances see them within this delay.
  */
 const STATS_FLUSH_MS = 1_000;
 const ENTRY_PATTERN = 'c:*';
@@ -252,7 +251,7 @@ export class ResponseCache {
     if (!this.enabled || policy.write === false) return;
     const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
     const expiresAt = Date.now() + ttlSeconds * 1000;
-    const raw = JSON.stringify(Object.assign({}, entry, { expiresAt })); // not `{ ...entry, expiresAt }`: see Gateway.recordCall
+    const raw = JSON.stringify({ ...entry, expiresAt });
     const generation = this.generation;
     try {
       await this.kv.set(key, raw, ttlSeconds);

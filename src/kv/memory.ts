@@ -91,7 +91,7 @@ export class MemoryStore implements KeyValueStore {
     return this.incrWithinLimitsNow(counters);
   }
   incrWithinLimitsNow(counters: LimitedCounter[]): LimitedIncrResult {
-    const now = Date.now();
+    const now = this.now();
     const missing: number[] = [];
     counters.forEach((c, i) => {
       if (!c.requireSeed || this.str(c.key) !== null) return;
@@ -115,7 +115,7 @@ export class MemoryStore implements KeyValueStore {
     return { ok: true, values };
   }
   async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
-    const now = Date.now();
+    const now = this.now();
     return counters.map((c) => {
       const v = Number(this.str(c.key) ?? 0) + c.by;
       this.put(c.key, { value: String(v), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });

@@ -74,6 +74,8 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Me gustaría que revisaras este código y me dijeras si se puede mejorar.')).toBe('Revisa este código y dime si se puede mejorar.');
     expect(run(removePoliteness, '¿Me propones un presupuesto y me explicas qué es un fondo indexado?')).toBe('Proponme un presupuesto y explícame qué es un fondo indexado.');
     expect(run(removePoliteness, '¿Me ayudas a redactar una respuesta?')).toBe('Redactar una respuesta.');
+    expect(run(removePoliteness, 'Tengo un script en bash. ¿Me lo escribes?')).toBe('Tengo un script en bash. Escríbelo.');
+    expect(run(removePoliteness, 'Based on this excerpt, could you tell me how many days I get?')).toBe('Based on this excerpt, tell me how many days I get?');
     expect(run(removePoliteness, 'El contrato no dice nada. ¿Puede hacerlo?')).toBe('El contrato no dice nada. ¿Puede hacerlo?');
   });
 
