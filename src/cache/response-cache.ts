@@ -1,16 +1,17 @@
-// The exact-match response cache: entries, shared statistics, invalidation by
-// provider or model (SCAN in batches, never KEYS), request coalescing across
-// instances (a lock plus a notification), and fail-open behaviour: any kv
-// failure turns into a miss, a skipped write or an uncoordinated call, never an
-// error for the caller. With Redis, an optional in-process tier serves repeated hits
-// without the round trip; invalidations reach every instance's tier through pub/sub,
-// and a tier that may have missed one is emptied and not used until it hears itself.
-import { randomUUID } from 'node:crypto';
+// The exact-match response cache as the gateway sees it: its entries (entry-store.ts),
+// shared statistics (cache-stats.ts), invalidation by provider or model, request
+// coalescing across instances (a leader per key, see ../kv/leader-election.ts, plus a
+// notification when it is done) and, with Redis, an in-process tier serving repeated hits
+// without the round trip (local-tier.ts). It fails open: any kv failure turns into a miss,
+// a skipped write or an uncoordinated call, never an error for the caller.
 import type { Logger } from '../logger.js';
+import { LeaderElection } from '../kv/leader-election.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
 import type { ToolCall } from '../providers/types.js';
+import { CacheCounters } from './cache-stats.js';
 import { modelKeyPattern, providerKeyPattern } from './completion-key.js';
-import { LocalTier, type LocalTierOptions } from './local-tier.js';
+import { ENTRY_PATTERN, EntryStore } from './entry-store.js';
+import { HeardTier, INVALIDATE_CHANNEL, LocalTier, type LocalTierOptions } from './local-tier.js';
 
 /** A piece of a streamed answer: text, or a piece of a tool call (see StreamEvent). */
 export type StreamDelta = string | ToolCallDelta;
@@ -93,36 +94,16 @@ export interface CacheHealth {
 
 export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' };
 
-const STATS_KEY = 'cache:stats';
-/**
- * Counters are added up here and sent to the shared hash at most this often, so that a hit
- * costs one Redis command, not two. This instance's own counts are always current; other
- * instances see them within this delay.
- */
-const STATS_FLUSH_MS = 1_000;
-const ENTRY_PATTERN = 'c:*';
-const INVALIDATE_CHANNEL = 'cache:invalidate';
-/** How often an instance repeats its probe until it hears it (the first may precede its subscription). */
-const PROBE_RETRY_MS = 1_000;
-
-type InvalidateMessage = { prefix: string } | { probe: string };
+/** How often a follower of another instance's leader looks for the entry between notifications. */
+const FOLLOWER_POLL_MS = 50;
 
 export class ResponseCache {
-  private readonly inflight = new Map<string, Promise<CachedCompletion | null>>();
-  /** Counts not yet added to the shared hash. */
-  private pending: Record<string, number> = {};
-  private flushTimer: NodeJS.Timeout | null = null;
-
-  private readonly local: LocalTier | null;
-  /** Set once this instance heard its own probe since delivery last resumed: invalidations reach it. */
-  private localTrusted = false;
-  private delivering = true;
-  private probeId = '';
-  private probeTimer: NodeJS.Timeout | null = null;
-  /** Bumped whenever local entries may have gone stale: a Redis read begun before must not fill the tier. */
-  private generation = 0;
-  private invalidations: Promise<(() => void) | null> | null = null;
-  private readonly stopWatching: () => void = () => {};
+  private readonly store: EntryStore;
+  private readonly counters: CacheCounters;
+  /** The in-process tier; null when off. */
+  private readonly near: HeardTier | null;
+  /** Leaders computing an entry; a local follower waits on the leader's promise of it. */
+  private readonly leaders: LeaderElection<Promise<CachedCompletion | null>>;
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -130,118 +111,49 @@ export class ResponseCache {
     readonly options: CacheOptions,
     private readonly logger: Logger,
   ) {
+    this.store = new EntryStore(kv);
+    this.counters = new CacheCounters(kv);
+    this.leaders = new LeaderElection(kv, 'completion', options.coalesceWaitMs);
     const local = options.local;
-    this.local = options.enabled && kv.kind === 'redis' && local && local.maxEntries > 0 ? new LocalTier(local) : null;
-    if (!this.local) return;
-    this.stopWatching = pubsub.onDeliveryChange((up) => {
-      this.delivering = up;
-      this.distrustLocal();
-      if (up) this.listen();
-    });
-    this.listen();
-  }
-
-  /** Subscribes to invalidations once, then probes until this instance hears itself. */
-  private listen() {
-    if (!this.invalidations) {
-      this.invalidations = this.pubsub.subscribe(INVALIDATE_CHANNEL, (m) => this.onInvalidation(m as InvalidateMessage)).catch((e) => {
-        this.invalidations = null; // tried again when delivery resumes
-        this.logger.debug('cache invalidation subscription failed; local tier paused', { error: (e as Error).message });
-        return null;
-      });
-    }
-    void this.invalidations.then((subscribed) => subscribed && this.probe());
-  }
-
-  private probe() {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
-    if (this.localTrusted || !this.delivering || !this.invalidations) return;
-    this.probeId = randomUUID();
-    this.pubsub.publish(INVALIDATE_CHANNEL, { probe: this.probeId }).catch(() => {});
-    this.probeTimer = setTimeout(() => this.probe(), PROBE_RETRY_MS);
-    this.probeTimer.unref?.();
-  }
-
-  private onInvalidation(m: InvalidateMessage) {
-    if ('prefix' in m) return this.dropLocal(m.prefix);
-    if (m.probe !== this.probeId || this.localTrusted) return;
-    this.generation++;
-    this.localTrusted = true;
-  }
-
-  private distrustLocal() {
-    this.localTrusted = false;
-    this.dropLocal('');
-  }
-
-  private dropLocal(prefix: string) {
-    this.generation++;
-    this.local?.dropPrefix(prefix);
-  }
-
-  private get localServing() {
-    return this.local !== null && this.localTrusted;
+    this.near = options.enabled && kv.kind === 'redis' && local && local.maxEntries > 0 ? new HeardTier(new LocalTier(local), pubsub, logger) : null;
   }
 
   get enabled() {
     return this.options.enabled;
   }
 
-  private count(fields: Record<string, number>) {
-    for (const [f, n] of Object.entries(fields)) this.pending[f] = (this.pending[f] ?? 0) + n;
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flushStats(), STATS_FLUSH_MS);
-      this.flushTimer.unref?.();
-    }
-  }
-
-  /** Adds the pending counts to the shared hash; on failure they wait for the next flush. */
-  async flushStats(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    const counts = this.pending;
-    if (Object.keys(counts).length === 0) return;
-    this.pending = {};
-    try {
-      await this.kv.hincr(STATS_KEY, counts);
-    } catch {
-      this.count(counts); // Redis down: kept (a few numbers) and tried again later
-    }
+  /** Adds this instance's pending counts to the shared statistics. */
+  flushStats(): Promise<void> {
+    return this.counters.flush();
   }
 
   /** Sends what is pending and stops listening (shutdown). */
   async close(): Promise<void> {
-    this.stopWatching();
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.delivering = false;
-    this.distrustLocal();
-    const unsubscribe = await this.invalidations;
-    unsubscribe?.();
-    return this.flushStats();
+    await this.near?.close();
+    return this.counters.flush();
   }
 
   /** A hit or null; a kv failure is a miss. Counts hits and misses. */
   async get(key: string, policy: CachePolicy = {}): Promise<CachedCompletion | null> {
     if (!this.enabled || policy.read === false) return null;
-    const near = this.localServing ? this.local!.get(key) : null;
+    const near = this.near?.get(key);
     if (near) {
-      this.count({ hits: 1, localHits: 1 });
+      this.counters.count({ hits: 1, localHits: 1 });
       return JSON.parse(near) as CachedCompletion;
     }
-    const generation = this.generation;
+    const mark = this.near?.mark() ?? 0;
     try {
-      const raw = await this.kv.get(key);
+      const raw = await this.store.read(key);
       if (raw) {
-        this.count({ hits: 1 });
+        this.counters.count({ hits: 1 });
         const entry = JSON.parse(raw) as CachedCompletion;
-        if (this.localServing && generation === this.generation) this.local!.set(key, raw, entry.expiresAt);
+        this.near?.fill(key, raw, entry.expiresAt, mark);
         return entry;
       }
-      this.count({ misses: 1 });
+      this.counters.count({ misses: 1 });
       return null;
     } catch (e) {
-      this.count({ misses: 1, errors: 1 });
+      this.counters.count({ misses: 1, errors: 1 });
       this.logger.debug('cache read failed; treating as miss', { error: (e as Error).message });
       return null;
     }
@@ -252,21 +164,20 @@ export class ResponseCache {
     const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
     const expiresAt = Date.now() + ttlSeconds * 1000;
     const raw = JSON.stringify({ ...entry, expiresAt });
-    const generation = this.generation;
+    const mark = this.near?.mark() ?? 0;
     try {
-      await this.kv.set(key, raw, ttlSeconds);
-      this.count({ writes: 1 });
-      if (this.localServing && generation === this.generation) this.local!.set(key, raw, expiresAt);
+      await this.store.write(key, raw, ttlSeconds);
+      this.counters.count({ writes: 1 });
+      this.near?.fill(key, raw, expiresAt, mark);
     } catch (e) {
       this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
     }
   }
 
   /**
-   * Runs `compute` once for concurrent identical requests: in this process
-   * through a shared promise, across instances through a kv lock and a
-   * notification. Followers get the leader's cached entry. A follower whose
-   * leader failed, vanished or took longer than coalesceWaitMs computes itself.
+   * Runs `compute` once for concurrent identical requests: the leader for the key computes
+   * and stores the entry, its followers (in this process or another) get that entry. A
+   * follower whose leader failed, vanished or took longer than coalesceWaitMs computes itself.
    */
   async coalesce<T>(
     key: string,
@@ -275,59 +186,28 @@ export class ResponseCache {
   ): Promise<Coalesced<T>> {
     if (!this.enabled || policy.read === false) return { value: (await compute()).value, role: 'leader' };
 
-    const local = this.inflight.get(key);
-    if (local) {
-      const entry = await local.catch(() => null);
+    let settle!: (entry: CachedCompletion | null) => void;
+    const elected = await this.leaders.elect(key, () => new Promise<CachedCompletion | null>((r) => (settle = r)));
+    if (elected.role !== 'leader') {
+      const entry = elected.role === 'local-follower' ? await elected.state : await this.waitForLeader(key);
       if (entry) {
-        this.count({ coalesced: 1 });
+        this.counters.count({ coalesced: 1 });
         return { value: entry, role: 'follower' };
       }
-      return { value: (await this.runAsLeader(key, policy, compute, false)).value, role: 'leader' };
+      const { value, entry: own } = await compute();
+      if (own) await this.set(key, own, policy);
+      return { value, role: 'leader' };
     }
-
-    const token = randomUUID();
-    const lockKey = `lock:${key}`;
-    let locked = true;
+    let entry: CachedCompletion | null = null;
     try {
-      locked = await this.kv.setIfAbsent(lockKey, token, this.options.coalesceWaitMs);
-    } catch {
-      locked = true; // kv down: no coordination, just call
-    }
-    if (!locked) {
-      const entry = await this.waitForLeader(key);
-      if (entry) {
-        this.count({ coalesced: 1 });
-        return { value: entry, role: 'follower' };
-      }
-    }
-    try {
-      return { value: (await this.runAsLeader(key, policy, compute, true)).value, role: 'leader' };
-    } finally {
-      if (locked) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
-    }
-  }
-
-  private async runAsLeader<T>(
-    key: string,
-    policy: CachePolicy,
-    compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
-    notify: boolean,
-  ): Promise<{ value: T }> {
-    let settle!: (e: CachedCompletion | null) => void;
-    const shared = new Promise<CachedCompletion | null>((r) => (settle = r));
-    this.inflight.set(key, shared);
-    try {
-      const { value, entry } = await compute();
+      const computed = await compute();
+      entry = computed.entry;
       if (entry) await this.set(key, entry, policy);
-      settle(entry);
-      if (notify) this.pubsub.publish(`fill:${key}`, { ok: !!entry }).catch(() => {});
-      return { value };
-    } catch (e) {
-      settle(null);
-      if (notify) this.pubsub.publish(`fill:${key}`, { ok: false }).catch(() => {});
-      throw e;
+      return { value: computed.value, role: 'leader' };
     } finally {
-      this.inflight.delete(key);
+      settle(entry);
+      this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
+      elected.resign();
     }
   }
 
@@ -344,11 +224,10 @@ export class ResponseCache {
     }
     try {
       while (Date.now() < deadline) {
-        const raw = await this.kv.get(key).catch(() => null);
+        const raw = await this.store.read(key).catch(() => null);
         if (raw) return JSON.parse(raw) as CachedCompletion;
-        const lockHeld = await this.kv.get(`lock:${key}`).catch(() => null);
-        if (!lockHeld) return null; // leader gone without an entry
-        await Promise.race([notification, new Promise((r) => setTimeout(r, 50))]);
+        if (!(await this.leaders.held(key))) return null; // leader gone without an entry
+        await Promise.race([notification, new Promise((r) => setTimeout(r, FOLLOWER_POLL_MS))]);
       }
       return null;
     } finally {
@@ -357,36 +236,13 @@ export class ResponseCache {
   }
 
   async stats(): Promise<CacheStats> {
-    let counters: Record<string, string> = {};
-    let entries = 0;
-    let bytes = 0;
-    try {
-      counters = await this.kv.hgetall(STATS_KEY);
-      for await (const keys of this.kv.scan(ENTRY_PATTERN, 500)) {
-        const values = await this.kv.mget(keys);
-        for (const v of values) {
-          if (v === null) continue;
-          entries++;
-          bytes += Buffer.byteLength(v);
-        }
-      }
-    } catch {
-      // kv unreachable: report what could be read
-    }
-    // Plus this instance's counts not yet sent.
-    const n = (f: string) => Number(counters[f] ?? 0) + (this.pending[f] ?? 0);
-    const hits = n('hits');
-    const misses = n('misses');
+    const [counts, { entries, bytes }] = await Promise.all([this.counters.totals(), this.store.measure()]);
+    const { hits, misses } = counts;
     return {
       enabled: this.enabled,
       backend: this.kv.kind,
-      hits,
-      misses,
-      writes: n('writes'),
-      coalesced: n('coalesced'),
-      errors: n('errors'),
-      localHits: n('localHits'),
-      localEntries: this.local?.size ?? 0,
+      ...counts,
+      localEntries: this.near?.size ?? 0,
       hitRatePercent: hits + misses ? Math.round((hits / (hits + misses)) * 1000) / 10 : 0,
       entries,
       bytes,
@@ -412,7 +268,7 @@ export class ResponseCache {
 
   async health(): Promise<CacheHealth> {
     const status = this.kv.status();
-    const localTier = !this.local ? 'off' : this.localServing ? 'serving' : 'paused';
+    const localTier = !this.near ? 'off' : this.near.serving ? 'serving' : 'paused';
     const base = { backend: this.kv.kind, breaker: status.breaker, localTier } as const;
     if (!this.enabled) return { status: 'disabled', redisConnected: status.kind === 'redis' && status.connected, responseTimeMs: null, ...base };
     try {
@@ -430,19 +286,17 @@ export class ResponseCache {
    * (CACHE_LOCAL_TTL at most).
    */
   private async clearPattern(pattern: string): Promise<number> {
-    let cleared = 0;
     const prefix = pattern.slice(0, -1); // patterns are '<prefix>*'
     try {
-      for await (const keys of this.kv.scan(pattern, 500)) cleared += await this.kv.del(keys);
+      return await this.store.deleteMatching(pattern);
     } finally {
-      this.dropLocal(prefix);
+      this.near?.drop(prefix);
       if (this.kv.kind === 'redis') {
         await this.pubsub.publish(INVALIDATE_CHANNEL, { prefix }).catch((e) => {
           this.logger.warn('cache invalidation not published; other instances keep local entries until their tiers expire', { error: (e as Error).message });
         });
       }
     }
-    return cleared;
   }
 
   /** Deletes every entry (statistics are kept). */
