@@ -104,6 +104,17 @@ describe('Anthropic SDK against the gateway', () => {
     expect(texts(second.text)).toBe(texts(first.text));
   });
 
+  it('ends a stream that fails midway with an error event the SDK throws', async () => {
+    g.mock.enqueue('openai', { dropAfterChunks: 2 });
+    const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'drop me midway' }], no_cache: true } as Anthropic.MessageStreamParams);
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    const err = await stream.finalMessage().catch((e) => e);
+    expect(text.startsWith('Mock openai answer to "drop me midway"')).toBe(true);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+
   for (const provider of TOOL_PROVIDERS) {
     it(`runs a tool_use / tool_result round trip through ${provider}, answered and streamed`, async () => {
       const model = MODELS[provider]!;

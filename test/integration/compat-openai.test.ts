@@ -1,6 +1,7 @@
 // The OpenAI-compatible API as a user meets it: the official `openai` client with its baseURL
 // pointed at the gateway and a gateway API key, calling every provider behind it (through the
 // mock upstream) by provider/model, bare well-known names and aliases.
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedding as mockEmbedding } from '../mock-upstream/core.js';
@@ -135,6 +136,39 @@ describe('OpenAI SDK against the gateway', () => {
     expect(text(first.chunks)).toMatch(/^Mock gemini answer to "A cached stream please"/);
     expect(first.chunks.every((c) => !('usage' in c))).toBe(true);
     expect(second.chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
+  });
+
+  it('sends the stream cost as an HTTP trailer', async () => {
+    const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'trailer please' }], stream: true, no_cache: true });
+    const { trailers, headers, text } = await new Promise<{ trailers: NodeJS.Dict<string>; headers: NodeJS.Dict<string | string[]>; text: string }>((resolve, reject) => {
+      const req = request(`${g.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${g.apiKey}`, 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ trailers: res.trailers, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(headers['x-gateway-cache']).toBe('miss');
+    expect(headers['x-gateway-cost-usd']).toBeUndefined();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    // What the same answer costs over REST.
+    const ref = await restAnswer('openai', 'gpt-4o-mini', { prompt: 'trailer please' });
+    expect(ref.estimated_cost).toBeGreaterThan(0);
+    expect(Number(trailers['x-gateway-cost-usd'])).toBe(ref.estimated_cost);
+  });
+
+  it('ends a stream that fails after its first chunk with an error event the SDK throws', async () => {
+    g.mock.enqueue('gemini', { dropAfterChunks: 2 });
+    const stream = await client.chat.completions.create({ model: 'gemini/gemini-2.0-flash', messages: [{ role: 'user', content: 'drop me midway' }], stream: true, no_cache: true } as never) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>;
+    let text = '';
+    const err = await (async () => {
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    })().catch((e) => e);
+    expect(text.startsWith('Mock gemini answer to "drop me midway"')).toBe(true);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect([err.code, err.type]).toEqual(['provider_error', 'server_error']);
   });
 
   for (const provider of TOOL_PROVIDERS) {
