@@ -175,6 +175,17 @@ describe('Anthropic SDK against the gateway', () => {
     expect(server.error.error.message).toBe('messages.0.content.0.type: document blocks are not supported by this gateway');
   });
 
+  it('refuses hostile nesting in a tool_use input with a 400, not a crash', async () => {
+    const depth = 100_000;
+    const input = '{"a":'.repeat(depth) + '{}' + '}'.repeat(depth);
+    const body = `{"model":"local-sim","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":${input}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}]}`;
+    const r = await fetch(`${g.t.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': g.apiKey, 'content-type': 'application/json' }, body });
+    expect(r.status).toBe(400);
+    const json = await r.json();
+    expect(json.type).toBe('error');
+    expect(json.error).toEqual({ type: 'invalid_request_error', message: 'messages.1.content.0.input: is nested deeper than 32 levels' });
+  });
+
   it('counts input tokens with the real tokenizer, validated like a request', async () => {
     const plain = await client.messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello world' }] });
     expect(plain).toEqual({ input_tokens: 2 });
