@@ -202,3 +202,25 @@ describe('Anthropic SDK against the gateway', () => {
     expect(rows.length).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('provider failures as the SDKs expect them', () => {
+  it('answers 502 api_error for a failing provider, then 529 overloaded_error with Retry-After once its breaker opens', async () => {
+    const g = await startCompatGateway('embedded', { MAX_RETRIES: '0', BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
+    try {
+      const client = new Anthropic({ baseURL: g.t.url, apiKey: g.apiKey, maxRetries: 0 });
+      const ask = () => client.messages.create({ model: 'gemini-2.0-flash', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+      g.mock.enqueue('gemini', { status: 500 });
+      const failed = await ask();
+      expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+      expect([failed.status, failed.error.error.type]).toEqual([502, 'api_error']);
+      const before = g.mock.count('gemini');
+      const open = await ask();
+      expect([open.status, open.error.error.type]).toEqual([529, 'overloaded_error']);
+      // The breaker's cool-down left, in whole seconds (a second may pass on a loaded machine).
+      expect([59, 60]).toContain(Number(open.headers.get('retry-after')));
+      expect(g.mock.count('gemini')).toBe(before);
+    } finally {
+      await g.stop();
+    }
+  }, 60_000);
+});

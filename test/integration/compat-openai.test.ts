@@ -353,13 +353,20 @@ describe('OpenAI SDK against the gateway', () => {
         tools: [tool],
         input: [
           { role: 'user', content: QUESTION },
-          { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+          // The answer's output items sent back as they came (ids and statuses included).
+          ...(first.output as OpenAI.Responses.ResponseInputItem[]),
           { type: 'function_call_output', call_id: call.call_id, output: RESULT },
         ],
       });
       expect(second.output_text).toContain('temp_c');
     });
   }
+
+  it('asks for JSON through the Responses text.format', async () => {
+    const r = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Answer in json: the capital of Spain', text: { format: { type: 'json_object' } } });
+    expect(JSON.parse(r.output_text)).toEqual({ answer: 'Answer in json: the capital of Spain' });
+    expect(g.mock.requests.filter((q) => q.provider === 'openai' && q.completion).at(-1)!.body).toMatchObject({ response_format: { type: 'json_object' } });
+  });
 
   it('refuses what needs stored state, clearly', async () => {
     const prev = await client.responses.create({ model: 'local-sim', input: 'x', previous_response_id: 'resp_123' }).catch((e) => e);
