@@ -4,7 +4,7 @@
 // blocks an assistant's tool calls, image blocks image parts); the result becomes a Message.
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors.js';
-import type { ChatMessageInput, ContentPartInput, RawCompletionInput } from '../gateway/completion-input.js';
+import { COMPLETION_LIMITS, jsonProblem, type ChatMessageInput, type ContentPartInput, type RawCompletionInput } from '../gateway/completion-input.js';
 import type { CompletionResult } from '../gateway/gateway.js';
 import { countTokens } from '../optimize/tokenizer.js';
 import type { FinishReason } from '../providers/types.js';
@@ -62,7 +62,12 @@ function messagesFrom(m: unknown, i: number): ChatMessageInput[] {
         break;
       case 'tool_use':
         if (m.role !== 'assistant') bad(at, 'tool_use blocks belong to assistant messages');
-        calls.push({ id: b.id as string, name: b.name as string, arguments: JSON.stringify(b.input ?? {}) });
+        {
+          // Bounded before it is written out again as the call's arguments (a hostile nesting would overflow JSON.stringify).
+          const problem = jsonProblem(b.input ?? {}, COMPLETION_LIMITS.jsonDepth, COMPLETION_LIMITS.jsonNodes);
+          if (problem) bad(`${at}.input`, problem);
+          calls.push({ id: b.id as string, name: b.name as string, arguments: JSON.stringify(b.input ?? {}) });
+        }
         break;
       case 'tool_result': {
         if (m.role !== 'user') bad(at, 'tool_result blocks belong to user messages');

@@ -20,7 +20,7 @@ import { countTokens } from '../optimize/tokenizer.js';
 import type { Pricing } from '../pricing/pricing.js';
 import { textOf } from '../providers/shared.js';
 import type { ChatRequest } from '../providers/types.js';
-import { hasUsdBudget, modelAllowed, type KeyGovernance, type Limits } from './policy.js';
+import { hasUsdBudget, modelAllowed, type AlertTargets, type KeyGovernance, type Limits } from './policy.js';
 
 /** A chain step as the gateway prepared it. */
 interface Step {
@@ -86,7 +86,7 @@ export class Governance {
   private readonly local = new MemoryStore(100_000);
   private warnedFallback = 0;
   /** Told after each settle which budgets a key or team has used (alerts). */
-  onSpend: ((scope: ScopeKind, scopeId: string, limits: Limits, spend: { day: number; month: number; total: number }) => void) | null = null;
+  onSpend: ((scope: ScopeKind, scopeId: string, limits: Limits & Partial<AlertTargets>, spend: { day: number; month: number; total: number }) => void) | null = null;
 
   constructor(
     private readonly kv: KeyValueStore,

@@ -45,7 +45,11 @@ describe('key budgets and limits across two instances sharing PostgreSQL and Red
     expect(r.status).toBe(201);
     return r.body as { id: string; api_key: string };
   };
-  /** Resolves once instance `t` has applied an invalidation (its pub/sub event), whatever the clock. */
+  /**
+   * Resolves once instance `t` has applied an invalidation (its pub/sub event), whatever the
+   * clock; or once its pub/sub connection dropped or came back (the message may be lost then,
+   * but everything cached is read again).
+   */
   const invalidated = (t: TestApp) => once(t.app.services.auth.events, 'invalidated');
 
   it('answers exactly 10 of 50 concurrent calls on a key whose budget covers 10, and records the exact spend', async () => {

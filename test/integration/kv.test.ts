@@ -106,6 +106,28 @@ describe.each(stores)('%s store', (name, make) => {
     expect(await kv.hgetall('h')).toEqual({ hits: '3', misses: '1' });
   });
 
+  it('increments counters within their limits, all or none, seeding the ones that must be seeded', async () => {
+    await ready(kv);
+    const counters = (by: number) => [
+      { key: 'lim:a', by: 1, limit: 3, ttlSeconds: 60 },
+      { key: 'lim:b', by, limit: 100, ttlSeconds: 0, requireSeed: true },
+    ];
+    expect(await kv.incrWithinLimits(counters(10))).toEqual({ ok: false, missing: [1] });
+    expect(await kv.get('lim:a')).toBeNull(); // nothing changed
+    expect(await kv.incrWithinLimits(counters(10).map((c, i) => (i === 1 ? { ...c, seed: 75 } : c)))).toEqual({ ok: true, values: [1, 85] });
+    // 85 + 20 passes the second limit: refused, and the first counter is not incremented either.
+    const refused = await kv.incrWithinLimits(counters(20));
+    expect(refused).toMatchObject({ ok: false, index: 1, value: 85 });
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['1', '85']);
+    // Concurrent reservations: exactly the limit's worth pass.
+    const all = await Promise.all(Array.from({ length: 10 }, () => kv.incrWithinLimits(counters(1))));
+    expect(all.filter((r) => r.ok)).toHaveLength(2);
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['3', '87']);
+    // Settling: negative adjustments; a counter without a ttl keeps none (EXPIRE 0 would delete it).
+    expect(await kv.incrMany([{ key: 'lim:a', by: -3, ttlSeconds: 60 }, { key: 'lim:b', by: -7, ttlSeconds: 0 }])).toEqual([0, 80]);
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['0', '80']);
+  });
+
   it('takes a lock once and releases only its own', async () => {
     expect(await kv.setIfAbsent('lock', 'me', 5000)).toBe(true);
     expect(await kv.setIfAbsent('lock', 'you', 5000)).toBe(false);

@@ -18,7 +18,9 @@ const FILLER_WORDS = [
   'basically', 'actually', 'literally', 'definitely', 'certainly',
   'essentially', 'honestly', 'obviously', 'of course', 'in fact', 'i think', 'i guess', 'i believe',
   'i feel like', 'i suppose', 'kind of like', 'sort of like', 'maybe', 'perhaps', 'possibly',
-  'potentially', 'generally', 'overall', 'also', '(?<!\\ban )(?<!\\ba )really', 'pretty much',
+  'potentially', 'generally', 'overall', 'also', 'pretty much',
+  // "really" only as emphasis of a wish ("I really need"); before an adjective it is a degree ("really simple").
+  'really(?= (?:want|need|like|love|appreciate|hope|wish)\\b)',
   // Spanish
   'básicamente', 'literalmente', 'sinceramente',
   'obviamente', 'en realidad', 'de verdad', 'la verdad', 'la verdad es que', 'lo que pasa es que',
