@@ -19,6 +19,8 @@ describe.each<[string, Record<string, string>]>([
   let token: string;
   let monitor: Redis;
   let probe: Redis;
+  let fills: Redis;
+  let onFill: (() => void) | null = null;
   let prefix: string;
   let seen: string[][] = [];
   let sentinel: { name: string; resolve: () => void } | null = null;
@@ -36,19 +38,25 @@ describe.each<[string, Record<string, string>]>([
       if (args.some((a) => a.includes(prefix)) && !args.some((a) => a.includes('cache:stats'))) seen.push(args);
     });
     probe = new Redis(TEST_REDIS_URL);
-    await t.request('POST', '/api/ai/openai', { token, body: { prompt: 'warm up' } });
+    // A leader's notification to other instances is sent without waiting for it: the test
+    // waits for it to be delivered.
+    fills = new Redis(TEST_REDIS_URL);
+    await fills.psubscribe(`${prefix}fill:*`);
+    fills.on('pmessage', () => onFill?.());
+    await askMiss('warm up');
   });
   afterAll(async () => {
     monitor?.disconnect();
     probe?.disconnect();
+    fills?.disconnect();
     await t?.stop({ cleanup: true });
     await mock?.close();
   });
 
   /**
    * The commands on the app's keys from `fn` on, as names (the first word, and for a script
-   * which one), up to a command sent once `fn` is done: every command the request sent before
-   * it answered reached Redis before the client could send that one.
+   * which one), up to a command sent once `fn` is done (Redis shows commands in the order it
+   * runs them).
    */
   async function commandsOf(fn: () => Promise<unknown>): Promise<string[]> {
     seen = [];
@@ -67,18 +75,26 @@ describe.each<[string, Record<string, string>]>([
   }
 
   const ask = (prompt: string) => t.request('POST', '/api/ai/openai', { token, body: { prompt } });
+  /** A request that misses: answered, and its leader's notification delivered. */
+  async function askMiss(prompt: string) {
+    const filled = new Promise<void>((r) => (onFill = r));
+    const res = await ask(prompt);
+    await filled;
+    onFill = null;
+    return res;
+  }
 
   it('a miss: one script to read and lock, one to write and unlock, one notification', async () => {
     const prompt = `a unique prompt ${Math.random()}`;
     let status = 0;
-    const commands = await commandsOf(async () => (status = (await ask(prompt)).status));
+    const commands = await commandsOf(async () => (status = (await askMiss(prompt)).status));
     expect(status).toBe(200);
     expect(commands.sort()).toEqual(['eval get-or-lock', 'eval set-and-unlock', 'publish']);
   });
 
   it('a hit: one read of the shared entry, or none from the local tier', async () => {
     const prompt = `a unique prompt ${Math.random()}`;
-    await ask(prompt);
+    await askMiss(prompt);
     let cached: unknown;
     const commands = await commandsOf(async () => (cached = (await ask(prompt)).body.cached));
     expect(cached).toBe(true);
