@@ -240,6 +240,11 @@ describe('OpenAI SDK against the gateway', () => {
     const e404b = await client.chat.completions.create({ model: 'nosuchprovider/x', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(e404b.status).toBe(404);
 
+    // A path under /v1 that no route has answers in the same shape.
+    const nowhere = await g.t.request('POST', '/v1/completions', { token: g.apiKey, body: { model: 'local-sim', prompt: 'x' } });
+    expect([nowhere.status, nowhere.body.error.type, nowhere.body.error.code]).toEqual([404, 'invalid_request_error', 'not_found']);
+    expect(nowhere.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
     const n2 = await client.chat.completions.create({ model: 'local-sim', n: 2, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(n2).toBeInstanceOf(OpenAI.BadRequestError);
     expect([n2.status, n2.param, n2.code]).toEqual([400, 'n', 'validation_error']);
