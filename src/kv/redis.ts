@@ -88,6 +88,15 @@ for i = 1, n do
 end
 return out`;
 
+// ARGV per counter: by, ttl (0: none; EXPIRE 0 would delete the counter). Returns the new values.
+const INCR_MANY = `
+local out = {}
+for i = 1, #KEYS do
+  out[i] = redis.call('INCRBY', KEYS[i], ARGV[i * 2 - 1])
+  if tonumber(ARGV[i * 2]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[i * 2]) end
+end
+return out`;
+
 const LAG_PROBE_MS = 10;
 
 export class RedisStore implements KeyValueStore {
@@ -224,22 +233,9 @@ export class RedisStore implements KeyValueStore {
   }
   async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
     if (counters.length === 0) return [];
-    const at: number[] = [];
-    const replies = await this.run((c) => {
-      const m = c.multi();
-      let n = 0;
-      for (const x of counters) {
-        at.push(n++);
-        m.incrby(this.k(x.key), Math.round(x.by));
-        // EXPIRE 0 would delete the counter: counters without a ttl keep none.
-        if (x.ttlSeconds > 0) {
-          m.expire(this.k(x.key), Math.ceil(x.ttlSeconds));
-          n++;
-        }
-      }
-      return m.exec();
-    });
-    return at.map((i) => Number(replies?.[i]?.[1] ?? 0));
+    const args = counters.flatMap((x) => [Math.round(x.by), Math.max(0, Math.ceil(x.ttlSeconds))]);
+    const r = (await this.run((c) => c.eval(INCR_MANY, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
+    return r.map(Number);
   }
   async hincr(key: string, fields: Record<string, number>) {
     await this.run((c) => {
