@@ -69,6 +69,15 @@ export class MemoryStore implements KeyValueStore {
     this.map.delete(key);
     return true;
   }
+  async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
+    const value = this.str(key);
+    if (value !== null) return { value };
+    return { value: null, locked: await this.setIfAbsent(lockKey, token, ttlMs) };
+  }
+  async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {
+    await this.set(key, value, ttlSeconds);
+    await this.deleteIfEquals(lockKey, token);
+  }
   async del(keys: string[]) {
     let n = 0;
     for (const k of keys) if (this.entry(k) && this.map.delete(k)) n++;

@@ -149,6 +149,21 @@ describe.each(stores)('%s store', (name, make) => {
     expect(await kv.setIfAbsent('lock', 'you', 5000)).toBe(true);
   });
 
+  it('reads a key or takes its lock in one step, and writes it while releasing only its own lock', async () => {
+    expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: false });
+    // Another's lock stays when the entry is written.
+    await kv.setAndUnlock('entry', 'v1', 60, 'entry-lock', 'you');
+    expect(await kv.get('entry-lock')).toBe('me');
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: 'v1' });
+    await kv.setAndUnlock('entry', 'v2', 60, 'entry-lock', 'me');
+    expect(await kv.get('entry-lock')).toBeNull();
+    expect(await kv.get('entry')).toBe('v2');
+    await store.expire('entry', 60);
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: true });
+    expect(await kv.deleteIfEquals('entry-lock', 'you')).toBe(true);
+  });
+
   it('scans by pattern in batches', async () => {
     for (let i = 0; i < 30; i++) await kv.set(`c:p1:${i}`, 'x');
     await kv.set('c:p2:0', 'y');
