@@ -6,7 +6,7 @@ import { CircuitBreaker } from '../circuit-breaker.js';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { KvUnavailableError, type KeyValueStore, type KvStatus, type LimitedCounter, type LimitedIncrResult, type PubSub } from './types.js';
+import { KvUnavailableError, type KeyValueStore, type KvStatus, type LimitedCounter, type LimitedIncrResult, type PubSub, type SettledCounter } from './types.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -53,13 +53,18 @@ if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return redis.call('DEL', KEYS[3])`;
 
-// ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none).
-// Returns {0, values...}, {-1, index (1-based), value, ttl} past a limit, or {-2, missing...}.
+// ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none),
+// slot ('' : none). A counter with a slot is a sorted set of slots that each end at their own
+// time (score): ended slots are dropped before counting, so a slot never given back (its
+// instance died) ends by itself. Returns {0, values...}, {-1, index (1-based), value, ttl}
+// past a limit, or {-2, missing...}.
 const INCR_WITHIN_LIMITS = `
 local n = #KEYS
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local missing = {}
 for i = 1, n do
-  local a = (i - 1) * 5
+  local a = (i - 1) * 6
   if ARGV[a + 4] == '1' and redis.call('EXISTS', KEYS[i]) == 0 then
     if ARGV[a + 5] == '' then
       missing[#missing + 1] = i
@@ -75,8 +80,14 @@ if #missing > 0 then
 end
 local current = {}
 for i = 1, n do
-  local a = (i - 1) * 5
-  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local a = (i - 1) * 6
+  local v
+  if ARGV[a + 6] ~= '' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    v = redis.call('ZCARD', KEYS[i])
+  else
+    v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
   current[i] = v
   local limit = tonumber(ARGV[a + 2])
   if limit >= 0 and v + tonumber(ARGV[a + 1]) > limit then
@@ -85,18 +96,31 @@ for i = 1, n do
 end
 local out = {0}
 for i = 1, n do
-  local a = (i - 1) * 5
-  out[i + 1] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
-  if tonumber(ARGV[a + 3]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 3]) end
+  local a = (i - 1) * 6
+  local ttl = tonumber(ARGV[a + 3])
+  if ARGV[a + 6] ~= '' then
+    redis.call('ZADD', KEYS[i], now + ttl * 1000, ARGV[a + 6])
+    out[i + 1] = redis.call('ZCARD', KEYS[i])
+  else
+    out[i + 1] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+  end
+  if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
 end
 return out`;
 
-// ARGV per counter: by, ttl (0: none; EXPIRE 0 would delete the counter). Returns the new values.
+// ARGV per counter: by, ttl (0: none; EXPIRE 0 would delete the counter), slot ('' : none;
+// else the slot is removed). Returns the new values.
 const INCR_MANY = `
 local out = {}
 for i = 1, #KEYS do
-  out[i] = redis.call('INCRBY', KEYS[i], ARGV[i * 2 - 1])
-  if tonumber(ARGV[i * 2]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[i * 2]) end
+  local a = (i - 1) * 3
+  if ARGV[a + 3] ~= '' then
+    redis.call('ZREM', KEYS[i], ARGV[a + 3])
+    out[i] = redis.call('ZCARD', KEYS[i])
+  else
+    out[i] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+    if tonumber(ARGV[a + 2]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 2]) end
+  end
 end
 return out`;
 
@@ -227,7 +251,7 @@ export class RedisStore implements KeyValueStore {
     if (counters.length === 0) return { ok: true, values: [] };
     const args: (string | number)[] = [];
     for (const c of counters) {
-      args.push(Math.round(c.by), c.limit === null ? -1 : Math.floor(c.limit), Math.max(0, Math.ceil(c.ttlSeconds)), c.requireSeed ? '1' : '0', c.seed === undefined ? '' : Math.round(c.seed));
+      args.push(Math.round(c.by), c.limit === null ? -1 : Math.floor(c.limit), Math.max(0, Math.ceil(c.ttlSeconds)), c.requireSeed ? '1' : '0', c.seed === undefined ? '' : Math.round(c.seed), c.slot ?? '');
     }
     // Not idempotent: a repeated script would reserve twice.
     const r = (await this.run((c) => c.eval(INCR_WITHIN_LIMITS, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
@@ -236,9 +260,9 @@ export class RedisStore implements KeyValueStore {
     if (head === -1) return { ok: false, index: Number(r[1]) - 1, value: Number(r[2]), ttlSeconds: Number(r[3]) };
     return { ok: true, values: r.slice(1).map(Number) };
   }
-  async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
+  async incrMany(counters: SettledCounter[]) {
     if (counters.length === 0) return [];
-    const args = counters.flatMap((x) => [Math.round(x.by), Math.max(0, Math.ceil(x.ttlSeconds))]);
+    const args = counters.flatMap((x) => [Math.round(x.by), Math.max(0, Math.ceil(x.ttlSeconds)), x.slot ?? '']);
     const r = (await this.run((c) => c.eval(INCR_MANY, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
     return r.map(Number);
   }

@@ -32,8 +32,8 @@ export interface KeyValueStore {
    * names the missing counters (the caller reads their values elsewhere and calls again).
    */
   incrWithinLimits(counters: LimitedCounter[]): Promise<LimitedIncrResult>;
-  /** Adds to several integer counters (settling reservations); the ttl is set on each. Returns the new values. */
-  incrMany(counters: { key: string; by: number; ttlSeconds: number }[]): Promise<number[]>;
+  /** Adds to several integer counters (settling reservations), or gives slots back; the ttl is set on each. Returns the new values. */
+  incrMany(counters: SettledCounter[]): Promise<number[]>;
   /** Atomic increments of several fields of one hash (shared statistics). */
   hincr(key: string, fields: Record<string, number>): Promise<void>;
   hgetall(key: string): Promise<Record<string, string>>;
@@ -60,6 +60,19 @@ export interface LimitedCounter {
   /** Its starting value must come from elsewhere (spend recorded in the database). */
   requireSeed?: boolean;
   seed?: number;
+  /**
+   * Counts slots rather than a number: the counter is a set of slots that each end
+   * ttlSeconds after they were taken (so one never given back ends by itself); `by` is 1.
+   */
+  slot?: string;
+}
+
+export interface SettledCounter {
+  key: string;
+  by: number;
+  ttlSeconds: number;
+  /** Gives this slot back (a LimitedCounter with `slot`) instead of adding `by`. */
+  slot?: string;
 }
 
 export type LimitedIncrResult =

@@ -128,6 +128,19 @@ describe.each(stores)('%s store', (name, make) => {
     expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['0', '80']);
   });
 
+  it('counts slots that end by themselves, and gives one back by its id', async () => {
+    await ready(kv);
+    const take = (slot: string) => kv.incrWithinLimits([{ key: 'slots', by: 1, limit: 2, ttlSeconds: 1, slot }]);
+    expect(await take('a')).toEqual({ ok: true, values: [1] });
+    expect(await take('b')).toEqual({ ok: true, values: [2] });
+    expect(await take('c')).toMatchObject({ ok: false, index: 0, value: 2 });
+    expect(await kv.incrMany([{ key: 'slots', by: -1, ttlSeconds: 1, slot: 'a' }])).toEqual([1]);
+    expect(await take('c')).toEqual({ ok: true, values: [2] });
+    // Slots never given back (their instance died) end after their ttl: the store's own clock.
+    await store.expire('slots', 1);
+    expect(await take('d')).toEqual({ ok: true, values: [1] });
+  });
+
   it('takes a lock once and releases only its own', async () => {
     expect(await kv.setIfAbsent('lock', 'me', 5000)).toBe(true);
     expect(await kv.setIfAbsent('lock', 'you', 5000)).toBe(false);
