@@ -92,7 +92,8 @@ export interface CacheHealth {
   error?: string;
 }
 
-export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' };
+/** A leader computed the value; a follower got its leader's entry; a hit found the entry stored. */
+export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' | 'hit' };
 
 /** How often a follower of another instance's leader looks for the entry between notifications. */
 const FOLLOWER_POLL_MS = 50;
@@ -159,11 +160,16 @@ export class ResponseCache {
     }
   }
 
-  async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
-    if (!this.enabled || policy.write === false) return;
+  /** The entry as stored (with its expiry) and its ttl. */
+  private stored(entry: CachedCompletion, policy: CachePolicy): { raw: string; ttlSeconds: number; expiresAt: number } {
     const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
     const expiresAt = Date.now() + ttlSeconds * 1000;
-    const raw = JSON.stringify({ ...entry, expiresAt });
+    return { raw: JSON.stringify({ ...entry, expiresAt }), ttlSeconds, expiresAt };
+  }
+
+  async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
+    if (!this.enabled || policy.write === false) return;
+    const { raw, ttlSeconds, expiresAt } = this.stored(entry, policy);
     const mark = this.near?.mark() ?? 0;
     try {
       await this.store.write(key, raw, ttlSeconds);
@@ -175,19 +181,39 @@ export class ResponseCache {
   }
 
   /**
-   * Runs `compute` once for concurrent identical requests: the leader for the key computes
-   * and stores the entry, its followers (in this process or another) get that entry. A
-   * follower whose leader failed, vanished or took longer than coalesceWaitMs computes itself.
+   * The entry for key (a hit), or else `compute` run once for concurrent identical requests:
+   * the leader for the key computes and stores the entry, its followers (in this process or
+   * another) get that entry. A follower whose leader failed, vanished or took longer than
+   * coalesceWaitMs computes itself. On the shared kv a miss costs two steps: reading the
+   * entry together with taking the leader's lock, and writing the entry together with
+   * releasing it (and a notification when another instance's follower waits).
    */
-  async coalesce<T>(
+  async getOrCoalesce<T>(
     key: string,
     policy: CachePolicy,
     compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
   ): Promise<Coalesced<T>> {
     if (!this.enabled || policy.read === false) return { value: (await compute()).value, role: 'leader' };
+    const near = this.near?.get(key);
+    if (near) {
+      this.counters.count({ hits: 1, localHits: 1 });
+      return { value: JSON.parse(near) as CachedCompletion, role: 'hit' };
+    }
+    const mark = this.near?.mark() ?? 0;
 
     let settle!: (entry: CachedCompletion | null) => void;
-    const elected = await this.leaders.elect(key, () => new Promise<CachedCompletion | null>((r) => (settle = r)));
+    let readFailed = false;
+    const elected = await this.leaders.elect(key, () => new Promise<CachedCompletion | null>((r) => (settle = r)), key, (e) => {
+      readFailed = true;
+      this.logger.debug('cache read failed; treating as miss', { error: (e as Error).message });
+    });
+    if (elected.role === 'found') {
+      this.counters.count({ hits: 1 });
+      const entry = JSON.parse(elected.value) as CachedCompletion;
+      this.near?.fill(key, elected.value, entry.expiresAt, mark);
+      return { value: entry, role: 'hit' };
+    }
+    this.counters.count(readFailed ? { misses: 1, errors: 1 } : { misses: 1 });
     if (elected.role !== 'leader') {
       const entry = elected.role === 'local-follower' ? await elected.state : await this.waitForLeader(key);
       if (entry) {
@@ -199,14 +225,26 @@ export class ResponseCache {
       return { value, role: 'leader' };
     }
     let entry: CachedCompletion | null = null;
+    // Followers of other instances are told when the entry is there (they also look for it
+    // every FOLLOWER_POLL_MS); with the entry written, only when one waits.
+    let notify = true;
     try {
       const computed = await compute();
       entry = computed.entry;
-      if (entry) await this.set(key, entry, policy);
+      if (entry && policy.write !== false) {
+        const { raw, ttlSeconds, expiresAt } = this.stored(entry, policy);
+        try {
+          notify = await elected.resignWriting(key, raw, ttlSeconds);
+          this.counters.count({ writes: 1 });
+          this.near?.fill(key, raw, expiresAt, mark);
+        } catch (e) {
+          this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
+        }
+      }
       return { value: computed.value, role: 'leader' };
     } finally {
       settle(entry);
-      this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
+      if (notify) this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
       elected.resign();
     }
   }

@@ -13,7 +13,6 @@ import { completionFromBody } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import type { Services } from '../services.js';
 import { anthropicErrorBody, sendAnthropicError } from './errors.js';
-import type { ResolvedModel } from './model-names.js';
 import { answeringModel, compatRoute, complete, modelNames, openStream, prepare, requestIdOf, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
 
 type Json = Record<string, unknown>;
@@ -263,7 +262,7 @@ async function messages(r: RestRequest) {
  * whose tokenizers are not public.
  */
 function countTokensRoute(r: RestRequest) {
-  const { input }: { input: RawCompletionInput; model: ResolvedModel } = messagesInput(r.body, r.services, true);
+  const { input } = messagesInput(r.body, r.services, true);
   const p = prepare(r, input);
   const model = p.request.model;
   let n = 0;

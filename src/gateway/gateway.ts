@@ -305,10 +305,8 @@ export class Gateway {
       prepared = this.prepare(input, caller);
       await this.admit(caller);
       const p = prepared;
-      const hit = await this.cache.get(p.cacheKey, p.policy);
-      if (hit) return this.finishFromCache(p, hit, caller, started, false);
-
-      const outcome = await this.cache.coalesce(p.cacheKey, p.policy, async () => {
+      // A hit, or this request computes the entry (or follows the one computing it).
+      const outcome = await this.cache.getOrCoalesce(p.cacheKey, p.policy, async () => {
         // The key's and team's limits: the worst case reserved now, settled to the real use below.
         const reservation = await this.governance.reserve(caller.viewer?.governance, p.chain, caller.rateLimit);
         const routed = await this.router.run(
@@ -325,7 +323,7 @@ export class Gateway {
         const entry = this.cache.enabled && routed.provider === p.provider ? this.entryFrom(result) : null;
         return { value: result, entry };
       });
-      if (outcome.role === 'follower') return this.finishFromCache(p, outcome.value, caller, started, false);
+      if (outcome.role !== 'leader') return this.finishFromCache(p, outcome.value, caller, started, false);
       const result = outcome.value;
       this.record(caller, p, result, false);
       return result;

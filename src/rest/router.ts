@@ -150,6 +150,15 @@ export function createRouter(routes: Route[]) {
     return { pathname, found };
   });
 
+  // A path that matches no route still answers in the wire format of the routes under its
+  // first segment (an unknown /v1 path in OpenAI's error shape): the first such route's.
+  const formatters = new Map<string, NonNullable<Route['formatError']>>();
+  for (const r of routes) {
+    const top = r.path.split('/')[1]!;
+    if (r.formatError && !formatters.has(top)) formatters.set(top, r.formatError);
+  }
+  const formatterUnder = (raw: string) => (formatters.size ? formatters.get(raw.split(/[/?#]/)[1] ?? '') : undefined);
+
   return async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
     const raw = req.url ?? '/';
     const end = raw.search(/[?#]/);
@@ -182,7 +191,8 @@ export function createRouter(routes: Route[]) {
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {
-      if (matched?.formatError) matched.formatError(res, e, services.logger);
+      const format = matched ? matched.formatError : formatterUnder(raw);
+      if (format) format(res, e, services.logger);
       else sendError(res, e, services.logger);
     }
   };

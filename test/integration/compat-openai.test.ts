@@ -240,6 +240,11 @@ describe('OpenAI SDK against the gateway', () => {
     const e404b = await client.chat.completions.create({ model: 'nosuchprovider/x', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(e404b.status).toBe(404);
 
+    // A path under /v1 that no route has answers in the same shape.
+    const nowhere = await g.t.request('POST', '/v1/completions', { token: g.apiKey, body: { model: 'local-sim', prompt: 'x' } });
+    expect([nowhere.status, nowhere.body.error.type, nowhere.body.error.code]).toEqual([404, 'invalid_request_error', 'not_found']);
+    expect(nowhere.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
     const n2 = await client.chat.completions.create({ model: 'local-sim', n: 2, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(n2).toBeInstanceOf(OpenAI.BadRequestError);
     expect([n2.status, n2.param, n2.code]).toEqual([400, 'n', 'validation_error']);
@@ -353,13 +358,20 @@ describe('OpenAI SDK against the gateway', () => {
         tools: [tool],
         input: [
           { role: 'user', content: QUESTION },
-          { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+          // The answer's output items sent back as they came (ids and statuses included).
+          ...(first.output as OpenAI.Responses.ResponseInputItem[]),
           { type: 'function_call_output', call_id: call.call_id, output: RESULT },
         ],
       });
       expect(second.output_text).toContain('temp_c');
     });
   }
+
+  it('asks for JSON through the Responses text.format', async () => {
+    const r = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Answer in json: the capital of Spain', text: { format: { type: 'json_object' } } });
+    expect(JSON.parse(r.output_text)).toEqual({ answer: 'Answer in json: the capital of Spain' });
+    expect(g.mock.requests.filter((q) => q.provider === 'openai' && q.completion).at(-1)!.body).toMatchObject({ response_format: { type: 'json_object' } });
+  });
 
   it('refuses what needs stored state, clearly', async () => {
     const prev = await client.responses.create({ model: 'local-sim', input: 'x', previous_response_id: 'resp_123' }).catch((e) => e);

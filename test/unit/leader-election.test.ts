@@ -38,6 +38,17 @@ describe('LeaderElection', () => {
     expect((await b.elect('k', () => 'b')).role).toBe('leader');
   });
 
+  it('reads the result key with the lock: a stored result means no work, and a leader writes it as it resigns', async () => {
+    const kv = new MemoryStore();
+    const election = new LeaderElection<string>(kv, 'test', 60_000);
+    const leader = await election.elect('k', () => 'working', 'result:k');
+    expect(leader.role).toBe('leader');
+    expect(await new LeaderElection<string>(kv, 'test', 60_000).elect('k', () => 'x', 'result:k')).toEqual({ role: 'remote-follower' });
+    if (leader.role === 'leader') await leader.resignWriting('result:k', 'done', 60);
+    expect(await election.held('k')).toBe(false);
+    expect(await election.elect('k', () => 'again', 'result:k')).toEqual({ role: 'found', value: 'done' });
+  });
+
   it('lets a lock whose holder vanished expire', async () => {
     const clock = { t: 0 };
     const kv = new MemoryStore(1000, () => clock.t);
