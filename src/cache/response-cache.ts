@@ -186,7 +186,7 @@ export class ResponseCache {
    * another) get that entry. A follower whose leader failed, vanished or took longer than
    * coalesceWaitMs computes itself. On the shared kv a miss costs two steps: reading the
    * entry together with taking the leader's lock, and writing the entry together with
-   * releasing it (plus the notification to other instances' followers).
+   * releasing it (and a notification when another instance's follower waits).
    */
   async getOrCoalesce<T>(
     key: string,
@@ -225,13 +225,16 @@ export class ResponseCache {
       return { value, role: 'leader' };
     }
     let entry: CachedCompletion | null = null;
+    // Followers of other instances are told when the entry is there (they also look for it
+    // every FOLLOWER_POLL_MS); with the entry written, only when one waits.
+    let notify = true;
     try {
       const computed = await compute();
       entry = computed.entry;
       if (entry && policy.write !== false) {
         const { raw, ttlSeconds, expiresAt } = this.stored(entry, policy);
         try {
-          await elected.resignWriting(key, raw, ttlSeconds);
+          notify = await elected.resignWriting(key, raw, ttlSeconds);
           this.counters.count({ writes: 1 });
           this.near?.fill(key, raw, expiresAt, mark);
         } catch (e) {
@@ -241,7 +244,7 @@ export class ResponseCache {
       return { value: computed.value, role: 'leader' };
     } finally {
       settle(entry);
-      this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
+      if (notify) this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
       elected.resign();
     }
   }

@@ -9,10 +9,11 @@ import type { KeyValueStore } from './types.js';
 export type Election<S> =
   /**
    * This caller does the work; `resign` (once it is done or failed) frees the key, and
-   * `resignWriting` stores the work's result and frees the key in one kv step (it throws
-   * when the kv does; the lock then expires by itself).
+   * `resignWriting` stores the work's result and frees the key in one kv step, saying whether
+   * a caller of another instance waits for it (it throws when the kv does; the lock then
+   * expires by itself).
    */
-  | { role: 'leader'; state: S; resign(): void; resignWriting(key: string, value: string, ttlSeconds: number): Promise<void> }
+  | { role: 'leader'; state: S; resign(): void; resignWriting(key: string, value: string, ttlSeconds: number): Promise<boolean> }
   /** A leader of this process is at work: its state. */
   | { role: 'local-follower'; state: S }
   /** A leader of another instance is at work. */
@@ -83,7 +84,7 @@ export class LeaderElection<S> {
         if (leave()) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
       },
       resignWriting: async (resultKey, value, ttlSeconds) => {
-        if (leave()) await this.kv.setAndUnlock(resultKey, value, ttlSeconds, lockKey, token);
+        return leave() ? this.kv.setAndUnlock(resultKey, value, ttlSeconds, lockKey, token) : false;
       },
     };
   }

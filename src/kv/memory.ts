@@ -72,11 +72,14 @@ export class MemoryStore implements KeyValueStore {
   async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
     const value = this.str(key);
     if (value !== null) return { value };
-    return { value: null, locked: await this.setIfAbsent(lockKey, token, ttlMs) };
+    const locked = await this.setIfAbsent(lockKey, token, ttlMs);
+    if (!locked) await this.set(`${lockKey}:waited`, '1', Math.ceil(ttlMs / 1000));
+    return { value: null, locked };
   }
   async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {
     await this.set(key, value, ttlSeconds);
     await this.deleteIfEquals(lockKey, token);
+    return (await this.del([`${lockKey}:waited`])) > 0;
   }
   async del(keys: string[]) {
     let n = 0;

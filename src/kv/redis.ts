@@ -37,18 +37,21 @@ return {v, redis.call('TTL', KEYS[1])}`;
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
-// {1, value} when KEYS[1] exists; else {0, 1} when KEYS[2] was free and is now ARGV[1]'s (PX ARGV[2]), {0, 0} when held.
+// {1, value} when KEYS[1] exists; else {0, 1} when the lock KEYS[2] was free and is now ARGV[1]'s
+// (PX ARGV[2]), or {0, 0} when another holds it (KEYS[3] then says someone waits).
 const GET_OR_LOCK = `
 local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {0, 1} end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return {0, 0}`;
 
-// SET KEYS[1] ARGV[1] (EX ARGV[2] when > 0), then DEL KEYS[2] if it still holds ARGV[3].
+// SET KEYS[1] ARGV[1] (EX ARGV[2] when > 0), DEL the lock KEYS[2] if it still holds ARGV[3];
+// returns whether someone waited (KEYS[3], cleared).
 const SET_AND_UNLOCK = `
 if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-return 1`;
+return redis.call('DEL', KEYS[3])`;
 
 // ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none),
 // slot ('' : none). A counter with a slot is a sorted set of slots that each end at their own
@@ -228,11 +231,13 @@ export class RedisStore implements KeyValueStore {
   }
   async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
     // Not idempotent: sent again, the script would find its own lock and call itself a follower.
-    const [found, v] = (await this.run((c) => c.eval(GET_OR_LOCK, 2, this.k(key), this.k(lockKey), token, Math.max(1, Math.ceil(ttlMs))))) as [number, string | number];
+    const keys = [this.k(key), this.k(lockKey), this.k(`${lockKey}:waited`)];
+    const [found, v] = (await this.run((c) => c.eval(GET_OR_LOCK, 3, ...keys, token, Math.max(1, Math.ceil(ttlMs))))) as [number, string | number];
     return Number(found) === 1 ? { value: String(v) } : { value: null, locked: Number(v) === 1 };
   }
   async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {
-    await this.run((c) => c.eval(SET_AND_UNLOCK, 2, this.k(key), this.k(lockKey), value, Math.max(0, Math.ceil(ttlSeconds)), token), true);
+    const keys = [this.k(key), this.k(lockKey), this.k(`${lockKey}:waited`)];
+    return Number(await this.run((c) => c.eval(SET_AND_UNLOCK, 3, ...keys, value, Math.max(0, Math.ceil(ttlSeconds)), token), true)) > 0;
   }
   del(keys: string[]) {
     if (keys.length === 0) return Promise.resolve(0);

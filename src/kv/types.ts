@@ -12,13 +12,16 @@ export interface KeyValueStore {
   /** Deletes key only while it still holds value (releasing one's own lock). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   /**
-   * Reads key; when it is absent, takes lockKey (set to token for ttlMs) if it is free. One
-   * atomic step, so a cache miss and the election of the request that fills it cost one
-   * round trip. `locked` is false when another holds the lock.
+   * Reads key; when it is absent, takes lockKey (set to token for ttlMs) if it is free, and
+   * when another holds it, marks that someone waits for key (`<lockKey>:waited`). One atomic
+   * step, so a cache miss and the election of the request that fills it cost one round trip.
    */
   getOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<{ value: string } | { value: null; locked: boolean }>;
-  /** Sets key (ttl in seconds; 0: none), then releases lockKey if it still holds token, in one atomic step. */
-  setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<void>;
+  /**
+   * Sets key (ttl in seconds; 0: none) and releases lockKey if it still holds token, in one
+   * atomic step. True when someone found the lock held meanwhile (getOrLock) and waits for key.
+   */
+  setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<boolean>;
   del(keys: string[]): Promise<number>;
   /** Atomic increment; the ttl is set when the counter is created. Returns the new value and the ttl left (seconds). */
   incr(key: string, by?: number, ttlSeconds?: number): Promise<{ value: number; ttlSeconds: number }>;

@@ -151,17 +151,20 @@ describe.each(stores)('%s store', (name, make) => {
 
   it('reads a key or takes its lock in one step, and writes it while releasing only its own lock', async () => {
     expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
-    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: false });
-    // Another's lock stays when the entry is written.
-    await kv.setAndUnlock('entry', 'v1', 60, 'entry-lock', 'you');
-    expect(await kv.get('entry-lock')).toBe('me');
-    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: 'v1' });
-    await kv.setAndUnlock('entry', 'v2', 60, 'entry-lock', 'me');
+    // Nobody else asked meanwhile: nobody waits.
+    expect(await kv.setAndUnlock('entry', 'v1', 60, 'entry-lock', 'me')).toBe(false);
     expect(await kv.get('entry-lock')).toBeNull();
-    expect(await kv.get('entry')).toBe('v2');
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: 'v1' });
     await store.expire('entry', 60);
-    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: true });
-    expect(await kv.deleteIfEquals('entry-lock', 'you')).toBe(true);
+
+    expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: false });
+    // Another's lock stays when the entry is written; the one waiting is said once.
+    expect(await kv.setAndUnlock('entry', 'v2', 60, 'entry-lock', 'you')).toBe(true);
+    expect(await kv.get('entry-lock')).toBe('me');
+    expect(await kv.setAndUnlock('entry', 'v3', 60, 'entry-lock', 'me')).toBe(false);
+    expect(await kv.get('entry-lock')).toBeNull();
+    expect(await kv.get('entry')).toBe('v3');
   });
 
   it('scans by pattern in batches', async () => {

@@ -1,8 +1,8 @@
 // How many Redis commands a completion costs, counted exactly with MONITOR on the test's key
-// prefix: a cache miss reads the entry and takes the leader's lock in one script, writes the
-// entry and releases the lock in another, and tells other instances' followers; a hit is one
-// read (none when this instance's local tier holds it). Nothing else is configured, so no
-// rate-limit or key-limit command runs.
+// prefix: a cache miss reads the entry and takes the leader's lock in one script, and writes
+// the entry and releases the lock in another (no notification: no other instance waits, see
+// test/unit/response-cache-coalesce.test.ts); a hit is one read (none when this instance's
+// local tier holds it). Nothing else is configured, so no rate-limit or key-limit command runs.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
@@ -19,8 +19,6 @@ describe.each<[string, Record<string, string>]>([
   let token: string;
   let monitor: Redis;
   let probe: Redis;
-  let fills: Redis;
-  let onFill: (() => void) | null = null;
   let prefix: string;
   let seen: string[][] = [];
   let sentinel: { name: string; resolve: () => void } | null = null;
@@ -38,17 +36,11 @@ describe.each<[string, Record<string, string>]>([
       if (args.some((a) => a.includes(prefix)) && !args.some((a) => a.includes('cache:stats'))) seen.push(args);
     });
     probe = new Redis(TEST_REDIS_URL);
-    // A leader's notification to other instances is sent without waiting for it: the test
-    // waits for it to be delivered.
-    fills = new Redis(TEST_REDIS_URL);
-    await fills.psubscribe(`${prefix}fill:*`);
-    fills.on('pmessage', () => onFill?.());
-    await askMiss('warm up');
+    await ask('warm up');
   });
   afterAll(async () => {
     monitor?.disconnect();
     probe?.disconnect();
-    fills?.disconnect();
     await t?.stop({ cleanup: true });
     await mock?.close();
   });
@@ -74,27 +66,21 @@ describe.each<[string, Record<string, string>]>([
     });
   }
 
-  const ask = (prompt: string) => t.request('POST', '/api/ai/openai', { token, body: { prompt } });
-  /** A request that misses: answered, and its leader's notification delivered. */
-  async function askMiss(prompt: string) {
-    const filled = new Promise<void>((r) => (onFill = r));
-    const res = await ask(prompt);
-    await filled;
-    onFill = null;
-    return res;
+  function ask(prompt: string) {
+    return t.request('POST', '/api/ai/openai', { token, body: { prompt } });
   }
 
-  it('a miss: one script to read and lock, one to write and unlock, one notification', async () => {
+  it('a miss: one script to read and lock, one to write and unlock', async () => {
     const prompt = `a unique prompt ${Math.random()}`;
     let status = 0;
-    const commands = await commandsOf(async () => (status = (await askMiss(prompt)).status));
+    const commands = await commandsOf(async () => (status = (await ask(prompt)).status));
     expect(status).toBe(200);
-    expect(commands.sort()).toEqual(['eval get-or-lock', 'eval set-and-unlock', 'publish']);
+    expect(commands).toEqual(['eval get-or-lock', 'eval set-and-unlock']);
   });
 
   it('a hit: one read of the shared entry, or none from the local tier', async () => {
     const prompt = `a unique prompt ${Math.random()}`;
-    await askMiss(prompt);
+    await ask(prompt);
     let cached: unknown;
     const commands = await commandsOf(async () => (cached = (await ask(prompt)).body.cached));
     expect(cached).toBe(true);
