@@ -96,7 +96,8 @@ export class Governance {
     private readonly maxOutputTokens: (provider: string, model: string) => number,
     private readonly config: GovernanceConfig,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    /** The clock of the minute windows and budget periods (tests pin it so a window cannot roll over mid-test). */
+    public now: () => number = Date.now,
   ) {}
 
   /**

@@ -26,6 +26,10 @@ describe('key budgets and limits across two instances sharing PostgreSQL and Red
     a = await startTestApp({ backend: 'postgres+redis', env });
     b = await startTestApp({ backend: 'postgres+redis', env, share: { databaseUrl: a.config.databaseUrl, redisPrefix: a.config.redisKeyPrefix } });
     admin = await a.adminToken();
+    // One minute window for the whole file, the same on both: per-minute counts cannot roll over mid-test.
+    const pinned = Date.now();
+    a.app.services.governance.now = () => pinned;
+    b.app.services.governance.now = () => pinned;
     const probe = await ask(a, admin, 100);
     expect(probe.status).toBe(200);
     callCost = probe.body.estimated_cost;

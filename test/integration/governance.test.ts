@@ -22,6 +22,9 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
     mock = await startMockUpstream();
     t = await startTestApp({ backend, env: mockProviderEnv(mock, { ENABLE_CACHING: 'true', REQUEST_TIMEOUT_MS: '10000' }) });
     admin = await t.adminToken();
+    // One minute window for the whole file: the per-minute counts cannot roll over mid-test.
+    const pinned = Date.now();
+    t.app.services.governance.now = () => pinned;
     const probe = await ask(admin, 100);
     expect(probe.status).toBe(200);
     callCost = probe.body.estimated_cost;
