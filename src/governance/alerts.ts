@@ -10,9 +10,10 @@
 // the URL when it is set and on the resolved address when sending) unless
 // ALERT_WEBHOOK_ALLOW_PRIVATE=true, so a key's owner cannot aim the gateway at its own network.
 import { randomUUID } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { lookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import nodemailer from 'nodemailer';
+import { Agent, request } from 'undici';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
@@ -122,23 +123,38 @@ export class GovernanceAlerts {
 
   private async postWebhook(target: string, a: GovernanceAlertPayload): Promise<void> {
     const url = new URL(target);
-    if (!this.config.alertWebhookAllowPrivate) {
-      // The name may resolve to an internal address: checked at send, not only when it was set.
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((r) => r.address);
-      if (isPrivateHost(url.hostname) || addresses.some(isPrivateAddress)) throw new Error('refused: the URL resolves to a loopback, private or link-local address');
+    if (!this.config.alertWebhookAllowPrivate && isPrivateHost(url.hostname)) throw new Error('refused: the URL names a loopback, private or link-local address');
+    // A name is checked on the address the connection is made to, so that it cannot resolve
+    // to a public address when checked and to an internal one when connected (DNS rebinding).
+    const agent = new Agent({ connect: this.config.alertWebhookAllowPrivate ? {} : { lookup: publicOnlyLookup } });
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', 'user-agent': 'ai-gateway-budget-alert' },
+        body: JSON.stringify({
+          type: 'budget_alert', scope: a.scope, id: a.scopeId, period: a.period, threshold_percent: a.threshold,
+          budget_usd: a.budgetUsd, spend_usd: a.spendUsd, sent_at: new Date().toISOString(),
+        }),
+        signal: AbortSignal.timeout(this.config.alertWebhookTimeoutMs),
+      });
+      // The answer's body is never read (whatever its size): only its status counts.
+      res.body.destroy();
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`answered HTTP ${res.statusCode}`);
+    } finally {
+      await agent.destroy().catch(() => {});
     }
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'ai-gateway-budget-alert' },
-      body: JSON.stringify({
-        type: 'budget_alert', scope: a.scope, id: a.scopeId, period: a.period, threshold_percent: a.threshold,
-        budget_usd: a.budgetUsd, spend_usd: a.spendUsd, sent_at: new Date().toISOString(),
-      }),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.config.alertWebhookTimeoutMs),
-    });
-    await res.body?.cancel();
-    if (res.status < 200 || res.status >= 300) throw new Error(`answered HTTP ${res.status}`);
   }
 }
+
+/** dns.lookup that fails for a name resolving to any loopback, private or link-local address. */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  lookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 0);
+    if (addresses.length === 0 || addresses.some((r) => isPrivateAddress(r.address))) {
+      return callback(Object.assign(new Error(`refused: ${hostname} resolves to a loopback, private or link-local address`), { code: 'EPRIVATE' }), '', 0);
+    }
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    callback(null, addresses[0]!.address, addresses[0]!.family);
+  });
+};

@@ -125,13 +125,14 @@ export function createRouter(routes: Route[]) {
         continue;
       }
       const params: Record<string, string> = {};
+      // A bad parameter is the matched route's error, so that it answers in the route's own format (/v1).
       try {
         r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
       } catch {
-        throw new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`);
+        return { route: r, params, problem: new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`) };
       }
       // No path parameter (a provider, a model, an id) ever holds a control character.
-      for (const k of r.keys) if (hasControlCharacters(params[k]!)) throw invalid(k, 'must not contain control characters');
+      for (const k of r.keys) if (hasControlCharacters(params[k]!)) return { route: r, params, problem: invalid(k, 'must not contain control characters') };
       return { route: r, params };
     }
     allowed = [...new Set(allowed)];
@@ -176,6 +177,7 @@ export function createRouter(routes: Route[]) {
       }
       const { route, params } = found;
       matched = route;
+      if (found.problem) throw found.problem;
       services.analytics.metrics.labelRoute(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       if (!credential && route.allowQueryToken) credential = query.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
