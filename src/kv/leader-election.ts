@@ -84,7 +84,13 @@ export class LeaderElection<S> {
         if (leave()) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
       },
       resignWriting: async (resultKey, value, ttlSeconds) => {
-        return leave() ? this.kv.setAndUnlock(resultKey, value, ttlSeconds, lockKey, token) : false;
+        if (resigned) return false;
+        // Callers of this process keep following this leader until the result is stored.
+        try {
+          return await this.kv.setAndUnlock(resultKey, value, ttlSeconds, lockKey, token);
+        } finally {
+          leave();
+        }
       },
     };
   }

@@ -74,6 +74,7 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
       [{ rpm: 0 }, 'rpm'], [{ max_budget_usd_total: -1 }, 'max_budget_usd_total'], [{ allowed_models: ['bad pattern'] }, 'allowed_models.0'],
       [{ expires_at: 'tomorrow' }, 'expires_at'], [{ team_id: 'x' }, 'team_id'], [{ alert_webhook_url: 'ftp://x.example/' }, 'alert_webhook_url'],
       [{ alert_webhook_url: 'http://127.0.0.1:9/hook' }, 'alert_webhook_url'], [{ alert_webhook_url: 'http://[::1]/' }, 'alert_webhook_url'],
+      [{ max_budget_usd: 5 }, 'body'], [{ allowed_models: 'openai/*' }, 'allowed_models'],
     ] as const) {
       const r = await t.request('POST', '/api/auth/api-keys', { token: admin, body: { name: 'bad', ...body } });
       expect([r.status, r.body.error.code, r.body.error.details.field]).toEqual([400, 'VALIDATION_ERROR', field]);
