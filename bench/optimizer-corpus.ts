@@ -9,7 +9,7 @@ const args = process.argv.slice(2);
 const show = args.includes('--show') ? args[args.indexOf('--show') + 1] : undefined;
 
 const line = (part: string, mode: string, f: CorpusFigures, withIds: boolean): string =>
-  `${part} ${mode}: median ${f.medianVerbose}% on verbose prompts; ${f.lost.length} of ${f.facts} facts lost (${((f.lost.length / f.facts) * 100).toFixed(2)}%); terse changed ${f.changedTerse.length}` +
+  `${part} ${mode}: median ${Math.round(f.medianVerbose * 100) / 100}% on verbose prompts; ${f.lost.length} of ${f.facts} facts lost (${((f.lost.length / f.facts) * 100).toFixed(2)}%); terse changed ${f.changedTerse.length}` +
   (withIds ? `${f.lost.map((l) => `\n  lost ${l.id}: ${l.fact}`).join('')}${f.changedTerse.map((id) => `\n  terse changed ${id}`).join('')}` : '');
 
 if (show) {

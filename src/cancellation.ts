@@ -1,8 +1,6 @@
-// Whether the caller of a request has gone away, with its AbortSignal made only when
-// something is about to wait on it. On Node 20 every AbortSignal outlives the
-// young-generation collections: one per request (most need none: a cache hit, a
-// rejected body) made each collection copy every request's objects (2.2x the pause on a
-// bare HTTP server, half its rate; bench/experiments/gc-probe.mts shows the gateway's).
+// Whether the caller of a request has gone away. The AbortSignal is made only when
+// something is about to wait on it: most requests (a cache hit, a rejected body) never
+// need one.
 import type { ServerResponse } from 'node:http';
 
 export interface Cancellation {

@@ -1,6 +1,6 @@
 // GraphiQL's page as the gateway serves it: scripts, styles and editor workers inline, from the
 // installed @graphql-yoga/render-graphiql, so it works with no internet (Yoga's own page loads
-// them from a CDN). The module is about 9 MB of text, so it is imported on the first request for
+// them from a CDN). The module is several megabytes of text, so it is imported on the first request for
 // the page; the page is kept for the options it was made with (the server's, fixed at start).
 import type { GraphiQLOptions } from 'graphql-yoga';
 

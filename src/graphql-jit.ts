@@ -1,22 +1,19 @@
 // GraphQL operations compiled to JavaScript once per document (graphql-jit) instead of
 // walked by the generic executor on every execution. A graphql-ws stream runs one
-// execution per chunk, so this is most of what a streamed chunk costs in GraphQL
-// (bench/profile.ts --scenario ws: the executor's 10% of the CPU became 1.6%).
+// execution per chunk, so the executor is most of what a streamed chunk costs in GraphQL
+// (BENCHMARKS.md has the profile).
 //
-// Compiling costs about 1 ms (the completion mutation), three requests' worth, so a
-// document is compiled when it runs a second time; a one-off document (an explorer's)
-// runs on the generic executor.
+// Compiling costs several executions' worth, so a document is compiled when it runs a
+// second time; a one-off document (an explorer's) runs on the generic executor.
 //
 // Subscriptions open their source stream with graphql-js (graphql-jit 0.8 hands the
 // subscribe resolver the operation's variables instead of the field's arguments) and
 // map each event through the compiled operation.
 //
 // A mutation with one root field is compiled as a query over a schema whose query root
-// is the mutation type: graphql-jit runs mutations through a job queue it adds to its
-// execution context, and on Node 20 that kept every execution's context (the request,
-// its answer) alive through the young-generation collections (bench/experiments/gc-probe.mts
-// with PROBE_GRAPHQL=1: 990 KB copied per collection, 7 ms pauses). With one root field
-// there is nothing to run in order, so both run the same resolver the same way.
+// is the mutation type: graphql-jit runs mutations through a job queue it adds to each
+// execution's context, which only matters when several root fields must run in order.
+// With one root field there is nothing to order, so both run the same resolver the same way.
 import {
   createSourceEventStream,
   getOperationAST,

@@ -20,8 +20,7 @@ try {
 
 const logger = createLogger(config.logLevel);
 const startedAt = performance.now();
-// The BPE tables (every completion counts tokens) load before the rest of start-up, whose
-// garbage collections then also free what building them left behind.
+// The BPE tables (every completion counts tokens) load now rather than on the first request.
 countTokens('warm up');
 let app: App | undefined;
 let port: number;

@@ -24,6 +24,7 @@ import { RateLimiter } from './gateway/rate-limiter.js';
 import { loadPriceTable, Pricing } from './pricing/pricing.js';
 import { Governance } from './governance/governance.js';
 import { GovernanceAdmin } from './governance/admin.js';
+import { GovernanceAlerts } from './governance/alerts.js';
 import { closeProviderConnections, providerFactories } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 
@@ -36,6 +37,7 @@ export interface Services {
   auth: AuthService;
   governance: Governance;
   governanceAdmin: GovernanceAdmin;
+  governanceAlerts: GovernanceAlerts;
   limiter: RateLimiter;
   router: ProviderRouter;
   providerHealth: ProviderHealthChecker;
@@ -106,6 +108,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     logger,
   );
   const governance = new Governance(kv, db.prisma, pricing, (provider, model) => router.adapter(provider).maxOutputTokens(model), config, logger);
+  const governanceAlerts = new GovernanceAlerts(db.prisma, config, logger);
+  governance.onSpend = (scope, id, limits, spend) => governanceAlerts.check(scope, id, limits, spend);
   const gateway = new Gateway(config, router, cache, pricing, limiter, recorder, logger, governance);
   const analytics = new AnalyticsService({ prisma: db.prisma, pricing, pubsub, kv, recorder, config, logger });
   const streamWaitMs = Math.min(config.requestTimeoutMs, 30_000);
@@ -125,6 +129,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     auth,
     governance,
     governanceAdmin: new GovernanceAdmin(db.prisma, auth, config),
+    governanceAlerts,
     limiter,
     router,
     providerHealth: new ProviderHealthChecker(router),
@@ -159,6 +164,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await auth.close();
       await cache.close();
       await recorder.close(config.shutdownTimeoutMs);
+      await governanceAlerts.idle();
       await analytics.close();
       await pubsub.close().catch(() => {});
       await kv.close().catch(() => {});

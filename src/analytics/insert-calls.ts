@@ -1,14 +1,12 @@
 // Writes a batch of recorded calls in one statement through Prisma: the rows
-// travel as one JSON parameter and PostgreSQL expands them. On the embedded
-// database this is 4-8x cheaper than createMany (about 25 ms instead of
-// 100-200 ms for 500 rows), and that time is spent on the event loop.
+// travel as one JSON parameter and PostgreSQL expands them, far cheaper than
+// createMany on the embedded database, where that time is spent on the event loop.
 // ON CONFLICT makes a retried batch harmless if its first write did land.
 //
 // Where the backend offers COPY cheaply (the embedded database), a batch goes in as CSV
-// first: about a third less time per row in PGlite, on the request thread
-// (bench/experiments/pgl-insert.mts). COPY has no ON CONFLICT, so any failure (such as a
-// retried batch whose first write did land) falls back to the JSON statement, which
-// skips the rows already there.
+// first, which costs less per row still (BENCHMARKS.md). COPY has no ON CONFLICT, so any
+// failure (such as a retried batch whose first write did land) falls back to the JSON
+// statement, which skips the rows already there.
 //
 // A batch refused for its data (SQLSTATE class 22 or 23: a value the database cannot
 // store, a user deleted since the call was made) is split in halves until the rows at
@@ -40,6 +38,7 @@ export type BatchWriter = (rows: StoredCall[]) => Promise<WriteResult | void>;
 const COLUMNS = [
   'id', 'created_at', 'user_id', 'provider', 'model', 'source', 'input_tokens', 'output_tokens', 'cost_usd',
   'list_cost_usd', 'cost_estimated', 'latency_ms', 'cached', 'optimized', 'tokens_saved', 'streamed', 'status', 'error_code', 'api_key_id', 'team_id',
+  'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'tool_calls',
 ];
 
 /** CSV fields: NULL is an empty unquoted field, text is always quoted (so '' stays an empty string). */
@@ -51,7 +50,7 @@ const bool = (v: boolean) => (v ? 't' : 'f');
 export function callsCsv(rows: StoredCall[]): string {
   let csv = '';
   for (const r of rows) {
-    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)},${r.apiKeyId ?? ''},${r.teamId ?? ''}\n`;
+    csv += `${r.id},${r.createdAt.toISOString()},${r.userId ?? ''},${text(r.provider)},${text(r.model)},${text(r.source)},${num(r.inputTokens)},${num(r.outputTokens)},${num(r.costUsd)},${num(r.listCostUsd)},${bool(r.costEstimated)},${num(r.latencyMs)},${bool(r.cached)},${bool(r.optimized)},${num(r.tokensSaved)},${bool(r.streamed)},${text(r.status)},${textOrNull(r.errorCode)},${r.apiKeyId ?? ''},${r.teamId ?? ''},${num(r.cachedInputTokens ?? 0)},${num(r.cacheWriteTokens ?? 0)},${num(r.reasoningTokens ?? 0)},${num(r.toolCalls ?? 0)}\n`;
   }
   return csv;
 }
@@ -168,13 +167,19 @@ function insertJson(prisma: PrismaClient): (rows: StoredCall[]) => Promise<void>
         error_code: r.errorCode,
         api_key_id: r.apiKeyId ?? null,
         team_id: r.teamId ?? null,
+        cached_input_tokens: r.cachedInputTokens ?? 0,
+        cache_write_tokens: r.cacheWriteTokens ?? 0,
+        reasoning_tokens: r.reasoningTokens ?? 0,
+        tool_calls: r.toolCalls ?? 0,
       })),
     );
     await prisma.$executeRaw`
       INSERT INTO api_calls (id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id)
+                             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id,
+                             cached_input_tokens, cache_write_tokens, reasoning_tokens, tool_calls)
       SELECT id, created_at, user_id, provider, model, source, input_tokens, output_tokens, cost_usd,
-             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id
+             list_cost_usd, cost_estimated, latency_ms, cached, optimized, tokens_saved, streamed, status, error_code, api_key_id, team_id,
+             cached_input_tokens, cache_write_tokens, reasoning_tokens, tool_calls
       FROM json_populate_recordset(NULL::api_calls, ${json}::json)
       ON CONFLICT (id) DO NOTHING`;
   };

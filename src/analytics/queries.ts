@@ -125,6 +125,9 @@ export interface ExportRow {
   model: string;
   source: string;
   userId: string | null;
+  /** The API key and team the call was made with. */
+  apiKeyId: string | null;
+  teamId: string | null;
   inputTokens: number;
   outputTokens: number;
   tokensUsed: number;
@@ -411,6 +414,8 @@ export class AnalyticsQueries {
         model: c.model,
         source: c.source,
         userId: c.userId,
+        apiKeyId: c.apiKeyId,
+        teamId: c.teamId,
         inputTokens: c.inputTokens,
         outputTokens: c.outputTokens,
         tokensUsed: c.cached ? 0 : c.inputTokens + c.outputTokens,
@@ -435,6 +440,7 @@ export class AnalyticsQueries {
       this.prisma.$executeRaw`DELETE FROM api_call_user_daily`,
       this.prisma.$executeRaw`DELETE FROM api_call_latency_daily`,
       this.prisma.$executeRaw`DELETE FROM api_call_user_latency_daily`,
+      this.prisma.$executeRaw`DELETE FROM api_call_spend_daily`,
     ]);
     return deleted;
   }

@@ -29,6 +29,12 @@ export interface CallRecord {
   source: string;
   inputTokens: number;
   outputTokens: number;
+  /** Parts of inputTokens (cache read, cache write) and outputTokens (reasoning); 0 when absent. */
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+  /** Tool calls in the answer; 0 when absent. */
+  toolCalls?: number;
   costUsd: number | null;
   listCostUsd: number | null;
   costEstimated: boolean;
@@ -181,7 +187,7 @@ export class UsageRecorder {
       }
     }
     if (!this.options.enabled) return;
-    const stored = Object.assign({ id: randomUUID(), createdAt: new Date(at) }, call); // not `{ ...call, id }`: see Gateway.recordCall
+    const stored = { id: randomUUID(), createdAt: new Date(at), ...call };
     if (this.queue.length >= this.maxQueue) {
       if (this.spill) {
         this.overflow.push(stored);

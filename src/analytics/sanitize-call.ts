@@ -1,7 +1,7 @@
 // What the recorder stores is bounded and well-formed before it is queued: a value
 // the database refuses (a NUL byte, a lone surrogate, a non-UUID user id, a count
-// past the integer column's range, NaN) would otherwise fail its whole batch. The
-// common case (nothing to fix) allocates nothing.
+// past the integer column's range, NaN) would otherwise fail its whole batch. A
+// record with nothing to fix is queued as it is.
 import type { CallRecord } from './recorder.js';
 
 /** Longest text kept per field, in UTF-16 code units; longer values are cut. */
@@ -43,6 +43,11 @@ function countOk(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= INT_MAX;
 }
 
+/** The usage parts a record may leave out (0 then). */
+function optionalCountOk(value: unknown): boolean {
+  return value === undefined || countOk(value);
+}
+
 /** A cost: finite and not negative, else unknown (null). */
 function cleanCost(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -70,7 +75,8 @@ export function sanitizeCall(call: CallRecord, onFix?: (field: SanitizedField) =
   if (call.errorCode !== null && !textOk(call.errorCode, CALL_TEXT_LIMITS.errorCode)) fixes.push('errorCode');
   if (call.status !== 'success' && call.status !== 'error') fixes.push('status');
   const numbersOk = countOk(call.inputTokens) && countOk(call.outputTokens) && countOk(call.latencyMs) && countOk(call.tokensSaved)
-    && costOk(call.costUsd) && costOk(call.listCostUsd);
+    && costOk(call.costUsd) && costOk(call.listCostUsd)
+    && optionalCountOk(call.cachedInputTokens) && optionalCountOk(call.cacheWriteTokens) && optionalCountOk(call.reasoningTokens) && optionalCountOk(call.toolCalls);
   if (!numbersOk) fixes.push('number');
   const booleansOk = typeof call.cached === 'boolean' && typeof call.optimized === 'boolean' && typeof call.streamed === 'boolean'
     && typeof call.costEstimated === 'boolean';
@@ -87,6 +93,10 @@ export function sanitizeCall(call: CallRecord, onFix?: (field: SanitizedField) =
     source: cleanText(call.source, CALL_TEXT_LIMITS.source),
     inputTokens: cleanCount(call.inputTokens),
     outputTokens: cleanCount(call.outputTokens),
+    ...(call.cachedInputTokens !== undefined ? { cachedInputTokens: cleanCount(call.cachedInputTokens) } : {}),
+    ...(call.cacheWriteTokens !== undefined ? { cacheWriteTokens: cleanCount(call.cacheWriteTokens) } : {}),
+    ...(call.reasoningTokens !== undefined ? { reasoningTokens: cleanCount(call.reasoningTokens) } : {}),
+    ...(call.toolCalls !== undefined ? { toolCalls: cleanCount(call.toolCalls) } : {}),
     costUsd: cleanCost(call.costUsd),
     listCostUsd: cleanCost(call.listCostUsd),
     costEstimated: call.costEstimated === true,

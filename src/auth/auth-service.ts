@@ -107,7 +107,10 @@ export class AuthService {
   private readonly users: LookupCache<string, UserState | null>;
   private readonly keys: LookupCache<string, KeyState | null>;
   private readonly teams: LookupCache<string, TeamState | null>;
-  /** Emits 'invalidated' with each invalidation applied here (tests wait on it). */
+  /**
+   * Emits 'invalidated' with each invalidation applied here, and `{ all: true }` when the
+   * pub/sub stops or resumes delivery (everything cached is read again then). Tests wait on it.
+   */
   readonly events = new EventEmitter();
   private readonly throttle: LoginThrottle;
   /** Bounds the database lookups and password hashes of concurrent logins. */
@@ -142,6 +145,7 @@ export class AuthService {
       this.users.expireAll();
       this.keys.expireAll();
       this.teams.expireAll();
+      this.events.emit('invalidated', { all: true });
       if (up) void this.listen();
     });
   }

@@ -1,16 +1,17 @@
-// The exact-match response cache: entries, shared statistics, invalidation by
-// provider or model (SCAN in batches, never KEYS), request coalescing across
-// instances (a lock plus a notification), and fail-open behaviour: any kv
-// failure turns into a miss, a skipped write or an uncoordinated call, never an
-// error for the caller. With Redis, an optional in-process tier serves repeated hits
-// without the round trip; invalidations reach every instance's tier through pub/sub,
-// and a tier that may have missed one is emptied and not used until it hears itself.
-import { randomUUID } from 'node:crypto';
+// The exact-match response cache as the gateway sees it: its entries (entry-store.ts),
+// shared statistics (cache-stats.ts), invalidation by provider or model, request
+// coalescing across instances (a leader per key, see ../kv/leader-election.ts, plus a
+// notification when it is done) and, with Redis, an in-process tier serving repeated hits
+// without the round trip (local-tier.ts). It fails open: any kv failure turns into a miss,
+// a skipped write or an uncoordinated call, never an error for the caller.
 import type { Logger } from '../logger.js';
+import { LeaderElection } from '../kv/leader-election.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
 import type { ToolCall } from '../providers/types.js';
+import { CacheCounters } from './cache-stats.js';
 import { modelKeyPattern, providerKeyPattern } from './completion-key.js';
-import { LocalTier, type LocalTierOptions } from './local-tier.js';
+import { ENTRY_PATTERN, EntryStore } from './entry-store.js';
+import { HeardTier, INVALIDATE_CHANNEL, LocalTier, type LocalTierOptions } from './local-tier.js';
 
 /** A piece of a streamed answer: text, or a piece of a tool call (see StreamEvent). */
 export type StreamDelta = string | ToolCallDelta;
@@ -91,39 +92,19 @@ export interface CacheHealth {
   error?: string;
 }
 
-export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' };
+/** A leader computed the value; a follower got its leader's entry; a hit found the entry stored. */
+export type Coalesced<T> = { value: T; role: 'leader' } | { value: CachedCompletion; role: 'follower' | 'hit' };
 
-const STATS_KEY = 'cache:stats';
-/**
- * Counters are added up here and sent to the shared hash at most this often: one HINCRBY
- * per hit was a second Redis command per cache hit (10-19% of the Redis hit rate in
- * bench/cache.ts). This instance's own counts are always current; other instances see
- * them within this delay.
- */
-const STATS_FLUSH_MS = 1_000;
-const ENTRY_PATTERN = 'c:*';
-const INVALIDATE_CHANNEL = 'cache:invalidate';
-/** How often an instance repeats its probe until it hears it (the first may precede its subscription). */
-const PROBE_RETRY_MS = 1_000;
-
-type InvalidateMessage = { prefix: string } | { probe: string };
+/** How often a follower of another instance's leader looks for the entry between notifications. */
+const FOLLOWER_POLL_MS = 50;
 
 export class ResponseCache {
-  private readonly inflight = new Map<string, Promise<CachedCompletion | null>>();
-  /** Counts not yet added to the shared hash. */
-  private pending: Record<string, number> = {};
-  private flushTimer: NodeJS.Timeout | null = null;
-
-  private readonly local: LocalTier | null;
-  /** Set once this instance heard its own probe since delivery last resumed: invalidations reach it. */
-  private localTrusted = false;
-  private delivering = true;
-  private probeId = '';
-  private probeTimer: NodeJS.Timeout | null = null;
-  /** Bumped whenever local entries may have gone stale: a Redis read begun before must not fill the tier. */
-  private generation = 0;
-  private invalidations: Promise<(() => void) | null> | null = null;
-  private readonly stopWatching: () => void = () => {};
+  private readonly store: EntryStore;
+  private readonly counters: CacheCounters;
+  /** The in-process tier; null when off. */
+  private readonly near: HeardTier | null;
+  /** Leaders computing an entry; a local follower waits on the leader's promise of it. */
+  private readonly leaders: LeaderElection<Promise<CachedCompletion | null>>;
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -131,204 +112,140 @@ export class ResponseCache {
     readonly options: CacheOptions,
     private readonly logger: Logger,
   ) {
+    this.store = new EntryStore(kv);
+    this.counters = new CacheCounters(kv);
+    this.leaders = new LeaderElection(kv, 'completion', options.coalesceWaitMs);
     const local = options.local;
-    this.local = options.enabled && kv.kind === 'redis' && local && local.maxEntries > 0 ? new LocalTier(local) : null;
-    if (!this.local) return;
-    this.stopWatching = pubsub.onDeliveryChange((up) => {
-      this.delivering = up;
-      this.distrustLocal();
-      if (up) this.listen();
-    });
-    this.listen();
-  }
-
-  /** Subscribes to invalidations once, then probes until this instance hears itself. */
-  private listen() {
-    if (!this.invalidations) {
-      this.invalidations = this.pubsub.subscribe(INVALIDATE_CHANNEL, (m) => this.onInvalidation(m as InvalidateMessage)).catch((e) => {
-        this.invalidations = null; // tried again when delivery resumes
-        this.logger.debug('cache invalidation subscription failed; local tier paused', { error: (e as Error).message });
-        return null;
-      });
-    }
-    void this.invalidations.then((subscribed) => subscribed && this.probe());
-  }
-
-  private probe() {
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
-    if (this.localTrusted || !this.delivering || !this.invalidations) return;
-    this.probeId = randomUUID();
-    this.pubsub.publish(INVALIDATE_CHANNEL, { probe: this.probeId }).catch(() => {});
-    this.probeTimer = setTimeout(() => this.probe(), PROBE_RETRY_MS);
-    this.probeTimer.unref?.();
-  }
-
-  private onInvalidation(m: InvalidateMessage) {
-    if ('prefix' in m) return this.dropLocal(m.prefix);
-    if (m.probe !== this.probeId || this.localTrusted) return;
-    this.generation++;
-    this.localTrusted = true;
-  }
-
-  private distrustLocal() {
-    this.localTrusted = false;
-    this.dropLocal('');
-  }
-
-  private dropLocal(prefix: string) {
-    this.generation++;
-    this.local?.dropPrefix(prefix);
-  }
-
-  private get localServing() {
-    return this.local !== null && this.localTrusted;
+    this.near = options.enabled && kv.kind === 'redis' && local && local.maxEntries > 0 ? new HeardTier(new LocalTier(local), pubsub, logger) : null;
   }
 
   get enabled() {
     return this.options.enabled;
   }
 
-  private count(fields: Record<string, number>) {
-    for (const [f, n] of Object.entries(fields)) this.pending[f] = (this.pending[f] ?? 0) + n;
-    if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flushStats(), STATS_FLUSH_MS);
-      this.flushTimer.unref?.();
-    }
-  }
-
-  /** Adds the pending counts to the shared hash; on failure they wait for the next flush. */
-  async flushStats(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    const counts = this.pending;
-    if (Object.keys(counts).length === 0) return;
-    this.pending = {};
-    try {
-      await this.kv.hincr(STATS_KEY, counts);
-    } catch {
-      this.count(counts); // Redis down: kept (a few numbers) and tried again later
-    }
+  /** Adds this instance's pending counts to the shared statistics. */
+  flushStats(): Promise<void> {
+    return this.counters.flush();
   }
 
   /** Sends what is pending and stops listening (shutdown). */
   async close(): Promise<void> {
-    this.stopWatching();
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.delivering = false;
-    this.distrustLocal();
-    const unsubscribe = await this.invalidations;
-    unsubscribe?.();
-    return this.flushStats();
+    await this.near?.close();
+    return this.counters.flush();
   }
 
   /** A hit or null; a kv failure is a miss. Counts hits and misses. */
   async get(key: string, policy: CachePolicy = {}): Promise<CachedCompletion | null> {
     if (!this.enabled || policy.read === false) return null;
-    const near = this.localServing ? this.local!.get(key) : null;
+    const near = this.near?.get(key);
     if (near) {
-      this.count({ hits: 1, localHits: 1 });
+      this.counters.count({ hits: 1, localHits: 1 });
       return JSON.parse(near) as CachedCompletion;
     }
-    const generation = this.generation;
+    const mark = this.near?.mark() ?? 0;
     try {
-      const raw = await this.kv.get(key);
+      const raw = await this.store.read(key);
       if (raw) {
-        this.count({ hits: 1 });
+        this.counters.count({ hits: 1 });
         const entry = JSON.parse(raw) as CachedCompletion;
-        if (this.localServing && generation === this.generation) this.local!.set(key, raw, entry.expiresAt);
+        this.near?.fill(key, raw, entry.expiresAt, mark);
         return entry;
       }
-      this.count({ misses: 1 });
+      this.counters.count({ misses: 1 });
       return null;
     } catch (e) {
-      this.count({ misses: 1, errors: 1 });
+      this.counters.count({ misses: 1, errors: 1 });
       this.logger.debug('cache read failed; treating as miss', { error: (e as Error).message });
       return null;
     }
   }
 
-  async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
-    if (!this.enabled || policy.write === false) return;
+  /** The entry as stored (with its expiry) and its ttl. */
+  private stored(entry: CachedCompletion, policy: CachePolicy): { raw: string; ttlSeconds: number; expiresAt: number } {
     const ttlSeconds = policy.ttlSeconds ?? this.options.ttlSeconds;
     const expiresAt = Date.now() + ttlSeconds * 1000;
-    const raw = JSON.stringify(Object.assign({}, entry, { expiresAt })); // not `{ ...entry, expiresAt }`: see Gateway.recordCall
-    const generation = this.generation;
+    return { raw: JSON.stringify({ ...entry, expiresAt }), ttlSeconds, expiresAt };
+  }
+
+  async set(key: string, entry: CachedCompletion, policy: CachePolicy = {}): Promise<void> {
+    if (!this.enabled || policy.write === false) return;
+    const { raw, ttlSeconds, expiresAt } = this.stored(entry, policy);
+    const mark = this.near?.mark() ?? 0;
     try {
-      await this.kv.set(key, raw, ttlSeconds);
-      this.count({ writes: 1 });
-      if (this.localServing && generation === this.generation) this.local!.set(key, raw, expiresAt);
+      await this.store.write(key, raw, ttlSeconds);
+      this.counters.count({ writes: 1 });
+      this.near?.fill(key, raw, expiresAt, mark);
     } catch (e) {
       this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
     }
   }
 
   /**
-   * Runs `compute` once for concurrent identical requests: in this process
-   * through a shared promise, across instances through a kv lock and a
-   * notification. Followers get the leader's cached entry. A follower whose
-   * leader failed, vanished or took longer than coalesceWaitMs computes itself.
+   * The entry for key (a hit), or else `compute` run once for concurrent identical requests:
+   * the leader for the key computes and stores the entry, its followers (in this process or
+   * another) get that entry. A follower whose leader failed, vanished or took longer than
+   * coalesceWaitMs computes itself. On the shared kv a miss costs two steps: reading the
+   * entry together with taking the leader's lock, and writing the entry together with
+   * releasing it (and a notification when another instance's follower waits).
    */
-  async coalesce<T>(
+  async getOrCoalesce<T>(
     key: string,
     policy: CachePolicy,
     compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
   ): Promise<Coalesced<T>> {
     if (!this.enabled || policy.read === false) return { value: (await compute()).value, role: 'leader' };
+    const near = this.near?.get(key);
+    if (near) {
+      this.counters.count({ hits: 1, localHits: 1 });
+      return { value: JSON.parse(near) as CachedCompletion, role: 'hit' };
+    }
+    const mark = this.near?.mark() ?? 0;
 
-    const local = this.inflight.get(key);
-    if (local) {
-      const entry = await local.catch(() => null);
+    let settle!: (entry: CachedCompletion | null) => void;
+    let readFailed = false;
+    const elected = await this.leaders.elect(key, () => new Promise<CachedCompletion | null>((r) => (settle = r)), key, (e) => {
+      readFailed = true;
+      this.logger.debug('cache read failed; treating as miss', { error: (e as Error).message });
+    });
+    if (elected.role === 'found') {
+      this.counters.count({ hits: 1 });
+      const entry = JSON.parse(elected.value) as CachedCompletion;
+      this.near?.fill(key, elected.value, entry.expiresAt, mark);
+      return { value: entry, role: 'hit' };
+    }
+    this.counters.count(readFailed ? { misses: 1, errors: 1 } : { misses: 1 });
+    if (elected.role !== 'leader') {
+      const entry = elected.role === 'local-follower' ? await elected.state : await this.waitForLeader(key);
       if (entry) {
-        this.count({ coalesced: 1 });
+        this.counters.count({ coalesced: 1 });
         return { value: entry, role: 'follower' };
       }
-      return { value: (await this.runAsLeader(key, policy, compute, false)).value, role: 'leader' };
+      const { value, entry: own } = await compute();
+      if (own) await this.set(key, own, policy);
+      return { value, role: 'leader' };
     }
-
-    const token = randomUUID();
-    const lockKey = `lock:${key}`;
-    let locked = true;
+    let entry: CachedCompletion | null = null;
+    // Followers of other instances are told when the entry is there (they also look for it
+    // every FOLLOWER_POLL_MS); with the entry written, only when one waits.
+    let notify = true;
     try {
-      locked = await this.kv.setIfAbsent(lockKey, token, this.options.coalesceWaitMs);
-    } catch {
-      locked = true; // kv down: no coordination, just call
-    }
-    if (!locked) {
-      const entry = await this.waitForLeader(key);
-      if (entry) {
-        this.count({ coalesced: 1 });
-        return { value: entry, role: 'follower' };
+      const computed = await compute();
+      entry = computed.entry;
+      if (entry && policy.write !== false) {
+        const { raw, ttlSeconds, expiresAt } = this.stored(entry, policy);
+        try {
+          notify = await elected.resignWriting(key, raw, ttlSeconds);
+          this.counters.count({ writes: 1 });
+          this.near?.fill(key, raw, expiresAt, mark);
+        } catch (e) {
+          this.logger.debug('cache write failed; skipped', { error: (e as Error).message });
+        }
       }
-    }
-    try {
-      return { value: (await this.runAsLeader(key, policy, compute, true)).value, role: 'leader' };
+      return { value: computed.value, role: 'leader' };
     } finally {
-      if (locked) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
-    }
-  }
-
-  private async runAsLeader<T>(
-    key: string,
-    policy: CachePolicy,
-    compute: () => Promise<{ value: T; entry: CachedCompletion | null }>,
-    notify: boolean,
-  ): Promise<{ value: T }> {
-    let settle!: (e: CachedCompletion | null) => void;
-    const shared = new Promise<CachedCompletion | null>((r) => (settle = r));
-    this.inflight.set(key, shared);
-    try {
-      const { value, entry } = await compute();
-      if (entry) await this.set(key, entry, policy);
       settle(entry);
-      if (notify) this.pubsub.publish(`fill:${key}`, { ok: !!entry }).catch(() => {});
-      return { value };
-    } catch (e) {
-      settle(null);
-      if (notify) this.pubsub.publish(`fill:${key}`, { ok: false }).catch(() => {});
-      throw e;
-    } finally {
-      this.inflight.delete(key);
+      if (notify) this.pubsub.publish(`fill:${key}`, { ok: entry !== null }).catch(() => {});
+      elected.resign();
     }
   }
 
@@ -345,11 +262,10 @@ export class ResponseCache {
     }
     try {
       while (Date.now() < deadline) {
-        const raw = await this.kv.get(key).catch(() => null);
+        const raw = await this.store.read(key).catch(() => null);
         if (raw) return JSON.parse(raw) as CachedCompletion;
-        const lockHeld = await this.kv.get(`lock:${key}`).catch(() => null);
-        if (!lockHeld) return null; // leader gone without an entry
-        await Promise.race([notification, new Promise((r) => setTimeout(r, 50))]);
+        if (!(await this.leaders.held(key))) return null; // leader gone without an entry
+        await Promise.race([notification, new Promise((r) => setTimeout(r, FOLLOWER_POLL_MS))]);
       }
       return null;
     } finally {
@@ -358,36 +274,13 @@ export class ResponseCache {
   }
 
   async stats(): Promise<CacheStats> {
-    let counters: Record<string, string> = {};
-    let entries = 0;
-    let bytes = 0;
-    try {
-      counters = await this.kv.hgetall(STATS_KEY);
-      for await (const keys of this.kv.scan(ENTRY_PATTERN, 500)) {
-        const values = await this.kv.mget(keys);
-        for (const v of values) {
-          if (v === null) continue;
-          entries++;
-          bytes += Buffer.byteLength(v);
-        }
-      }
-    } catch {
-      // kv unreachable: report what could be read
-    }
-    // Plus this instance's counts not yet sent.
-    const n = (f: string) => Number(counters[f] ?? 0) + (this.pending[f] ?? 0);
-    const hits = n('hits');
-    const misses = n('misses');
+    const [counts, { entries, bytes }] = await Promise.all([this.counters.totals(), this.store.measure()]);
+    const { hits, misses } = counts;
     return {
       enabled: this.enabled,
       backend: this.kv.kind,
-      hits,
-      misses,
-      writes: n('writes'),
-      coalesced: n('coalesced'),
-      errors: n('errors'),
-      localHits: n('localHits'),
-      localEntries: this.local?.size ?? 0,
+      ...counts,
+      localEntries: this.near?.size ?? 0,
       hitRatePercent: hits + misses ? Math.round((hits / (hits + misses)) * 1000) / 10 : 0,
       entries,
       bytes,
@@ -413,7 +306,7 @@ export class ResponseCache {
 
   async health(): Promise<CacheHealth> {
     const status = this.kv.status();
-    const localTier = !this.local ? 'off' : this.localServing ? 'serving' : 'paused';
+    const localTier = !this.near ? 'off' : this.near.serving ? 'serving' : 'paused';
     const base = { backend: this.kv.kind, breaker: status.breaker, localTier } as const;
     if (!this.enabled) return { status: 'disabled', redisConnected: status.kind === 'redis' && status.connected, responseTimeMs: null, ...base };
     try {
@@ -431,19 +324,17 @@ export class ResponseCache {
    * (CACHE_LOCAL_TTL at most).
    */
   private async clearPattern(pattern: string): Promise<number> {
-    let cleared = 0;
     const prefix = pattern.slice(0, -1); // patterns are '<prefix>*'
     try {
-      for await (const keys of this.kv.scan(pattern, 500)) cleared += await this.kv.del(keys);
+      return await this.store.deleteMatching(pattern);
     } finally {
-      this.dropLocal(prefix);
+      this.near?.drop(prefix);
       if (this.kv.kind === 'redis') {
         await this.pubsub.publish(INVALIDATE_CHANNEL, { prefix }).catch((e) => {
           this.logger.warn('cache invalidation not published; other instances keep local entries until their tiers expire', { error: (e as Error).message });
         });
       }
     }
-    return cleared;
   }
 
   /** Deletes every entry (statistics are kept). */

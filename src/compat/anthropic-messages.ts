@@ -4,7 +4,7 @@
 // blocks an assistant's tool calls, image blocks image parts); the result becomes a Message.
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../errors.js';
-import type { ChatMessageInput, ContentPartInput, RawCompletionInput } from '../gateway/completion-input.js';
+import { COMPLETION_LIMITS, jsonProblem, type ChatMessageInput, type ContentPartInput, type RawCompletionInput } from '../gateway/completion-input.js';
 import type { CompletionResult } from '../gateway/gateway.js';
 import { countTokens } from '../optimize/tokenizer.js';
 import type { FinishReason } from '../providers/types.js';
@@ -13,7 +13,6 @@ import { completionFromBody } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import type { Services } from '../services.js';
 import { anthropicErrorBody, sendAnthropicError } from './errors.js';
-import type { ResolvedModel } from './model-names.js';
 import { answeringModel, compatRoute, complete, modelNames, openStream, prepare, requestIdOf, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
 
 type Json = Record<string, unknown>;
@@ -62,7 +61,12 @@ function messagesFrom(m: unknown, i: number): ChatMessageInput[] {
         break;
       case 'tool_use':
         if (m.role !== 'assistant') bad(at, 'tool_use blocks belong to assistant messages');
-        calls.push({ id: b.id as string, name: b.name as string, arguments: JSON.stringify(b.input ?? {}) });
+        {
+          // Bounded before it is written out again as the call's arguments (a hostile nesting would overflow JSON.stringify).
+          const problem = jsonProblem(b.input ?? {}, COMPLETION_LIMITS.jsonDepth, COMPLETION_LIMITS.jsonNodes);
+          if (problem) bad(`${at}.input`, problem);
+          calls.push({ id: b.id as string, name: b.name as string, arguments: JSON.stringify(b.input ?? {}) });
+        }
         break;
       case 'tool_result': {
         if (m.role !== 'user') bad(at, 'tool_result blocks belong to user messages');
@@ -258,7 +262,7 @@ async function messages(r: RestRequest) {
  * whose tokenizers are not public.
  */
 function countTokensRoute(r: RestRequest) {
-  const { input }: { input: RawCompletionInput; model: ResolvedModel } = messagesInput(r.body, r.services, true);
+  const { input } = messagesInput(r.body, r.services, true);
   const p = prepare(r, input);
   const model = p.request.model;
   let n = 0;

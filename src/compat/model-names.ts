@@ -26,7 +26,7 @@ const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,63}$/;
 const QUALIFIED = /^[a-z][a-z0-9_-]{0,63}\/[A-Za-z0-9][A-Za-z0-9._:@+/-]{0,199}$/;
 
 const AliasFile = z.record(
-  z.string().regex(ALIAS_NAME, 'alias names are letters, digits and . _ : @ + - (no /)'),
+  z.string(),
   z.strictObject({
     model: z.string().regex(QUALIFIED, 'must be provider/model'),
     fallback: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9._:@+/-]{0,199})?$/, 'must be provider or provider/model')).max(6).optional(),
@@ -56,6 +56,7 @@ export function loadModelAliases(path: string, providers: readonly string[]): Re
     return `${issue.path.join('.') || 'the file'}: ${issue.message}`;
   }
   for (const [name, alias] of Object.entries(r.data)) {
+    if (!ALIAS_NAME.test(name)) return `${name}: alias names are 1-64 letters, digits and . _ : @ + - (no /)`;
     for (const target of [alias.model, ...(alias.fallback ?? [])]) {
       const provider = target.split('/')[0]!;
       if (!providers.includes(provider)) return `${name}: ${target} names no provider (known: ${providers.join(', ')})`;

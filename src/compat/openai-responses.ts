@@ -77,11 +77,28 @@ function messagesFrom(input: unknown): ChatMessageInput[] {
   return out;
 }
 
+const TOOL_FIELDS = ['type', 'name', 'description', 'parameters', 'strict'];
+const METADATA = { pairs: 16, keyChars: 64, valueChars: 512 } as const;
+
+/** OpenAI's metadata: at most 16 string pairs, keys up to 64 characters, values up to 512. */
+function metadataOf(metadata: unknown): void {
+  if (metadata == null) return;
+  if (!isObject(metadata)) return bad('metadata', 'must be an object');
+  const entries = Object.entries(metadata);
+  if (entries.length > METADATA.pairs) bad('metadata', `at most ${METADATA.pairs} pairs`);
+  for (const [k, v] of entries) {
+    if (k.length > METADATA.keyChars) bad('metadata', `keys are at most ${METADATA.keyChars} characters`);
+    if (typeof v !== 'string' || v.length > METADATA.valueChars) bad(`metadata.${k}`, `must be a string of at most ${METADATA.valueChars} characters`);
+  }
+}
+
 function toolsFrom(tools: unknown) {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) return bad('tools', 'must be a list');
   return tools.map((t, i) => {
     if (!isObject(t) || t.type !== 'function') return bad(`tools.${i}.type`, 'only function tools are supported by this gateway');
+    // Tools are echoed in the answer: nothing unchecked may ride along.
+    for (const k of Object.keys(t)) if (!TOOL_FIELDS.includes(k)) bad(`tools.${i}.${k}`, 'is not a field of a function tool');
     return {
       name: t.name as string,
       ...(t.description != null ? { description: t.description as string } : {}),
@@ -94,13 +111,18 @@ function toolsFrom(tools: unknown) {
 function toolChoiceFrom(c: unknown): RawCompletionInput['toolChoice'] {
   if (c === undefined || c === null) return undefined;
   if (c === 'auto' || c === 'none' || c === 'required') return c;
-  if (isObject(c) && c.type === 'function') return { name: c.name as string };
+  if (isObject(c) && c.type === 'function') {
+    for (const k of Object.keys(c)) if (k !== 'type' && k !== 'name') bad(`tool_choice.${k}`, 'is not a field of a function tool choice');
+    return { name: c.name as string };
+  }
   return bad('tool_choice', 'must be auto, none, required or {type: "function", name}');
 }
 
 function formatFrom(text: unknown): RawCompletionInput['responseFormat'] {
   if (text === undefined || text === null) return undefined;
   if (!isObject(text)) return bad('text', 'must be an object');
+  for (const k of Object.keys(text)) if (k !== 'format' && k !== 'verbosity') bad(`text.${k}`, 'is not supported by this gateway');
+  if (text.verbosity != null && typeof text.verbosity !== 'string') bad('text.verbosity', 'must be a string');
   const f = text.format;
   if (f === undefined || f === null) return undefined;
   if (!isObject(f)) return bad('text.format', 'must be an object');
@@ -119,6 +141,16 @@ export function responsesInput(body: unknown, resolve: (m: unknown) => ReturnTyp
   if (body.background === true) bad('background', 'background responses need stored responses, which this gateway does not keep');
   if (Array.isArray(body.include) && body.include.length) bad('include', 'is not supported by this gateway');
   if (body.truncation != null && body.truncation !== 'disabled') bad('truncation', 'only disabled is supported');
+  // What the answer echoes is checked like what is sent (a 200,000-deep metadata overflowed the echo's JSON.stringify).
+  if (body.instructions != null && typeof body.instructions !== 'string') bad('instructions', 'must be a string');
+  if (body.reasoning != null) {
+    if (!isObject(body.reasoning)) bad('reasoning', 'must be an object');
+    for (const [k, v] of Object.entries(body.reasoning)) {
+      if (k !== 'effort' && k !== 'summary') bad(`reasoning.${k}`, 'is not supported by this gateway');
+      if (v != null && typeof v !== 'string') bad(`reasoning.${k}`, 'must be a string');
+    }
+  }
+  metadataOf(body.metadata);
   const gateway: Json = {};
   for (const k of GATEWAY_FIELDS) if (body[k] !== undefined) gateway[k] = body[k];
   const { input: own } = completionFromBody(undefined, gateway);

@@ -68,8 +68,8 @@ async function openPostgres(url: string, { migrate = true, poolSize = 10, connec
   });
 }
 
-// The embedded database serves one process: PostgreSQL's default 128 MB of shared
-// buffers only adds resident memory (about 125 MB) and a second to start-up.
+// The embedded database serves one process: PostgreSQL's default shared buffers, sized
+// for a server, would only add resident memory and start-up time.
 export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers=16MB' };
 
 async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Promise<Database> {

@@ -109,6 +109,7 @@ export class ProviderRouter {
       throw new GatewayError('PROVIDER_UNCONFIGURED', `Provider ${name} is not configured: set ${name.toUpperCase()}_API_KEY`);
     }
     await this.limiter.consume(`provider:${name}`, this.config.providers[name as keyof Config['providers']]?.rateLimit, `provider ${name}`);
+    await adapter.ready?.();
     const breaker = this.breaker(name);
     const deadlineError = () =>
       new GatewayError('DEADLINE_EXCEEDED', `The request's timeout of ${deadline!.ms} ms passed before ${name} answered`, { details: { provider: name, timeout_ms: deadline!.ms } });

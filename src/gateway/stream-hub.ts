@@ -3,8 +3,8 @@
 // live. Across instances the leader publishes its events on the shared pub/sub
 // (Redis through graphql-redis-subscriptions when configured); a follower on
 // another instance asks for a snapshot of what it missed and follows from there.
-import { randomUUID } from 'node:crypto';
 import type { CachedCompletion, StreamDelta } from '../cache/response-cache.js';
+import { LeaderElection } from '../kv/leader-election.js';
 import type { KeyValueStore, PubSub } from '../kv/types.js';
 
 export type HubEvent =
@@ -67,42 +67,28 @@ export interface Leadership {
 }
 
 export class StreamHub {
-  private readonly local = new Map<string, Broadcast>();
+  private readonly leaders: LeaderElection<Broadcast>;
 
   constructor(
-    private readonly kv: KeyValueStore,
+    kv: KeyValueStore,
     private readonly pubsub: PubSub,
     private readonly options: { lockTtlMs: number; idleTimeoutMs: number },
-  ) {}
+  ) {
+    this.leaders = new LeaderElection(kv, 'stream', options.lockTtlMs);
+  }
 
   /**
    * Becomes the leader for `key`, or returns the events of the stream already
    * running for it (here or on another instance).
    */
   async join(key: string): Promise<{ role: 'leader'; lead: Leadership } | { role: 'follower'; events: AsyncIterable<HubEvent> }> {
-    const running = this.local.get(key);
-    if (running) return { role: 'follower', events: running.events() };
-    const lockKey = `slock:${key}`;
-    const token = randomUUID();
-    let locked = true;
-    try {
-      locked = await this.kv.setIfAbsent(lockKey, token, this.options.lockTtlMs);
-    } catch {
-      locked = true; // no shared state: stream on our own
-    }
-    // Another request of this instance may have become leader while we waited on the kv.
-    const raced = this.local.get(key);
-    if (raced) {
-      if (locked) this.kv.deleteIfEquals(lockKey, token).catch(() => {});
-      return { role: 'follower', events: raced.events() };
-    }
-    if (!locked) return { role: 'follower', events: this.remoteEvents(key) };
-    return { role: 'leader', lead: await this.lead(key, lockKey, token) };
+    const elected = await this.leaders.elect(key, () => new Broadcast());
+    if (elected.role === 'local-follower') return { role: 'follower', events: elected.state.events() };
+    if (elected.role === 'remote-follower') return { role: 'follower', events: this.remoteEvents(key) };
+    return { role: 'leader', lead: await this.lead(key, elected.state, elected.resign) };
   }
 
-  private async lead(key: string, lockKey: string, token: string): Promise<Leadership> {
-    const b = new Broadcast();
-    this.local.set(key, b);
+  private async lead(key: string, b: Broadcast, resign: () => void): Promise<Leadership> {
     const channel = `stream:${key}`;
     const publish = (e: WireEvent) => this.pubsub.publish(channel, e).catch(() => {});
     let unsubscribe: (() => void) | undefined;
@@ -115,9 +101,8 @@ export class StreamHub {
       // pub/sub down: local followers still work
     }
     const end = () => {
-      this.local.delete(key);
       unsubscribe?.();
-      this.kv.deleteIfEquals(lockKey, token).catch(() => {});
+      resign();
     };
     return {
       push: (piece) => {

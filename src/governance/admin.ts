@@ -45,7 +45,8 @@ export class GovernanceAdmin {
 
   /** Creates a key with its limits (admins). The key is shown once. */
   async createKey(actor: Viewer, name: string, userId: string | undefined, raw: Record<string, unknown>): Promise<CreatedApiKey> {
-    const f = parseFields(KeyFields, raw);
+    // Unknown fields are refused: a misspelt limit must not leave a key unlimited.
+    const f = parseFields(KeyFields.strict(), raw);
     const cols: Record<string, unknown> = this.columns(f);
     if (f.expires_at !== undefined) cols.expiresAt = f.expires_at === null ? null : new Date(f.expires_at);
     if (f.team_id !== undefined) cols.teamId = f.team_id;
@@ -77,7 +78,7 @@ export class GovernanceAdmin {
   // Teams
 
   async createTeam(raw: Record<string, unknown>): Promise<TeamRow> {
-    const f = parseFields(TeamFields, raw);
+    const f = parseFields(TeamFields.strict(), raw);
     return this.prisma.team.create({ data: { name: f.name, ...this.columns(f) } }).catch(conflict);
   }
 

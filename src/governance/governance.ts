@@ -10,6 +10,7 @@
 // Redis down: each instance enforces its share of every limit on its own (limit /
 // GATEWAY_INSTANCES, at least 1 request/token; budgets start from the spend recorded in the
 // database divided the same way), never unlimited and never an error.
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -20,7 +21,7 @@ import { countTokens } from '../optimize/tokenizer.js';
 import type { Pricing } from '../pricing/pricing.js';
 import { textOf } from '../providers/shared.js';
 import type { ChatRequest } from '../providers/types.js';
-import { hasUsdBudget, modelAllowed, type KeyGovernance, type Limits } from './policy.js';
+import { hasUsdBudget, modelAllowed, type AlertTargets, type KeyGovernance, type Limits } from './policy.js';
 
 /** A chain step as the gateway prepared it. */
 interface Step {
@@ -86,7 +87,7 @@ export class Governance {
   private readonly local = new MemoryStore(100_000);
   private warnedFallback = 0;
   /** Told after each settle which budgets a key or team has used (alerts). */
-  onSpend: ((scope: ScopeKind, scopeId: string, limits: Limits, spend: { day: number; month: number; total: number }) => void) | null = null;
+  onSpend: ((scope: ScopeKind, scopeId: string, limits: Limits & Partial<AlertTargets>, spend: { day: number; month: number; total: number }) => void) | null = null;
 
   constructor(
     private readonly kv: KeyValueStore,
@@ -95,7 +96,8 @@ export class Governance {
     private readonly maxOutputTokens: (provider: string, model: string) => number,
     private readonly config: GovernanceConfig,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    /** The clock of the minute windows and budget periods (tests pin it so a window cannot roll over mid-test). */
+    public now: () => number = Date.now,
   ) {}
 
   /**
@@ -156,7 +158,8 @@ export class Governance {
 
     const now = this.now();
     const metas: CounterMeta[] = [];
-    for (const [scope, id, l] of scopes) metas.push(...this.counters(scope, id, l, now, worstTokens, toNano(worstUsd)));
+    const slot = randomUUID();
+    for (const [scope, id, l] of scopes) metas.push(...this.counters(scope, id, l, now, worstTokens, toNano(worstUsd), slot));
     if (metas.length === 0) return NOOP;
 
     let store: KeyValueStore = this.kv;
@@ -180,7 +183,7 @@ export class Governance {
   }
 
   /** The counters of one key or team for this call (only those with a limit). */
-  private counters(scope: ScopeKind, id: string, l: Limits, now: number, tokens: number, nanoUsd: number): CounterMeta[] {
+  private counters(scope: ScopeKind, id: string, l: Limits, now: number, tokens: number, nanoUsd: number, slot: string): CounterMeta[] {
     const out: CounterMeta[] = [];
     const base = `gov:${scope}:${id}`;
     const minute = Math.floor(now / 60_000);
@@ -192,8 +195,9 @@ export class Governance {
     };
     add('rpm', l.rpm, { key: `${base}:rpm:${minute}`, by: 1, ttlSeconds: 120 });
     add('tpm', l.tpm, { key: `${base}:tpm:${minute}`, by: tokens, ttlSeconds: 120 });
-    // Refreshed by every request; a slot a crashed instance never gave back ends with it.
-    add('par', l.maxParallel, { key: `${base}:par`, by: 1, ttlSeconds: Math.ceil(this.config.requestTimeoutMs / 1000) * 2 + 60 });
+    // One slot per call, ending by itself after twice the request timeout and a minute: a slot a
+    // crashed instance never gave back does not hold the key's concurrency for ever.
+    add('par', l.maxParallel, { key: `${base}:par`, by: 1, ttlSeconds: Math.ceil(this.config.requestTimeoutMs / 1000) * 2 + 60, slot });
     const budget = (kind: 'day' | 'month' | 'total', usd: number | null, key: string, ttlSeconds: number, period: string) =>
       add(kind, usd === null ? null : toNano(usd), { key, by: nanoUsd, ttlSeconds, requireSeed: true }, period);
     budget('day', l.maxBudgetUsdPerDay, `${base}:usd:d:${day}`, 2 * 86_400, `day:${day}`);
@@ -212,7 +216,7 @@ export class Governance {
         for (const i of r.missing) counters[i]!.seed = Math.round((await this.recordedNano(metas[i]!)) / share);
         continue;
       }
-      throw refusal(metas[r.index]!, r.value, r.ttlSeconds, this.now());
+      throw refusal(metas[r.index]!, r.value, this.now());
     }
     throw new GatewayError('SERVICE_UNAVAILABLE', 'Budget counters could not be initialised; retry', { retryAfter: 1 });
   }
@@ -226,6 +230,13 @@ export class Governance {
         WHERE scope = ${m.scope} AND scope_id = ${m.scopeId}::uuid AND day >= ${from}::date AND day < ${to}::date`;
       return toNano(rows[0]?.usd ?? 0);
     } catch (e) {
+      // A day's or month's counter is missing at the start of the period, when nothing was
+      // spent in it yet: 0 lets keys keep working through a database outage then. A missing
+      // total (Redis lost its data) cannot be guessed: refused until the database answers.
+      if (m.kind === 'day' || m.kind === 'month') {
+        this.logger.warn('recorded spend unavailable; a new budget period starts from 0', { scope: m.scope, period: m.period, error: (e as Error).message });
+        return 0;
+      }
       throw new GatewayError('DEPENDENCY_UNAVAILABLE', 'The recorded spend of this key cannot be read (database unavailable); retry shortly', {
         retryAfter: 5, details: { dependency: 'database' }, cause: e,
       });
@@ -241,7 +252,7 @@ export class Governance {
       const realNano = usage ? toNano(usage.costUsd ?? 0) : 0;
       const changes = metas.flatMap((m) => {
         const c = m.counter;
-        if (m.kind === 'par') return [{ key: c.key, by: -1, ttlSeconds: c.ttlSeconds }];
+        if (m.kind === 'par') return [{ key: c.key, by: -1, ttlSeconds: c.ttlSeconds, slot: c.slot }];
         if (m.kind === 'tpm' && realTokens !== tokens) return [{ key: c.key, by: realTokens - tokens, ttlSeconds: c.ttlSeconds }];
         if ((m.kind === 'day' || m.kind === 'month' || m.kind === 'total') && realNano !== nanoUsd) return [{ key: c.key, by: realNano - nanoUsd, ttlSeconds: c.ttlSeconds }];
         return [];
@@ -333,7 +344,7 @@ function writeState(state: RateLimitState, used: { kind: Kind; limit: number; va
 }
 
 /** The refusal for the counter that did not fit. */
-function refusal(m: CounterMeta, value: number, ttlSeconds: number, now: number): GatewayError {
+function refusal(m: CounterMeta, value: number, now: number): GatewayError {
   const who = m.scope === 'key' ? 'this API key' : "this API key's team";
   const details: Record<string, unknown> = { scope: m.scope, limit_type: m.kind };
   const secondsToMinute = Math.max(1, 60 - Math.floor((now % 60_000) / 1000));
@@ -364,7 +375,6 @@ function refusal(m: CounterMeta, value: number, ttlSeconds: number, now: number)
       const d = new Date(now);
       if (m.kind === 'day') retryAfter = Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) - now) / 1000);
       if (m.kind === 'month') retryAfter = Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 1000);
-      void ttlSeconds;
       const label = m.kind === 'total' ? 'total' : m.kind === 'day' ? 'daily' : 'monthly';
       return new GatewayError('BUDGET_EXCEEDED', `The ${label} budget of ${who} ($${budgetUsd}) does not cover this request`, { ...(retryAfter ? { retryAfter } : {}), details });
     }

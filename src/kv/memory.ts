@@ -2,7 +2,7 @@
 // and an in-process pub/sub.
 import { EventEmitter } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
-import type { KeyValueStore, KvStatus, LimitedCounter, LimitedIncrResult, PubSub } from './types.js';
+import type { KeyValueStore, KvStatus, LimitedCounter, LimitedIncrResult, PubSub, SettledCounter } from './types.js';
 
 interface Entry {
   value: string | Map<string, string> | Set<string>;
@@ -69,6 +69,18 @@ export class MemoryStore implements KeyValueStore {
     this.map.delete(key);
     return true;
   }
+  async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
+    const value = this.str(key);
+    if (value !== null) return { value };
+    const locked = await this.setIfAbsent(lockKey, token, ttlMs);
+    if (!locked) await this.set(`${lockKey}:waited`, '1', Math.ceil(ttlMs / 1000));
+    return { value: null, locked };
+  }
+  async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {
+    await this.set(key, value, ttlSeconds);
+    await this.deleteIfEquals(lockKey, token);
+    return (await this.del([`${lockKey}:waited`])) > 0;
+  }
   async del(keys: string[]) {
     let n = 0;
     for (const k of keys) if (this.entry(k) && this.map.delete(k)) n++;
@@ -91,7 +103,7 @@ export class MemoryStore implements KeyValueStore {
     return this.incrWithinLimitsNow(counters);
   }
   incrWithinLimitsNow(counters: LimitedCounter[]): LimitedIncrResult {
-    const now = Date.now();
+    const now = this.now();
     const missing: number[] = [];
     counters.forEach((c, i) => {
       if (!c.requireSeed || this.str(c.key) !== null) return;
@@ -99,7 +111,7 @@ export class MemoryStore implements KeyValueStore {
       else this.put(c.key, { value: String(Math.round(c.seed)), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
     });
     if (missing.length) return { ok: false, missing };
-    const current = counters.map((c) => Number(this.str(c.key) ?? 0));
+    const current = counters.map((c) => (c.slot !== undefined ? this.liveSlots(c.key, now).size : Number(this.str(c.key) ?? 0)));
     for (let i = 0; i < counters.length; i++) {
       const c = counters[i]!;
       if (c.limit !== null && current[i]! + c.by > c.limit) {
@@ -108,19 +120,40 @@ export class MemoryStore implements KeyValueStore {
       }
     }
     const values = counters.map((c, i) => {
+      const expiresAt = c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0;
+      if (c.slot !== undefined) {
+        const slots = this.liveSlots(c.key, now);
+        slots.set(c.slot, now + c.ttlSeconds * 1000);
+        this.put(c.key, { value: slotsText(slots), expiresAt });
+        return slots.size;
+      }
       const v = current[i]! + c.by;
-      this.put(c.key, { value: String(v), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
+      this.put(c.key, { value: String(v), expiresAt });
       return v;
     });
     return { ok: true, values };
   }
-  async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
-    const now = Date.now();
+  async incrMany(counters: SettledCounter[]) {
+    const now = this.now();
     return counters.map((c) => {
+      const expiresAt = c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0;
+      if (c.slot !== undefined) {
+        const slots = this.liveSlots(c.key, now);
+        slots.delete(c.slot);
+        this.put(c.key, { value: slotsText(slots), expiresAt });
+        return slots.size;
+      }
       const v = Number(this.str(c.key) ?? 0) + c.by;
-      this.put(c.key, { value: String(v), expiresAt: c.ttlSeconds > 0 ? now + c.ttlSeconds * 1000 : 0 });
+      this.put(c.key, { value: String(v), expiresAt });
       return v;
     });
+  }
+  /** The slots of a slot counter (kept as JSON text: slot -> end time) that have not ended. */
+  private liveSlots(key: string, now: number): Map<string, number> {
+    const text = this.str(key);
+    const slots = new Map<string, number>(text ? (JSON.parse(text) as [string, number][]) : []);
+    for (const [slot, end] of slots) if (end <= now) slots.delete(slot);
+    return slots;
   }
   async hincr(key: string, fields: Record<string, number>) {
     let e = this.entry(key);
@@ -179,6 +212,8 @@ export class MemoryStore implements KeyValueStore {
     this.map.clear();
   }
 }
+
+const slotsText = (slots: Map<string, number>) => JSON.stringify([...slots]);
 
 export function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');

@@ -6,7 +6,7 @@ import { CircuitBreaker } from '../circuit-breaker.js';
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { KvUnavailableError, type KeyValueStore, type KvStatus, type LimitedCounter, type LimitedIncrResult, type PubSub } from './types.js';
+import { KvUnavailableError, type KeyValueStore, type KvStatus, type LimitedCounter, type LimitedIncrResult, type PubSub, type SettledCounter } from './types.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -37,13 +37,34 @@ return {v, redis.call('TTL', KEYS[1])}`;
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
-// ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none).
-// Returns {0, values...}, {-1, index (1-based), value, ttl} past a limit, or {-2, missing...}.
+// {1, value} when KEYS[1] exists; else {0, 1} when the lock KEYS[2] was free and is now ARGV[1]'s
+// (PX ARGV[2]), or {0, 0} when another holds it (KEYS[3] then says someone waits).
+const GET_OR_LOCK = `
+local v = redis.call('GET', KEYS[1])
+if v then return {1, v} end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {0, 1} end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+return {0, 0}`;
+
+// SET KEYS[1] ARGV[1] (EX ARGV[2] when > 0), DEL the lock KEYS[2] if it still holds ARGV[3];
+// returns whether someone waited (KEYS[3], cleared).
+const SET_AND_UNLOCK = `
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return redis.call('DEL', KEYS[3])`;
+
+// ARGV per counter: by, limit (-1: none), ttl (0: none), requireSeed (0/1), seed ('' : none),
+// slot ('' : none). A counter with a slot is a sorted set of slots that each end at their own
+// time (score): ended slots are dropped before counting, so a slot never given back (its
+// instance died) ends by itself. Returns {0, values...}, {-1, index (1-based), value, ttl}
+// past a limit, or {-2, missing...}.
 const INCR_WITHIN_LIMITS = `
 local n = #KEYS
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local missing = {}
 for i = 1, n do
-  local a = (i - 1) * 5
+  local a = (i - 1) * 6
   if ARGV[a + 4] == '1' and redis.call('EXISTS', KEYS[i]) == 0 then
     if ARGV[a + 5] == '' then
       missing[#missing + 1] = i
@@ -59,8 +80,14 @@ if #missing > 0 then
 end
 local current = {}
 for i = 1, n do
-  local a = (i - 1) * 5
-  local v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local a = (i - 1) * 6
+  local v
+  if ARGV[a + 6] ~= '' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    v = redis.call('ZCARD', KEYS[i])
+  else
+    v = tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
   current[i] = v
   local limit = tonumber(ARGV[a + 2])
   if limit >= 0 and v + tonumber(ARGV[a + 1]) > limit then
@@ -69,9 +96,31 @@ for i = 1, n do
 end
 local out = {0}
 for i = 1, n do
-  local a = (i - 1) * 5
-  out[i + 1] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
-  if tonumber(ARGV[a + 3]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 3]) end
+  local a = (i - 1) * 6
+  local ttl = tonumber(ARGV[a + 3])
+  if ARGV[a + 6] ~= '' then
+    redis.call('ZADD', KEYS[i], now + ttl * 1000, ARGV[a + 6])
+    out[i + 1] = redis.call('ZCARD', KEYS[i])
+  else
+    out[i + 1] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+  end
+  if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
+end
+return out`;
+
+// ARGV per counter: by, ttl (0: none; EXPIRE 0 would delete the counter), slot ('' : none;
+// else the slot is removed). Returns the new values.
+const INCR_MANY = `
+local out = {}
+for i = 1, #KEYS do
+  local a = (i - 1) * 3
+  if ARGV[a + 3] ~= '' then
+    redis.call('ZREM', KEYS[i], ARGV[a + 3])
+    out[i] = redis.call('ZCARD', KEYS[i])
+  else
+    out[i] = redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+    if tonumber(ARGV[a + 2]) > 0 then redis.call('EXPIRE', KEYS[i], ARGV[a + 2]) end
+  end
 end
 return out`;
 
@@ -180,6 +229,16 @@ export class RedisStore implements KeyValueStore {
   async deleteIfEquals(key: string, value: string) {
     return (await this.run((c) => c.eval(DELETE_IF_EQUALS, 1, this.k(key), value))) === 1;
   }
+  async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
+    // Not idempotent: sent again, the script would find its own lock and call itself a follower.
+    const keys = [this.k(key), this.k(lockKey), this.k(`${lockKey}:waited`)];
+    const [found, v] = (await this.run((c) => c.eval(GET_OR_LOCK, 3, ...keys, token, Math.max(1, Math.ceil(ttlMs))))) as [number, string | number];
+    return Number(found) === 1 ? { value: String(v) } : { value: null, locked: Number(v) === 1 };
+  }
+  async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {
+    const keys = [this.k(key), this.k(lockKey), this.k(`${lockKey}:waited`)];
+    return Number(await this.run((c) => c.eval(SET_AND_UNLOCK, 3, ...keys, value, Math.max(0, Math.ceil(ttlSeconds)), token), true)) > 0;
+  }
   del(keys: string[]) {
     if (keys.length === 0) return Promise.resolve(0);
     return this.run((c) => c.del(...keys.map((k) => this.k(k))), true);
@@ -192,7 +251,7 @@ export class RedisStore implements KeyValueStore {
     if (counters.length === 0) return { ok: true, values: [] };
     const args: (string | number)[] = [];
     for (const c of counters) {
-      args.push(Math.round(c.by), c.limit === null ? -1 : Math.floor(c.limit), Math.max(0, Math.ceil(c.ttlSeconds)), c.requireSeed ? '1' : '0', c.seed === undefined ? '' : Math.round(c.seed));
+      args.push(Math.round(c.by), c.limit === null ? -1 : Math.floor(c.limit), Math.max(0, Math.ceil(c.ttlSeconds)), c.requireSeed ? '1' : '0', c.seed === undefined ? '' : Math.round(c.seed), c.slot ?? '');
     }
     // Not idempotent: a repeated script would reserve twice.
     const r = (await this.run((c) => c.eval(INCR_WITHIN_LIMITS, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
@@ -201,24 +260,11 @@ export class RedisStore implements KeyValueStore {
     if (head === -1) return { ok: false, index: Number(r[1]) - 1, value: Number(r[2]), ttlSeconds: Number(r[3]) };
     return { ok: true, values: r.slice(1).map(Number) };
   }
-  async incrMany(counters: { key: string; by: number; ttlSeconds: number }[]) {
+  async incrMany(counters: SettledCounter[]) {
     if (counters.length === 0) return [];
-    const at: number[] = [];
-    const replies = await this.run((c) => {
-      const m = c.multi();
-      let n = 0;
-      for (const x of counters) {
-        at.push(n++);
-        m.incrby(this.k(x.key), Math.round(x.by));
-        // EXPIRE 0 would delete the counter: counters without a ttl keep none.
-        if (x.ttlSeconds > 0) {
-          m.expire(this.k(x.key), Math.ceil(x.ttlSeconds));
-          n++;
-        }
-      }
-      return m.exec();
-    });
-    return at.map((i) => Number(replies?.[i]?.[1] ?? 0));
+    const args = counters.flatMap((x) => [Math.round(x.by), Math.max(0, Math.ceil(x.ttlSeconds)), x.slot ?? '']);
+    const r = (await this.run((c) => c.eval(INCR_MANY, counters.length, ...counters.map((x) => this.k(x.key)), ...args))) as number[];
+    return r.map(Number);
   }
   async hincr(key: string, fields: Record<string, number>) {
     await this.run((c) => {

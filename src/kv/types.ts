@@ -11,6 +11,17 @@ export interface KeyValueStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes key only while it still holds value (releasing one's own lock). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Reads key; when it is absent, takes lockKey (set to token for ttlMs) if it is free, and
+   * when another holds it, marks that someone waits for key (`<lockKey>:waited`). One atomic
+   * step, so a cache miss and the election of the request that fills it cost one round trip.
+   */
+  getOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<{ value: string } | { value: null; locked: boolean }>;
+  /**
+   * Sets key (ttl in seconds; 0: none) and releases lockKey if it still holds token, in one
+   * atomic step. True when someone found the lock held meanwhile (getOrLock) and waits for key.
+   */
+  setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string): Promise<boolean>;
   del(keys: string[]): Promise<number>;
   /** Atomic increment; the ttl is set when the counter is created. Returns the new value and the ttl left (seconds). */
   incr(key: string, by?: number, ttlSeconds?: number): Promise<{ value: number; ttlSeconds: number }>;
@@ -21,8 +32,8 @@ export interface KeyValueStore {
    * names the missing counters (the caller reads their values elsewhere and calls again).
    */
   incrWithinLimits(counters: LimitedCounter[]): Promise<LimitedIncrResult>;
-  /** Adds to several integer counters (settling reservations); the ttl is set on each. Returns the new values. */
-  incrMany(counters: { key: string; by: number; ttlSeconds: number }[]): Promise<number[]>;
+  /** Adds to several integer counters (settling reservations), or gives slots back; the ttl is set on each. Returns the new values. */
+  incrMany(counters: SettledCounter[]): Promise<number[]>;
   /** Atomic increments of several fields of one hash (shared statistics). */
   hincr(key: string, fields: Record<string, number>): Promise<void>;
   hgetall(key: string): Promise<Record<string, string>>;
@@ -49,6 +60,19 @@ export interface LimitedCounter {
   /** Its starting value must come from elsewhere (spend recorded in the database). */
   requireSeed?: boolean;
   seed?: number;
+  /**
+   * Counts slots rather than a number: the counter is a set of slots that each end
+   * ttlSeconds after they were taken (so one never given back ends by itself); `by` is 1.
+   */
+  slot?: string;
+}
+
+export interface SettledCounter {
+  key: string;
+  by: number;
+  ttlSeconds: number;
+  /** Gives this slot back (a LimitedCounter with `slot`) instead of adding `by`. */
+  slot?: string;
 }
 
 export type LimitedIncrResult =

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 
 /**
  * Longest prompt or system message the optimizer rewrites (and the optimize endpoints accept).
- * Its rules cost a few microseconds per character, so a field longer than this would hold the
+ * Its rules take time in proportion to the text, so a field longer than this would hold the
  * event loop for too long; completions leave such a field as it is.
  */
 export const MAX_OPTIMIZE_CHARS = 32_768;

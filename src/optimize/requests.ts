@@ -22,7 +22,7 @@ const ES_MODAL = '(?:(me|te|nos|se) (?:(lo|la|los|las) )?)?(podrías|puedes|pudi
 const THIRD_PERSON = /^(?:puede|podría)$/i;
 // Any infinitive but those that make a question about the assistant or the world rather than a
 // request ("¿Podrías estar equivocado?", "¿Puedes saber si...?").
-const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|pensar|existir|parecer)(?![\\p{L}]))\\p{Ll}{2,}(?:ar|er|ir|ír)`;
+const ES_INFINITIVE = `(?!(?:ser|estar|haber|saber|poder|querer|creer|existir|parecer)(?![\\p{L}]))\\p{Ll}+(?:ar|er|ir|ír)`;
 const ES_QUESTION = `${ES_MODAL}(?: por favor,?)? (?:ayudar(?:me|nos)? (?:a|con) )?(${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 
 const questionAdvice = (m: string): string => directCommand(`${firstWords(m, 2)} ...?`);
@@ -69,13 +69,15 @@ const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) 
 const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
 
 // "¿Me explicas X?" -> "Explícame X." (only as a question: "me explicas" is also a statement).
-const ES_PRESENT_QUESTION = `¿(?:(me|te|nos) )?(?:ayudas a )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
+const ES_PRESENT_QUESTION = `¿(?:(me|te|nos|lo|la|los|las)(?: (lo|la|los|las))? )?(?:ayudas a )?(${PRESENTS})(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 // "¿Me ayudas a redactar X?" -> "Redactar X."
 const ES_HELP_QUESTION = `¿(?:me|nos) ayudas? (?:a|con) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])([^?\\n]{0,${MAX_QUESTION}})\\?`;
 const spanishHelpQuestion = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}${m[3]!}.`;
 const spanishPresentQuestion = (m: RegExpExecArray): string => {
-  const verb = imperativeFromPresent(m[2]!, m[1]);
-  return verb ? `${verb}${coordinated(m[3]!, PRESENT_AFTER_AND, imperativeFromPresent)}.` : m[0];
+  // "¿Me lo escribes?" -> "Escríbelo." (the object stays; "me" is the asker).
+  const [, first, object, present, body] = m;
+  const verb = imperativeFromPresent(present!, object ?? first);
+  return verb ? `${verb}${coordinated(body!, PRESENT_AFTER_AND, imperativeFromPresent)}.` : m[0];
 };
 // "Quería pedirte ayuda para escribir X", "Quería preguntarte si me puedes ayudar a escribir X" -> "Escribe X".
 const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a (?:preguntarte|saber) si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])`;
@@ -99,6 +101,8 @@ export const REQUEST_RULES: readonly Rule[] = [
   // "I would like you to not use X" -> "Do not use X".
   { id: 'request-wrapper', pattern: phrase(`${JOINED}(?:${EN_WRAPPER}) (not )?`, false), replace: (m) => newSentenceIf(m[1], m[2] ? 'do not ' : ''), advice: directCommand },
   { id: 'request-prefix', pattern: phrase(EN_REQUEST), replace: '', position: 'sentence-start', advice: directCommand },
+  // "Based on this excerpt, could you tell me X?" -> "Based on this excerpt, tell me X?"
+  { id: 'request-mid-sentence', pattern: phrase(`(?<=, )${WORD_START}(?:could|can|would) you (?:please )?(?=(?:${EN_ACTION})\\b)`, false), replace: '', advice: directCommand },
   { id: 'request-can-you', pattern: phrase(EN_CAN_YOU), replace: '$1.', position: 'sentence-start', advice: (m) => directCommand(`${firstWords(m, 3)} ...?`) },
   { id: 'help-me-understand', pattern: phrase('(?:please )?help me understand'), replace: 'explain', position: 'sentence-start', advice: directCommand },
   { id: 'help-me', pattern: phrase(EN_HELP_ME, false), replace: '', position: 'sentence-start', advice: directCommand },

@@ -61,7 +61,7 @@ function guardAllows(rule: Rule, text: string, match: RegExpExecArray, end: numb
 export function ruleHits(text: string, rule: Rule, ctx: RuleContext): Hit[] {
   if (rule.lang && rule.lang !== ctx.lang) return [];
   const hits: Hit[] = [];
-  // The table's own regex (compiled once, tiered up by V8); nothing below re-enters it.
+  // The table's own regex, compiled once; nothing below re-enters it.
   const pattern = rule.pattern;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {

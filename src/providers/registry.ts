@@ -66,6 +66,9 @@ export function onFirstCall(info: ProviderInfo, load: () => Promise<ProviderFact
       chat: (request, options) => (adapter ? adapter.chat(request, options) : real().then((a) => a.chat(request, options))),
       stream: (request, options) => (adapter ? adapter.stream(request, options) : streamOnceLoaded(request, options)),
       health: (options) => (adapter ? adapter.health(options) : real().then((a) => a.health(options))),
+      ready: async () => {
+        if (!adapter) await real();
+      },
       // Whether the provider embeds is known once its adapter is loaded; EMBEDDINGS_PROVIDER only
       // accepts providers that do.
       embed: async (texts, options, model) => {

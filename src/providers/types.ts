@@ -194,6 +194,11 @@ export interface ProviderAdapter {
   check?(request: ChatRequest): void;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResult>;
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<StreamEvent>;
+  /**
+   * Resolves once the adapter's SDK is loaded (adapters load it on first use). The router
+   * awaits it before an attempt's timer starts, so loading is never taken for a slow provider.
+   */
+  ready?(): Promise<void>;
   /** A cheap reachability probe; resolves when healthy, throws UpstreamError otherwise. */
   health(options: CallOptions): Promise<void>;
   /** Optional embeddings (similarity grouping; /v1/embeddings with a model from embeddingModels or its pattern). */

@@ -1,9 +1,9 @@
-// The `fetch` every provider SDK is given. Node's global fetch spends about 300 µs of
-// CPU per request on the spec machinery (Request/Response objects, web streams,
-// transferable signals), more than the rest of the gateway's completion path together.
-// This one sends the request with undici's `request` over a keep-alive pool and answers
-// with a small Response whose body is read straight from the socket's Node stream; a
-// web ReadableStream is made only when an SDK asks for `response.body` (streaming).
+// The `fetch` every provider SDK is given. Node's global fetch spends more CPU on the
+// spec machinery (Request/Response objects, web streams, transferable signals) than the
+// rest of the gateway's completion path (BENCHMARKS.md). This one sends the request with
+// undici's `request` over a keep-alive pool and answers with a small Response whose body
+// is read straight from the socket's Node stream; a web ReadableStream is made only when
+// an SDK asks for `response.body` (streaming).
 //
 // It behaves as fetch does for what the SDKs send: string and byte bodies, headers in
 // any of fetch's forms, abort signals (rejecting with the signal's reason), network

@@ -125,13 +125,14 @@ export function createRouter(routes: Route[]) {
         continue;
       }
       const params: Record<string, string> = {};
+      // A bad parameter is the matched route's error, so that it answers in the route's own format (/v1).
       try {
         r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
       } catch {
-        throw new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`);
+        return { route: r, params, problem: new GatewayError('BAD_REQUEST', `Malformed percent-encoding in ${path}`) };
       }
       // No path parameter (a provider, a model, an id) ever holds a control character.
-      for (const k of r.keys) if (hasControlCharacters(params[k]!)) throw invalid(k, 'must not contain control characters');
+      for (const k of r.keys) if (hasControlCharacters(params[k]!)) return { route: r, params, problem: invalid(k, 'must not contain control characters') };
       return { route: r, params };
     }
     allowed = [...new Set(allowed)];
@@ -148,6 +149,15 @@ export function createRouter(routes: Route[]) {
     if ('params' in found) Object.freeze(found.params);
     return { pathname, found };
   });
+
+  // A path that matches no route still answers in the wire format of the routes under its
+  // first segment (an unknown /v1 path in OpenAI's error shape): the first such route's.
+  const formatters = new Map<string, NonNullable<Route['formatError']>>();
+  for (const r of routes) {
+    const top = r.path.split('/')[1]!;
+    if (r.formatError && !formatters.has(top)) formatters.set(top, r.formatError);
+  }
+  const formatterUnder = (raw: string) => (formatters.size ? formatters.get(raw.split(/[/?#]/)[1] ?? '') : undefined);
 
   return async function handle(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
     const raw = req.url ?? '/';
@@ -167,6 +177,7 @@ export function createRouter(routes: Route[]) {
       }
       const { route, params } = found;
       matched = route;
+      if (found.problem) throw found.problem;
       services.analytics.metrics.labelRoute(req, route.path);
       let credential = credentialFromHeaders((n) => req.headers[n] as string | undefined);
       if (!credential && route.allowQueryToken) credential = query.get('token') ?? cookie(req, STREAM_TOKEN_COOKIE) ?? null;
@@ -180,7 +191,8 @@ export function createRouter(routes: Route[]) {
       });
       if (result) sendJson(res, result.status ?? 200, result.body, result.headers);
     } catch (e) {
-      if (matched?.formatError) matched.formatError(res, e, services.logger);
+      const format = matched ? matched.formatError : formatterUnder(raw);
+      if (format) format(res, e, services.logger);
       else sendError(res, e, services.logger);
     }
   };

@@ -147,7 +147,7 @@ builder.queryField('myApiKeys', (t) =>
   }),
 );
 
-builder.queryField('spend', (t) =>
+for (const name of ['spend', 'analyticsSpend'] as const) builder.queryField(name, (t) =>
   t.field({
     type: [SpendRef],
     description: 'Recorded spend per key, team or user. Admins see everyone; users their own user and keys.',

@@ -15,8 +15,12 @@
   const INITIAL = `query Dashboard {
     analyticsDashboard { summary { ${SUMMARY} } providerBreakdown { ${PROVIDERS} } optimizationImpact { ${OPTIMIZATION} } costTrends { ${TRENDS} } timestamp }
     budgetAlerts { ${ALERTS} }
+    me { role }
   }`;
   const REFRESH = `query Refresh { analyticsTrends(days: 7) { ${TRENDS} } budgetAlerts { ${ALERTS} } }`;
+  const SPEND_FIELDS = 'scope id name dayUsd monthUsd totalUsd calls budgetUsedPercent { day month total }';
+  // Teams are for admins; anyone else sees their own keys.
+  const spendQuery = (admin) => `query Spend { keys: analyticsSpend(groupBy: key) { ${SPEND_FIELDS} }${admin ? ` teams: analyticsSpend(groupBy: team) { ${SPEND_FIELDS} }` : ''} }`;
   const LIVE = `subscription Live { analyticsUpdated { summary { ${SUMMARY} } providers { ${PROVIDERS} } optimization { ${OPTIMIZATION} } timestamp } }`;
 
   const $ = (id) => document.getElementById(id);
@@ -26,6 +30,7 @@
   let token = sessionStorage.getItem(TOKEN_KEY);
   let live = null; // AbortController of the running subscription
   let refreshTimer = null;
+  let isAdmin = false;
   const charts = {};
 
   class Unauthorized extends Error {}
@@ -157,6 +162,46 @@
     }
   }
 
+  /** The keys/teams table: spend and the largest share of a budget used (text only, never markup). */
+  function renderSpend(d) {
+    const rows = [...(d.teams ?? []), ...d.keys];
+    const body = $('spend-rows');
+    body.replaceChildren();
+    if (!rows.length) {
+      const tr = body.insertRow();
+      const td = tr.insertCell();
+      td.colSpan = 7;
+      td.textContent = 'No API keys yet';
+      return;
+    }
+    for (const s of rows) {
+      const tr = body.insertRow();
+      tr.dataset.id = s.id;
+      const cell = (text) => (tr.insertCell().textContent = text);
+      cell(s.scope);
+      cell(s.name ?? s.id);
+      cell(usd(s.dayUsd));
+      cell(usd(s.monthUsd));
+      cell(usd(s.totalUsd));
+      cell(integer.format(s.calls));
+      const used = [['day', s.budgetUsedPercent.day], ['month', s.budgetUsedPercent.month], ['total', s.budgetUsedPercent.total]].filter(([, p]) => p !== null);
+      const td = tr.insertCell();
+      td.className = 'budget-used';
+      if (!used.length) {
+        td.textContent = 'no budget';
+        continue;
+      }
+      const [period, top] = used.reduce((a, b) => (b[1] > a[1] ? b : a));
+      if (top >= 100) td.classList.add('over');
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      const fill = document.createElement('span');
+      fill.style.width = `${Math.min(100, top)}%`;
+      bar.append(fill);
+      td.append(bar, `${top.toFixed(1)}% (${period})`);
+    }
+  }
+
   function setUpdated(timestamp) {
     const t = $('updated-at');
     t.dateTime = timestamp;
@@ -181,6 +226,7 @@
         renderTrends(d.analyticsTrends);
         renderAlerts(d.budgetAlerts);
       }, handleError);
+      graphql(spendQuery(isAdmin)).then(renderSpend, handleError);
     }, 1000);
   }
 
@@ -204,6 +250,8 @@
       renderTrends(a.costTrends);
       renderAlerts(d.budgetAlerts);
       setUpdated(a.timestamp);
+      isAdmin = d.me.role === 'admin';
+      renderSpend(await graphql(spendQuery(isAdmin)));
       void followLive();
     } catch (e) {
       handleError(e);

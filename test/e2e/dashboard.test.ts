@@ -75,8 +75,13 @@ describe.skipIf(!hasChromium)('analytics dashboard in a browser', () => {
     await expect.poll(() => page.textContent('#total-calls'), { timeout: 10_000 }).toBe('4');
     expect(await page.textContent('#cache-hit-rate')).toBe('25.0%');
 
+    // A key in a team, both with budgets, listed in the keys/teams table.
+    const team = (await t.request('POST', '/api/admin/teams', { token, body: { name: 'research', max_budget_usd_per_month: 3 } })).body;
+    const key = (await t.request('POST', '/api/auth/api-keys', { token, body: { name: 'batch-service', team_id: team.id, max_budget_usd_total: 1.5 } })).body;
+
     // A priced call over the daily budget: the banner appears (no SMTP configured, so not e-mailed).
     t.app.services.recorder.record({
+      apiKeyId: key.id, teamId: team.id,
       userId: null, provider: 'openai', model: 'gpt-4o', source: 'test', inputTokens: 1000, outputTokens: 500, costUsd: 0.75, listCostUsd: 0.75,
       costEstimated: false, latencyMs: 900, cached: false, optimized: true, tokensSaved: 120, streamed: false, status: 'success', errorCode: null,
     });
@@ -85,6 +90,8 @@ describe.skipIf(!hasChromium)('analytics dashboard in a browser', () => {
     expect(await page.textContent('#budget-alert')).toContain('Daily budget exceeded');
     expect(await page.textContent('#total-cost')).toBe('$0.75');
     expect(await page.textContent('#tokens-saved')).toBe('120');
+    await expect.poll(() => page.textContent(`#spend-rows tr[data-id="${key.id}"] .budget-used`), { timeout: 10_000 }).toBe('50.0% (total)');
+    expect(await page.$$eval(`#spend-rows tr[data-id="${team.id}"] td`, (tds) => tds.map((td) => td.textContent))).toEqual(['team', 'research', '$0.75', '$0.75', '$0.75', '1', '25.0% (month)']);
 
     // Every chart has drawn bars or slices, in more than one colour.
     await expect.poll(async () => (await canvasInk(page)).every((c) => c.painted > 500 && c.colours > 2), { timeout: 10_000 }).toBe(true);

@@ -249,14 +249,14 @@ describe.each(BACKENDS)('analytics on %s', (backend) => {
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="analytics-export-.*\.csv"$/);
     const text = r.body as string;
     const [header, ...rest] = text.split('\r\n');
-    expect(header).toBe('id,created_at,provider,model,source,user_id,input_tokens,output_tokens,tokens_used,latency_ms,cached,optimized,tokens_saved,streamed,status,error_code,cost_usd,list_cost_usd,cost_estimated');
+    expect(header).toBe('id,created_at,provider,model,source,user_id,input_tokens,output_tokens,tokens_used,latency_ms,cached,optimized,tokens_saved,streamed,status,error_code,api_key_id,team_id,cost_usd,list_cost_usd,cost_estimated');
     expect(rest.at(-1)).toBe(''); // ends with CRLF
-    expect(rest.join('\r\n')).toContain(`,"odd","name, with ""quotes""\nand a line","'=cmd()",,0,0,0,7,false,false,0,false,"success",,0.25,,false`);
+    expect(rest.join('\r\n')).toContain(`,"odd","name, with ""quotes""\nand a line","'=cmd()",,0,0,0,7,false,false,0,false,"success",,,,0.25,,false`);
 
     const openai = await t.request('POST', '/api/ai/analytics/export', { token: admin, body: { provider: 'openai', format: 'csv', include_costs: false } });
     const lines = (openai.body as string).trim().split('\r\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]!.endsWith('status,error_code')).toBe(true);
+    expect(lines[0]!.endsWith('status,error_code,api_key_id,team_id')).toBe(true);
 
     expect(csvCell(null)).toBe('');
     expect(csvCell(12.5)).toBe('12.5');

@@ -104,6 +104,17 @@ describe('Anthropic SDK against the gateway', () => {
     expect(texts(second.text)).toBe(texts(first.text));
   });
 
+  it('ends a stream that fails midway with an error event the SDK throws', async () => {
+    g.mock.enqueue('openai', { dropAfterChunks: 2 });
+    const stream = client.messages.stream({ model: 'openai/gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'drop me midway' }], no_cache: true } as Anthropic.MessageStreamParams);
+    let text = '';
+    stream.on('text', (t) => (text += t));
+    const err = await stream.finalMessage().catch((e) => e);
+    expect(text.startsWith('Mock openai answer to "drop me midway"')).toBe(true);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+
   for (const provider of TOOL_PROVIDERS) {
     it(`runs a tool_use / tool_result round trip through ${provider}, answered and streamed`, async () => {
       const model = MODELS[provider]!;
@@ -164,6 +175,17 @@ describe('Anthropic SDK against the gateway', () => {
     expect(server.error.error.message).toBe('messages.0.content.0.type: document blocks are not supported by this gateway');
   });
 
+  it('refuses hostile nesting in a tool_use input with a 400, not a crash', async () => {
+    const depth = 100_000;
+    const input = '{"a":'.repeat(depth) + '{}' + '}'.repeat(depth);
+    const body = `{"model":"local-sim","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":${input}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"ok"}]}]}`;
+    const r = await fetch(`${g.t.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': g.apiKey, 'content-type': 'application/json' }, body });
+    expect(r.status).toBe(400);
+    const json = await r.json();
+    expect(json.type).toBe('error');
+    expect(json.error).toEqual({ type: 'invalid_request_error', message: 'messages.1.content.0.input: is nested deeper than 32 levels' });
+  });
+
   it('counts input tokens with the real tokenizer, validated like a request', async () => {
     const plain = await client.messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello world' }] });
     expect(plain).toEqual({ input_tokens: 2 });
@@ -179,4 +201,26 @@ describe('Anthropic SDK against the gateway', () => {
     const rows = await g.t.app.services.db.prisma.apiCall.findMany({ where: { source: 'anthropic-messages', provider: 'local' } });
     expect(rows.length).toBeGreaterThanOrEqual(1);
   });
+});
+
+describe('provider failures as the SDKs expect them', () => {
+  it('answers 502 api_error for a failing provider, then 529 overloaded_error with Retry-After once its breaker opens', async () => {
+    const g = await startCompatGateway('embedded', { MAX_RETRIES: '0', BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '60000' });
+    try {
+      const client = new Anthropic({ baseURL: g.t.url, apiKey: g.apiKey, maxRetries: 0 });
+      const ask = () => client.messages.create({ model: 'gemini-2.0-flash', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+      g.mock.enqueue('gemini', { status: 500 });
+      const failed = await ask();
+      expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+      expect([failed.status, failed.error.error.type]).toEqual([502, 'api_error']);
+      const before = g.mock.count('gemini');
+      const open = await ask();
+      expect([open.status, open.error.error.type]).toEqual([529, 'overloaded_error']);
+      // The breaker's cool-down left, in whole seconds (a second may pass on a loaded machine).
+      expect([59, 60]).toContain(Number(open.headers.get('retry-after')));
+      expect(g.mock.count('gemini')).toBe(before);
+    } finally {
+      await g.stop();
+    }
+  }, 60_000);
 });

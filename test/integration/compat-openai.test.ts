@@ -1,6 +1,7 @@
 // The OpenAI-compatible API as a user meets it: the official `openai` client with its baseURL
 // pointed at the gateway and a gateway API key, calling every provider behind it (through the
 // mock upstream) by provider/model, bare well-known names and aliases.
+import { request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedding as mockEmbedding } from '../mock-upstream/core.js';
@@ -137,6 +138,39 @@ describe('OpenAI SDK against the gateway', () => {
     expect(second.chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
   });
 
+  it('sends the stream cost as an HTTP trailer', async () => {
+    const body = JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'trailer please' }], stream: true, no_cache: true });
+    const { trailers, headers, text } = await new Promise<{ trailers: NodeJS.Dict<string>; headers: NodeJS.Dict<string | string[]>; text: string }>((resolve, reject) => {
+      const req = request(`${g.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${g.apiKey}`, 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ trailers: res.trailers, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(headers['x-gateway-cache']).toBe('miss');
+    expect(headers['x-gateway-cost-usd']).toBeUndefined();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    // What the same answer costs over REST.
+    const ref = await restAnswer('openai', 'gpt-4o-mini', { prompt: 'trailer please' });
+    expect(ref.estimated_cost).toBeGreaterThan(0);
+    expect(Number(trailers['x-gateway-cost-usd'])).toBe(ref.estimated_cost);
+  });
+
+  it('ends a stream that fails after its first chunk with an error event the SDK throws', async () => {
+    g.mock.enqueue('gemini', { dropAfterChunks: 2 });
+    const stream = await client.chat.completions.create({ model: 'gemini/gemini-2.0-flash', messages: [{ role: 'user', content: 'drop me midway' }], stream: true, no_cache: true } as never) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>;
+    let text = '';
+    const err = await (async () => {
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    })().catch((e) => e);
+    expect(text.startsWith('Mock gemini answer to "drop me midway"')).toBe(true);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect([err.code, err.type]).toEqual(['provider_error', 'server_error']);
+  });
+
   for (const provider of TOOL_PROVIDERS) {
     it(`runs a tool-calling round trip through ${provider}, answered and streamed`, async () => {
       const model = MODELS[provider]!;
@@ -205,6 +239,11 @@ describe('OpenAI SDK against the gateway', () => {
     expect(e404.message).toContain('no-such-model');
     const e404b = await client.chat.completions.create({ model: 'nosuchprovider/x', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(e404b.status).toBe(404);
+
+    // A path under /v1 that no route has answers in the same shape.
+    const nowhere = await g.t.request('POST', '/v1/completions', { token: g.apiKey, body: { model: 'local-sim', prompt: 'x' } });
+    expect([nowhere.status, nowhere.body.error.type, nowhere.body.error.code]).toEqual([404, 'invalid_request_error', 'not_found']);
+    expect(nowhere.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
     const n2 = await client.chat.completions.create({ model: 'local-sim', n: 2, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(n2).toBeInstanceOf(OpenAI.BadRequestError);
@@ -319,13 +358,20 @@ describe('OpenAI SDK against the gateway', () => {
         tools: [tool],
         input: [
           { role: 'user', content: QUESTION },
-          { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+          // The answer's output items sent back as they came (ids and statuses included).
+          ...(first.output as OpenAI.Responses.ResponseInputItem[]),
           { type: 'function_call_output', call_id: call.call_id, output: RESULT },
         ],
       });
       expect(second.output_text).toContain('temp_c');
     });
   }
+
+  it('asks for JSON through the Responses text.format', async () => {
+    const r = await client.responses.create({ model: 'openai/gpt-4o-mini', input: 'Answer in json: the capital of Spain', text: { format: { type: 'json_object' } } });
+    expect(JSON.parse(r.output_text)).toEqual({ answer: 'Answer in json: the capital of Spain' });
+    expect(g.mock.requests.filter((q) => q.provider === 'openai' && q.completion).at(-1)!.body).toMatchObject({ response_format: { type: 'json_object' } });
+  });
 
   it('refuses what needs stored state, clearly', async () => {
     const prev = await client.responses.create({ model: 'local-sim', input: 'x', previous_response_id: 'resp_123' }).catch((e) => e);

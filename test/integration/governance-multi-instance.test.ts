@@ -26,6 +26,10 @@ describe('key budgets and limits across two instances sharing PostgreSQL and Red
     a = await startTestApp({ backend: 'postgres+redis', env });
     b = await startTestApp({ backend: 'postgres+redis', env, share: { databaseUrl: a.config.databaseUrl, redisPrefix: a.config.redisKeyPrefix } });
     admin = await a.adminToken();
+    // One minute window for the whole file, the same on both: per-minute counts cannot roll over mid-test.
+    const pinned = Date.now();
+    a.app.services.governance.now = () => pinned;
+    b.app.services.governance.now = () => pinned;
     const probe = await ask(a, admin, 100);
     expect(probe.status).toBe(200);
     callCost = probe.body.estimated_cost;
@@ -45,7 +49,11 @@ describe('key budgets and limits across two instances sharing PostgreSQL and Red
     expect(r.status).toBe(201);
     return r.body as { id: string; api_key: string };
   };
-  /** Resolves once instance `t` has applied an invalidation (its pub/sub event), whatever the clock. */
+  /**
+   * Resolves once instance `t` has applied an invalidation (its pub/sub event), whatever the
+   * clock; or once its pub/sub connection dropped or came back (the message may be lost then,
+   * but everything cached is read again).
+   */
   const invalidated = (t: TestApp) => once(t.app.services.auth.events, 'invalidated');
 
   it('answers exactly 10 of 50 concurrent calls on a key whose budget covers 10, and records the exact spend', async () => {

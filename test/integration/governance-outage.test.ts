@@ -36,6 +36,8 @@ describe('key limits while a dependency is down', () => {
       await redis.start();
       t = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock, { REDIS_URL: redis.url, ENABLE_CACHING: 'false', GATEWAY_INSTANCES: '2' }) });
       admin = await t.adminToken();
+      const pinned = Date.now(); // one minute window for the test
+      t.app.services.governance.now = () => pinned;
     });
     afterAll(async () => {
       await t?.stop();
@@ -80,6 +82,8 @@ describe('key limits while a dependency is down', () => {
     beforeAll(async () => {
       t = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock, { ENABLE_CACHING: 'false', AUTH_CACHE_TTL_SECONDS: '1', DATABASE_CONNECT_TIMEOUT_MS: '1000' }) });
       dbName = new URL(t.config.databaseUrl!).pathname.slice(1);
+      const pinned = Date.now(); // one minute window for the test
+      t.app.services.governance.now = () => pinned;
       pgAdmin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL });
       await pgAdmin.connect();
     });

@@ -22,6 +22,9 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
     mock = await startMockUpstream();
     t = await startTestApp({ backend, env: mockProviderEnv(mock, { ENABLE_CACHING: 'true', REQUEST_TIMEOUT_MS: '10000' }) });
     admin = await t.adminToken();
+    // One minute window for the whole file: the per-minute counts cannot roll over mid-test.
+    const pinned = Date.now();
+    t.app.services.governance.now = () => pinned;
     const probe = await ask(admin, 100);
     expect(probe.status).toBe(200);
     callCost = probe.body.estimated_cost;
@@ -71,6 +74,7 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
       [{ rpm: 0 }, 'rpm'], [{ max_budget_usd_total: -1 }, 'max_budget_usd_total'], [{ allowed_models: ['bad pattern'] }, 'allowed_models.0'],
       [{ expires_at: 'tomorrow' }, 'expires_at'], [{ team_id: 'x' }, 'team_id'], [{ alert_webhook_url: 'ftp://x.example/' }, 'alert_webhook_url'],
       [{ alert_webhook_url: 'http://127.0.0.1:9/hook' }, 'alert_webhook_url'], [{ alert_webhook_url: 'http://[::1]/' }, 'alert_webhook_url'],
+      [{ max_budget_usd: 5 }, 'body'], [{ allowed_models: 'openai/*' }, 'allowed_models'],
     ] as const) {
       const r = await t.request('POST', '/api/auth/api-keys', { token: admin, body: { name: 'bad', ...body } });
       expect([r.status, r.body.error.code, r.body.error.details.field]).toEqual([400, 'VALIDATION_ERROR', field]);
@@ -213,6 +217,35 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
     expect(stored).toBe(5);
   });
 
+  it('counts every entry point against the key: REST, GraphQL, streams, batch, multi-provider, /v1 chat, /v1 embeddings', async () => {
+    const k = await newKey({ rpm: 9 });
+    const auth = { authorization: `Bearer ${k.api_key}` };
+    const rest = await ask(k.api_key, 140);
+    expect([rest.status, rest.headers.get('x-ratelimit-remaining-requests')]).toEqual([200, '8']);
+    expect((await gqlAsk(k.api_key, 141)).body.data.completion.cached).toBe(false);
+    const sse = await t.request('POST', '/api/ai/stream', { token: k.api_key, body: { prompt: 'budget call 142', provider: 'openai', model: MODEL, max_tokens: 5 } });
+    expect([sse.status, sse.headers.get('x-ratelimit-remaining-requests')]).toEqual([200, '6']);
+    const batch = await t.request('POST', '/api/ai/batch/complete', { token: k.api_key, body: { provider: 'openai', model: MODEL, max_tokens: 5, prompts: ['budget call 143', 'an unrelated question about rivers'], detect_similar: false } });
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['success', 'success']);
+    const multi = await t.request('POST', '/api/ai/multi-provider', { token: k.api_key, body: { prompt: 'budget call 144', providers: ['openai', 'anthropic'], max_tokens: 5 } });
+    expect([multi.body.success_count, multi.headers.get('x-ratelimit-remaining-requests')]).toEqual([2, '2']);
+    const v1 = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: `openai/${MODEL}`, max_tokens: 5, messages: [{ role: 'user', content: 'budget call 145' }] }) });
+    expect([v1.status, v1.headers.get('x-ratelimit-remaining-requests')]).toEqual([200, '1']);
+    await v1.text();
+    const emb = await fetch(`${t.url}/v1/embeddings`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local/local-embed', input: ['budget call 146'] }) });
+    expect(emb.status).toBe(200);
+    await emb.text();
+    expect(mock.count()).toBe(8); // seven to openai, one to anthropic (multi-provider)
+    // Nine requests counted: every entry point now refuses, in its own error shape.
+    const refusedV1 = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: `openai/${MODEL}`, max_tokens: 5, messages: [{ role: 'user', content: 'budget call 147' }] }) });
+    expect([refusedV1.status, refusedV1.headers.get('x-ratelimit-remaining-requests'), Number(refusedV1.headers.get('retry-after')) >= 1]).toEqual([429, '0', true]);
+    await refusedV1.text();
+    expect((await t.request('POST', '/api/ai/stream', { token: k.api_key, body: { prompt: 'budget call 148', provider: 'openai', model: MODEL, max_tokens: 5 } })).body.error.code).toBe('RATE_LIMITED');
+    const refusedMulti = await t.request('POST', '/api/ai/multi-provider', { token: k.api_key, body: { prompt: 'budget call 149', providers: ['openai'], max_tokens: 5 } });
+    expect(refusedMulti.body.responses.openai.error.code).toBe('RATE_LIMITED');
+    expect(mock.count()).toBe(8);
+  });
+
   it('refuses an expired key with 401 KEY_EXPIRED on REST and GraphQL, and a model without a price under a USD budget', async () => {
     const k = await newKey();
     expect((await ask(k.api_key, 128)).status).toBe(200);
@@ -226,6 +259,7 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
     const priced = await newKey({ max_budget_usd_total: 1 });
     const unknown = await ask(priced.api_key, 130, { model: 'gpt-unpriced-model' });
     expect([unknown.status, unknown.body.error.code]).toEqual([403, 'PRICE_UNKNOWN']);
+    expect((await gqlAsk(priced.api_key, 130, { model: 'gpt-unpriced-model' })).body.errors[0].extensions.code).toBe('PRICE_UNKNOWN');
     const free = await newKey({ rpm: 10 });
     expect((await ask(free.api_key, 131, { model: 'gpt-unpriced-model' })).status).toBe(200);
   });

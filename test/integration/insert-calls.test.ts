@@ -20,17 +20,20 @@ describe.each(['postgresql', 'pglite'] as const)('insertCalls on %s', (backend) 
         source: 'stream', inputTokens: 12, outputTokens: 34, costUsd: 0.000123, listCostUsd: 0.000456, costEstimated: true, latencyMs: 78,
         cached: true, optimized: true, tokensSaved: 5, streamed: true, status: 'error', errorCode: 'CLIENT_DISCONNECTED',
         apiKeyId: '0b7c1a7e-1d2e-4f3a-9b8c-7d6e5f4a3b2c', teamId: '1c8d2b8f-2e3f-4a4b-8c9d-8e7f6a5b4c3d',
+        cachedInputTokens: 6, cacheWriteTokens: 4, reasoningTokens: 20, toolCalls: 2,
       },
       {
         id: crypto.randomUUID(), createdAt: new Date('2026-11-21T00:00:00.000Z'), userId: null, provider: 'local', model: 'local-sim',
         source: 'rest', inputTokens: 0, outputTokens: 0, costUsd: null, listCostUsd: null, costEstimated: false, latencyMs: 0,
         cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'success', errorCode: null, apiKeyId: null, teamId: null,
+        cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, toolCalls: 0,
       },
     ];
     rows.push({
       id: crypto.randomUUID(), createdAt: new Date('2026-11-22T00:00:00.000Z'), userId: null, provider: 'ollama', model: 'a "quoted", odd\nmodel,',
       source: '', inputTokens: 1, outputTokens: 2, costUsd: 0, listCostUsd: 1e-9, costEstimated: false, latencyMs: 3,
       cached: false, optimized: false, tokensSaved: 0, streamed: false, status: 'error', errorCode: '', apiKeyId: null, teamId: null,
+      cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, toolCalls: 0,
     });
     // The embedded database takes batches through COPY (the JSON statement when that fails).
     let copies = 0;

@@ -106,12 +106,65 @@ describe.each(stores)('%s store', (name, make) => {
     expect(await kv.hgetall('h')).toEqual({ hits: '3', misses: '1' });
   });
 
+  it('increments counters within their limits, all or none, seeding the ones that must be seeded', async () => {
+    await ready(kv);
+    const counters = (by: number) => [
+      { key: 'lim:a', by: 1, limit: 3, ttlSeconds: 60 },
+      { key: 'lim:b', by, limit: 100, ttlSeconds: 0, requireSeed: true },
+    ];
+    expect(await kv.incrWithinLimits(counters(10))).toEqual({ ok: false, missing: [1] });
+    expect(await kv.get('lim:a')).toBeNull(); // nothing changed
+    expect(await kv.incrWithinLimits(counters(10).map((c, i) => (i === 1 ? { ...c, seed: 75 } : c)))).toEqual({ ok: true, values: [1, 85] });
+    // 85 + 20 passes the second limit: refused, and the first counter is not incremented either.
+    const refused = await kv.incrWithinLimits(counters(20));
+    expect(refused).toMatchObject({ ok: false, index: 1, value: 85 });
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['1', '85']);
+    // Concurrent reservations: exactly the limit's worth pass.
+    const all = await Promise.all(Array.from({ length: 10 }, () => kv.incrWithinLimits(counters(1))));
+    expect(all.filter((r) => r.ok)).toHaveLength(2);
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['3', '87']);
+    // Settling: negative adjustments; a counter without a ttl keeps none (EXPIRE 0 would delete it).
+    expect(await kv.incrMany([{ key: 'lim:a', by: -3, ttlSeconds: 60 }, { key: 'lim:b', by: -7, ttlSeconds: 0 }])).toEqual([0, 80]);
+    expect(await kv.mget(['lim:a', 'lim:b'])).toEqual(['0', '80']);
+  });
+
+  it('counts slots that end by themselves, and gives one back by its id', async () => {
+    await ready(kv);
+    const take = (slot: string) => kv.incrWithinLimits([{ key: 'slots', by: 1, limit: 2, ttlSeconds: 1, slot }]);
+    expect(await take('a')).toEqual({ ok: true, values: [1] });
+    expect(await take('b')).toEqual({ ok: true, values: [2] });
+    expect(await take('c')).toMatchObject({ ok: false, index: 0, value: 2 });
+    expect(await kv.incrMany([{ key: 'slots', by: -1, ttlSeconds: 1, slot: 'a' }])).toEqual([1]);
+    expect(await take('c')).toEqual({ ok: true, values: [2] });
+    // Slots never given back (their instance died) end after their ttl: the store's own clock.
+    await store.expire('slots', 1);
+    expect(await take('d')).toEqual({ ok: true, values: [1] });
+  });
+
   it('takes a lock once and releases only its own', async () => {
     expect(await kv.setIfAbsent('lock', 'me', 5000)).toBe(true);
     expect(await kv.setIfAbsent('lock', 'you', 5000)).toBe(false);
     expect(await kv.deleteIfEquals('lock', 'you')).toBe(false);
     expect(await kv.deleteIfEquals('lock', 'me')).toBe(true);
     expect(await kv.setIfAbsent('lock', 'you', 5000)).toBe(true);
+  });
+
+  it('reads a key or takes its lock in one step, and writes it while releasing only its own lock', async () => {
+    expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
+    // Nobody else asked meanwhile: nobody waits.
+    expect(await kv.setAndUnlock('entry', 'v1', 60, 'entry-lock', 'me')).toBe(false);
+    expect(await kv.get('entry-lock')).toBeNull();
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: 'v1' });
+    await store.expire('entry', 60);
+
+    expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
+    expect(await kv.getOrLock('entry', 'entry-lock', 'you', 5000)).toEqual({ value: null, locked: false });
+    // Another's lock stays when the entry is written; the one waiting is said once.
+    expect(await kv.setAndUnlock('entry', 'v2', 60, 'entry-lock', 'you')).toBe(true);
+    expect(await kv.get('entry-lock')).toBe('me');
+    expect(await kv.setAndUnlock('entry', 'v3', 60, 'entry-lock', 'me')).toBe(false);
+    expect(await kv.get('entry-lock')).toBeNull();
+    expect(await kv.get('entry')).toBe('v3');
   });
 
   it('scans by pattern in batches', async () => {

@@ -143,6 +143,11 @@ describe('tool calling through the pipeline', () => {
       expect(calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([['get_weather', args]]);
       expect(events.map((e) => e.data.content).join('')).toBe(callText);
 
+      // Recorded with the calls the pieces made up.
+      await t.app.services.recorder.flush();
+      const row = await t.app.services.db.prisma.apiCall.findFirst({ where: { provider, streamed: true }, orderBy: { createdAt: 'desc' } });
+      expect(row).toMatchObject({ cached: false, status: 'success', toolCalls: 1, outputTokens: last.output_tokens, costUsd: last.estimated_cost });
+
       const replay = await stream(body);
       expect(replay.at(-1)!.data).toMatchObject({ is_complete: true, cached: true, finish_reason: 'tool_calls', tool_calls: calls });
       expect(replay.slice(0, -1)).toEqual(events.slice(0, -1));
@@ -229,6 +234,13 @@ describe('tool calling through the pipeline', () => {
     const sent = mock.requests.filter((q) => q.provider === 'gemini' && q.completion).at(-1)!.body as { tools: unknown };
     expect(sent.tools).toEqual([{ functionDeclarations: [{ name: 'get_weather', description: 'The weather in a city', parameters: expect.objectContaining({ required: ['city'] }) }] }]);
     expect(mock.count('cohere')).toBe(3);
+
+    // The stream falls back the same way, before its first piece.
+    for (let i = 0; i < 3; i++) mock.enqueue('cohere', { status: 503 });
+    const events = await stream({ provider: 'cohere', ...conversation(), fallback: ['gemini'], no_cache: true });
+    expect(events.at(-1)!.data).toMatchObject({ is_complete: true, provider: 'gemini', finish_reason: 'tool_calls' });
+    expect(assembled(events).map((c) => [c.function.name, JSON.parse(c.function.arguments)])).toEqual([['get_weather', MOCK_ARGS]]);
+    expect(mock.count('gemini')).toBe(2);
   });
 
   /**
@@ -265,7 +277,11 @@ describe('tool calling through the pipeline', () => {
     }
     await t.app.services.recorder.flush();
     const rows = await t.app.services.db.prisma.apiCall.findMany({ where: { provider, createdAt: { gte: since } }, orderBy: { createdAt: 'asc' } });
-    expect(rows.map((row) => [row.streamed, row.outputTokens, row.costUsd])).toEqual([[false, 10 + details.reasoning_tokens, costs[0]], [true, 10 + details.reasoning_tokens, costs[1]]]);
+    const recorded = [details.cached_input_tokens, details.cache_write_tokens, details.reasoning_tokens];
+    expect(rows.map((row) => [row.streamed, row.outputTokens, row.cachedInputTokens, row.cacheWriteTokens, row.reasoningTokens, row.toolCalls, row.costUsd])).toEqual([
+      [false, 10 + details.reasoning_tokens, ...recorded, 0, costs[0]],
+      [true, 10 + details.reasoning_tokens, ...recorded, 0, costs[1]],
+    ]);
   });
 });
 

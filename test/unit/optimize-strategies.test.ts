@@ -74,6 +74,8 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Me gustaría que revisaras este código y me dijeras si se puede mejorar.')).toBe('Revisa este código y dime si se puede mejorar.');
     expect(run(removePoliteness, '¿Me propones un presupuesto y me explicas qué es un fondo indexado?')).toBe('Proponme un presupuesto y explícame qué es un fondo indexado.');
     expect(run(removePoliteness, '¿Me ayudas a redactar una respuesta?')).toBe('Redactar una respuesta.');
+    expect(run(removePoliteness, 'Tengo un script en bash. ¿Me lo escribes?')).toBe('Tengo un script en bash. Escríbelo.');
+    expect(run(removePoliteness, 'Based on this excerpt, could you tell me how many days I get?')).toBe('Based on this excerpt, tell me how many days I get?');
     expect(run(removePoliteness, 'El contrato no dice nada. ¿Puede hacerlo?')).toBe('El contrato no dice nada. ¿Puede hacerlo?');
   });
 
@@ -137,10 +139,10 @@ describe('aggressive strategies', () => {
     for (const [text, lang] of [
       ['I need the answer to be just a number.', 'en'], ['Explica la recursión en una frase.', 'es'], ['Answer with only one word.', 'en'],
       ['Responde únicamente con el código.', 'es'], ['Keep it very short: at most 3 lines.', 'en'], ['Hazlo muy breve, exactamente dos frases.', 'es'],
-      ['Reply with exactly a single sentence.', 'en'], ['Solo quiero un ejemplo.', 'es'],
+      ['Reply with exactly a single sentence.', 'en'], ['Solo quiero un ejemplo.', 'es'], ['Keep it really simple.', 'en'],
     ] as const) {
       const out = run(removeLowInformationWords, run(removeArticles, text, { aggressive: true, lang }), { aggressive: true, lang });
-      for (const word of ['just a', 'una frase', 'only one', 'únicamente', 'very short', 'at most', 'muy breve', 'exactamente', 'exactly a single', 'Solo quiero un']) {
+      for (const word of ['really simple', 'just a', 'una frase', 'only one', 'únicamente', 'very short', 'at most', 'muy breve', 'exactamente', 'exactly a single', 'Solo quiero un']) {
         if (text.includes(word)) expect(out, text).toContain(word);
       }
     }
@@ -152,7 +154,12 @@ describe('aggressive strategies', () => {
     expect(lowInfo('I am 29 and I would like to start saving.', 'en')).toBe('I am 29 and want to start saving.');
     expect(lowInfo('I can do it, but I must not run it twice.', 'en')).toBe('I can do it, but I must not run it twice.');
     expect(lowInfo('Soy profesora y estoy un poco perdida. Estoy aprendiendo Python.', 'es')).toBe('Soy profesora. Aprendiendo Python.');
+    // A wish to do something is the request; a wish to understand is not rewritten.
+    expect(lowInfo('I want to create a line chart. I want to understand closures.', 'en')).toBe('Create a line chart. Want to understand closures.');
+    expect(lowInfo('Necesito escribir un correo. Quiero entender la recursión.', 'es')).toBe('Escribir un correo. Quiero entender la recursión.');
+    expect(lowInfo('Tell me whether it is covered. Tell me if it rains.', 'en')).toBe('Whether it is covered. Tell me if it rains.');
     const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
+    expect(articles('Explícame la diferencia.')).toBe('Explícame diferencia.');
     expect(articles('¿Me las preparas? Ya la he visto. Lee la carta.')).toBe('¿Me las preparas? Ya la he visto. Lee carta.');
   });
 

@@ -39,7 +39,7 @@ describe('prompt corpus', () => {
 const normal = evaluate(HELD_OUT, false);
 const aggressive = evaluate(HELD_OUT, true);
 const report = (name: string, f: typeof normal) =>
-  `${name}: median ${f.medianVerbose}% on verbose prompts, ${f.lost.length} of ${f.facts} facts lost${f.lost.map((l) => `\n  ${l.id}: ${l.fact}`).join('')}`;
+  `${name}: median ${Math.round(f.medianVerbose * 100) / 100}% on verbose prompts, ${f.lost.length} of ${f.facts} facts lost${f.lost.map((l) => `\n  ${l.id}: ${l.fact}`).join('')}`;
 
 // What must always hold on prompts the rules were never tuned on: the answer does not change.
 describe('optimizer on the held-out prompts: safety', () => {
@@ -55,11 +55,11 @@ describe('optimizer on the held-out prompts: safety', () => {
   });
 
   // A regression floor, one point under the held-out medians measured when the rules were last
-  // changed (normal 7.85%, aggressive 12.3%). They are below the issue's
+  // changed (normal 7.85%, aggressive 13.6%). They are below the issue's
   // targets, which the block below states and checks on demand.
   it('held-out medians do not fall below what the rules reached', () => {
     expect(normal.medianVerbose).toBeGreaterThanOrEqual(6.8);
-    expect(aggressive.medianVerbose).toBeGreaterThanOrEqual(11.3);
+    expect(aggressive.medianVerbose).toBeGreaterThanOrEqual(12.6);
   });
 });
 

@@ -32,6 +32,15 @@ describe('sanitizeCall', () => {
     expect(fix({ errorCode: 'E\u0000' })).toEqual({ out: { ...good, errorCode: 'E\ufffd' }, fields: ['errorCode'] });
   });
 
+  it('bounds the usage parts and tool-call count like the other counts', () => {
+    const parts = { cachedInputTokens: 5, cacheWriteTokens: 0, reasoningTokens: 7, toolCalls: 2 };
+    expect(sanitizeCall({ ...good, ...parts })).toEqual({ ...good, ...parts });
+    expect(fix({ cachedInputTokens: Number.NaN, cacheWriteTokens: -3, reasoningTokens: 1e12, toolCalls: 1.6 })).toEqual({
+      out: { ...good, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 2_147_483_647, toolCalls: 2 },
+      fields: ['number'],
+    });
+  });
+
   it('cuts long text, never leaving half a surrogate pair', () => {
     const { out, fields } = fix({ model: 'm'.repeat(CALL_TEXT_LIMITS.model - 1) + '😀😀', source: 's'.repeat(1000) });
     expect(out.model).toBe('m'.repeat(CALL_TEXT_LIMITS.model - 1) + '\ufffd');

@@ -16,7 +16,7 @@ export const ARTICLE_RULES: readonly Rule[] = [
   // after another pronoun or before a form of haber.
   {
     id: 'articles:es', lang: 'es',
-    pattern: phrase(`(?<!(?:me|te|se|nos|os|le|les|ya|que) )(?:el|la|los|las)${BEFORE_WORD}(?! (?:he|has|ha|hemos|habéis|han|había|habría|haya)(?![\\p{L}]))`),
+    pattern: phrase(`(?<!(?<![\\p{L}])(?:me|te|se|nos|os|le|les|ya|que) )(?:el|la|los|las)${BEFORE_WORD}(?! (?:he|has|ha|hemos|habéis|han|había|habría|haya)(?![\\p{L}]))`),
     replace: '', guard: 'neighbours',
   },
 ];

@@ -18,7 +18,9 @@ const FILLER_WORDS = [
   'basically', 'actually', 'literally', 'definitely', 'certainly',
   'essentially', 'honestly', 'obviously', 'of course', 'in fact', 'i think', 'i guess', 'i believe',
   'i feel like', 'i suppose', 'kind of like', 'sort of like', 'maybe', 'perhaps', 'possibly',
-  'potentially', 'generally', 'overall', 'also', '(?<!\\ban )(?<!\\ba )really', 'pretty much',
+  'potentially', 'generally', 'overall', 'also', 'pretty much',
+  // "really" only as emphasis of a wish ("I really need"); before an adjective it is a degree ("really simple").
+  'really(?= (?:want|need|like|love|appreciate|hope|wish)\\b)',
   // Spanish
   'básicamente', 'literalmente', 'sinceramente',
   'obviamente', 'en realidad', 'de verdad', 'la verdad', 'la verdad es que', 'lo que pasa es que',
@@ -67,7 +69,21 @@ const spanishHelp = (m: RegExpExecArray): string => m[1]!;
 /** "Review this function for me." -> "Review this function." (normal mode too: politeness.ts). */
 export const FOR_ME_RULE: Rule = { id: 'for-me', lang: 'en', pattern: phrase(FOR_ME, false), replace: '' };
 
+// A wish to do something is the request to do it: "I want to create a chart" -> "Create a chart",
+// "Necesito escribir un correo" -> "Escribir un correo".
+// Not before verbs of knowing ("I want to understand X" asks for an explanation, not an action).
+const WANT_TO = "(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to(?= \\p{Ll})(?! (?:understand|know|learn|see|figure|decide|be|have|get)\\b)";
+const QUIERO = '(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)(?= \\p{Ll}+(?:ar|er|ir|ír)(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))(?! (?:entender|comprender|saber|aprender|conocer|ver|ser|estar|tener)(?![\\p{L}]))';
+// "Tell me whether X" -> "Whether X" (the question is the request).
+const TELL_ME = '(?:tell me|dime)(?= (?:whether|how|what|which|why|when|where|who|cómo|qué|cuál|cuáles|cuándo|dónde|por qué|cuánto|cuántos|cuántas|quién)(?![\\p{L}]))';
+// "Es muy importante que no cambies X" -> "No cambies X" (a negative command in Spanish already).
+const IMPORTANT_THAT = "(?:es|it's|it is) (?:muy |really |very |extremely |super )?(?:importante|important) (?:que|that)(?= (?:no|nunca|do not|don't|never|you never|you do not|you don't)(?![\\p{L}]))";
+
 export const LOW_INFORMATION_RULES: readonly Rule[] = [
+  { id: 'low-info:want-to', lang: 'en', pattern: phrase(WANT_TO), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  { id: 'low-info:quiero', lang: 'es', pattern: phrase(QUIERO), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  { id: 'low-info:tell-me', pattern: phrase(TELL_ME), replace: '', position: 'sentence-start' },
+  { id: 'low-info:important-that', pattern: phrase(IMPORTANT_THAT), replace: '', position: 'sentence-start' },
   { id: 'low-info:help-me', lang: 'en', pattern: phrase(HELP_ME), replace: '' },
   { id: 'low-info:help-me-understand', lang: 'en', pattern: phrase('help me understand'), replace: 'explain' },
   { id: 'low-info:ayudame', lang: 'es', pattern: phrase(AYUDAME), replace: spanishHelp },

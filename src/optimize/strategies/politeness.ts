@@ -38,7 +38,7 @@ const FILLER_SENTENCES: Rule[] = [
   fillerSentence('saludos', '(?:un saludo|saludos(?: cordiales)?|un abrazo)[.!]*'),
   // Sentences that only announce or frame the request.
   fillerSentence('meta', "(?:(?:a )?quick question|one more thing|i hope (?:this is|it's) (?:ok|okay|fine) to ask(?: here)?|i hope (?:someone|somebody|you) can help(?: me)?|i(?:'m| am) (?:honestly |really |a bit |kind of )*(?:lost|confused|stuck)(?: here)?|sorry about that|sorry if this is (?:a )?(?:silly|dumb|stupid|basic) question|that(?:'s| is| was) (?:really |very |super )?helpful(?:, thank you(?: so much| very much)?)?|(?:thank you|thanks),? that (?:worked|helps|helped)(?: perfectly)?)[.!:]*"),
-  fillerSentence('es-meta', '(?:(?:te |le )?quer[ií]a (?:pedirte|pedirle|preguntarte|preguntarle|comentarte) (?:un favor|una cosa|algo)|(?:te |le )?quer[ií]a (?:hacerte|hacerle) una (?:consulta|pregunta)|una cosa más|te cuento|perdona(?:,| y) disculpa|gracias y disculpa|disculpa las molestias|perdón por las molestias|(?:te |se )?lo agradecer[ií]a (?:mucho|muchísimo)?|te lo agradezco(?: mucho)?|mil gracias|gracias de verdad|espero que me puedas ayudar|(?:vale, )?(?:muchas )?gracias, ya funciona|¿me ayudas\\?)[.!:]*'),
+  fillerSentence('es-meta', '(?:(?:te |le )?quer[ií]a (?:pedirte|pedirle|preguntarte|preguntarle|comentarte) (?:un favor|una cosa|algo)|(?:te |le )?quer[ií]a (?:hacerte|hacerle) una (?:consulta|pregunta)|una cosa más|te cuento|perdona(?:,| y) disculpa|gracias y disculpa|disculpa las molestias|perdón por las molestias|(?:te |se )?lo agradecer[ií]a (?:mucho|muchísimo)?|te lo agradezco(?: mucho)?|mil gracias|gracias,? de verdad|espero que me puedas ayudar|(?:vale, )?(?:muchas )?gracias, ya funciona|¿me ayudas\\?)[.!:]*'),
 ];
 
 // Sentence openers that only frame what follows: "So basically I need..." -> "I need...",
@@ -60,7 +60,7 @@ const LEADING_ASIDE: Rule = {
 // "basically", "honestly" inside a sentence say nothing about the request.
 const DISCOURSE: Rule = { id: 'discourse', pattern: phrase('(?:basically|honestly|to be honest|la verdad),?'), replace: '', guard: 'previous' };
 
-const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal\\?|quick question:";
+const GREETING = "¡?(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenas tardes|buenas noches)(?: there| all| everyone| guys| team| a todos| de nuevo)?[!.,]+|¿qué tal(?: estás| está| andas| va todo| va)?\\?|quick question:";
 
 /** One or more greetings opening a sentence ("Hola, buenos días."). */
 const GREETINGS: Rule = {

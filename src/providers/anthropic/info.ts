@@ -10,6 +10,7 @@ export const INFO: ProviderInfo = {
   models: ['claude-3-opus', 'claude-3-sonnet', 'claude-3-haiku', 'claude-3-5-sonnet-20241022'],
   defaultModel: 'claude-3-5-sonnet-20241022',
   modelPrefixes: ['claude-'],
+  firstTokenMs: 800,
   maxTokens: 128_000,
   outputLimits: {
     'claude-3-haiku': 4_096, 'claude-3-sonnet': 4_096, 'claude-3-opus': 4_096, 'claude-3-5': 8_192,

@@ -8,6 +8,7 @@ export const INFO: ProviderInfo = {
   // With endpointUrl the SDK posts to {endpointUrl}/v1/chat/completions: the router's OpenAI-compatible API.
   baseUrl: 'https://router.huggingface.co',
   models: ['meta-llama/Llama-2-7b-chat-hf', 'mistralai/Mistral-7B-Instruct-v0.2', 'HuggingFaceH4/zephyr-7b-beta'],
+  firstTokenMs: 2000,
   defaultModel: 'meta-llama/Llama-2-7b-chat-hf',
   maxTokens: 32_768,
   // organisation/model, optionally :inference-provider.

@@ -8,7 +8,7 @@
 
 import { countTokens, decodeTokens, encodeTokens } from '../../optimize/tokenizer.js';
 import type { ChatRequest, ProviderAdapter, ProviderFactory, StreamEvent, ToolCall } from '../types.js';
-import { describeProvider, elapsedMs, modelOf, textOf } from '../shared.js';
+import { describeProvider, elapsedMs, modelOf, textOf, translated, unsupported } from '../shared.js';
 import { abortedError } from '../upstream-error.js';
 import { INFO } from './info.js';
 
@@ -49,6 +49,12 @@ function prng(seed: number): () => number {
 }
 
 const MAX_SCHEMA_DEPTH = 8;
+/**
+ * What one simulated value may hold: a caller's schema decides its size (nested arrays with
+ * minItems multiply, minLength is any number), so it is bounded like any other input.
+ */
+const MAX_VALUES = 2_000;
+const MAX_VALUE_CHARS = 65_536;
 const ARGUMENT_PIECE = 8;
 
 interface Simulation {
@@ -137,20 +143,32 @@ function inputTokensOf(request: ChatRequest): number {
  * message is a tool's result, which gets a text answer instead.
  */
 function toolCallFor(request: ChatRequest, seed: number): ToolCall | null {
+  const tool = toolToCall(request);
+  if (!tool) return null;
+  const args = simulatedValue(tool.parameters ?? { type: 'object' }, tool.name, 'tools');
+  return { id: `call_${seed.toString(16).padStart(8, '0')}${hash(tool.name).toString(16).padStart(8, '0')}`, name: tool.name, arguments: JSON.stringify(args ?? {}) };
+}
+
+function toolToCall(request: ChatRequest) {
   const tools = request.tools ?? [];
   if (tools.length === 0 || request.toolChoice === 'none') return null;
   if (request.messages.at(-1)?.role === 'tool') return null;
   const named = typeof request.toolChoice === 'object' ? request.toolChoice.name : undefined;
-  const tool = (named !== undefined ? tools.find((t) => t.name === named) : undefined) ?? tools[0]!;
-  const args = valueFor(tool.parameters ?? { type: 'object' }, tool.name, 0);
-  return { id: `call_${seed.toString(16).padStart(8, '0')}${hash(tool.name).toString(16).padStart(8, '0')}`, name: tool.name, arguments: JSON.stringify(args ?? {}) };
+  return (named !== undefined ? tools.find((t) => t.name === named) : undefined) ?? tools[0]!;
+}
+
+/** Refuses, before any work, a request whose tool call or JSON answer would be too large to simulate. */
+function checkRequest(request: ChatRequest): void {
+  const tool = toolToCall(request);
+  if (tool) simulatedValue(tool.parameters ?? { type: 'object' }, tool.name, 'tools');
+  else if (request.responseFormat?.type === 'json_schema') simulatedValue(request.responseFormat.schema, request.responseFormat.name, 'json_schema');
 }
 
 /** The text when the request shapes it: a JSON value for a JSON format, a sentence quoting a tool result. */
 function answerFor(request: ChatRequest): string | null {
   const last = request.messages.at(-1);
   const format = request.responseFormat;
-  if (format?.type === 'json_schema') return JSON.stringify(valueFor(format.schema, format.name, 0));
+  if (format?.type === 'json_schema') return JSON.stringify(simulatedValue(format.schema, format.name, 'json_schema'));
   if (last?.role === 'tool') {
     const name = request.messages.flatMap((m) => m.toolCalls ?? []).find((c) => c.id === last.toolCallId)?.name ?? 'the tool';
     const result = textOf(last.content);
@@ -164,12 +182,29 @@ function answerFor(request: ChatRequest): string | null {
 type Schema = Record<string, unknown>;
 const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+interface Budget {
+  values: number;
+  chars: number;
+}
+
+/** A value for the schema, or UNSUPPORTED_FEATURE when it would exceed MAX_VALUES or MAX_VALUE_CHARS. */
+function simulatedValue(schema: unknown, name: string, feature: 'tools' | 'json_schema'): unknown {
+  const budget: Budget = { values: 0, chars: 0 };
+  const value = valueFor(schema, name, 0, budget);
+  if (budget.values > MAX_VALUES || budget.chars > MAX_VALUE_CHARS) {
+    throw unsupported(NAME, feature, `a schema whose simulated value exceeds ${MAX_VALUES} values or ${MAX_VALUE_CHARS} characters (minItems, minLength)`);
+  }
+  return value;
+}
+
 /**
  * A deterministic value that satisfies `schema` (the JSON-schema keywords tools and
  * response formats use): objects get their required properties, arrays their minimum
  * number of items (at least one), strings a word from the property's name.
  */
-function valueFor(schema: unknown, name: string, depth: number): unknown {
+function valueFor(schema: unknown, name: string, depth: number, budget: Budget): unknown {
+  // Once over budget nothing more is built: the caller refuses the schema.
+  if (++budget.values > MAX_VALUES || budget.chars > MAX_VALUE_CHARS) return null;
   if (!isSchema(schema) || depth > MAX_SCHEMA_DEPTH) return null;
   if (schema.const !== undefined) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
@@ -177,7 +212,7 @@ function valueFor(schema: unknown, name: string, depth: number): unknown {
     const options = schema[k];
     if (Array.isArray(options) && options.length > 0) {
       const pick = options.find((o) => isSchema(o) && o.type !== 'null') ?? options[0];
-      return valueFor(pick, name, depth + 1);
+      return valueFor(pick, name, depth + 1, budget);
     }
   }
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
@@ -186,13 +221,13 @@ function valueFor(schema: unknown, name: string, depth: number): unknown {
     case 'object': {
       const properties = isSchema(schema.properties) ? schema.properties : {};
       const required = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : [];
-      return Object.fromEntries(required.map((key) => [key, valueFor(properties[key] ?? {}, key, depth + 1)]));
+      return Object.fromEntries(required.map((key) => [key, valueFor(properties[key] ?? {}, key, depth + 1, budget)]));
     }
     case 'array': {
       const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
       const max = typeof schema.maxItems === 'number' ? schema.maxItems : Infinity;
       const n = Math.max(0, Math.min(Math.max(min, 1), max, 16));
-      return Array.from({ length: n }, () => valueFor(schema.items ?? {}, name, depth + 1));
+      return Array.from({ length: n }, () => valueFor(schema.items ?? {}, name, depth + 1, budget));
     }
     case 'integer':
     case 'number': {
@@ -205,12 +240,16 @@ function valueFor(schema: unknown, name: string, depth: number): unknown {
       return true;
     case 'null':
       return null;
-    default:
-      return stringFor(schema, name);
+    default: {
+      const s = stringFor(schema, name, MAX_VALUE_CHARS - budget.chars);
+      budget.chars += s.length;
+      return s;
+    }
   }
 }
 
-function stringFor(schema: Schema, name: string): string {
+/** A string for the schema; one of more than `room` characters is cut there (the caller then refuses it). */
+function stringFor(schema: Schema, name: string, room: number): string {
   switch (schema.format) {
     case 'date-time':
       return '2025-01-01T00:00:00Z';
@@ -227,7 +266,7 @@ function stringFor(schema: Schema, name: string): string {
   let s = `example ${name}`;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
-  while (s.length < min) s += 'x';
+  if (s.length < min) s = s.padEnd(Math.min(min, room + 1), 'x');
   return s.slice(0, max);
 }
 
@@ -267,10 +306,12 @@ export const createLocalProvider: ProviderFactory = (settings) => {
     // Its latency, then its pace over an answer of at most MAX_NATURAL_TOKENS.
     expectedDurationMs: (tokens) => Math.round(latencyMs + (tokensPerSecond > 0 ? (Math.min(tokens, MAX_NATURAL_TOKENS) * 1000) / tokensPerSecond : 0)),
 
+    check: checkRequest,
+
     async chat(request, { signal }) {
       const started = performance.now();
       if (signal.aborted) throw abortedError(NAME, signal);
-      const sim = simulate(request, defaultModel);
+      const sim = translated(() => simulate(request, defaultModel));
       const generation = tokensPerSecond > 0 ? (sim.outputTokens * 1000) / tokensPerSecond : 0;
       if (latencyMs + generation > 0) await sleep(latencyMs + generation, signal);
       return {
@@ -286,7 +327,7 @@ export const createLocalProvider: ProviderFactory = (settings) => {
 
     async *stream(request, { signal }): AsyncGenerator<StreamEvent> {
       if (signal.aborted) throw abortedError(NAME, signal);
-      const sim = simulate(request, defaultModel);
+      const sim = translated(() => simulate(request, defaultModel));
       if (latencyMs > 0) await sleep(latencyMs, signal);
       const interval = tokensPerSecond > 0 ? 1000 / tokensPerSecond : 0;
       const start = performance.now();

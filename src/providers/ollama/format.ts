@@ -13,7 +13,7 @@ export const NAME = 'ollama';
 // ---------------------------------------------------------------------------
 // Requests
 
-/** The chat body; `stream` goes in the same literal (see chatBody in ../openai/format.ts). */
+/** The chat body, for chat and stream alike (`stream` says which). */
 export function ollamaRequest(request: ChatRequest, defaultModel: string, stream: boolean): OllamaChatRequest {
   const extra = request.extra ?? {};
   const options: Partial<OllamaOptions> = {

@@ -90,6 +90,16 @@ export const adminRoutes: Route[] = [
     },
   },
   {
+    // The analytics view of the same figures: admins everyone's, users their own user and keys.
+    method: 'GET',
+    path: '/api/ai/analytics/spend',
+    access: 'user',
+    async handler({ query, services, viewer }) {
+      const { scope, ids } = spendQuery(query);
+      return { body: { group_by: scope, spend: (await services.governanceAdmin.spend(viewer!, scope, ids)).map(spendJson) } };
+    },
+  },
+  {
     method: 'GET',
     path: '/api/auth/spend',
     access: 'user',

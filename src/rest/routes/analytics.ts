@@ -126,7 +126,7 @@ const EXPORT_FIELDS: [string, keyof ExportRow][] = [
   ['id', 'id'], ['created_at', 'createdAt'], ['provider', 'provider'], ['model', 'model'], ['source', 'source'], ['user_id', 'userId'],
   ['input_tokens', 'inputTokens'], ['output_tokens', 'outputTokens'], ['tokens_used', 'tokensUsed'], ['latency_ms', 'latencyMs'],
   ['cached', 'cached'], ['optimized', 'optimized'], ['tokens_saved', 'tokensSaved'], ['streamed', 'streamed'],
-  ['status', 'status'], ['error_code', 'errorCode'],
+  ['status', 'status'], ['error_code', 'errorCode'], ['api_key_id', 'apiKeyId'], ['team_id', 'teamId'],
 ];
 const COST_FIELDS: [string, keyof ExportRow][] = [['cost_usd', 'costUsd'], ['list_cost_usd', 'listCostUsd'], ['cost_estimated', 'costEstimated']];
 
