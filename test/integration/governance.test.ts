@@ -83,6 +83,28 @@ describe.each(BACKENDS)('keys, teams and budgets on %s', (backend) => {
     expect([missingTeam.status, missingTeam.body.error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
+  it('manages teams and key limits through GraphQL as through REST', async () => {
+    const created = await t.gql('mutation($i: TeamInput!) { createTeam(input: $i) { id name rpm allowedModels tags } }', { i: { name: `gql-${backend}`, rpm: 7, allowedModels: ['openai/*'], tags: ['a'] } }, admin);
+    const team = created.body.data.createTeam;
+    expect(team).toMatchObject({ name: `gql-${backend}`, rpm: 7, allowedModels: ['openai/*'], tags: ['a'] });
+    const updated = await t.gql('mutation($id: ID!, $i: TeamInput!) { updateTeam(id: $id, input: $i) { rpm maxBudgetUsdPerMonth } }', { id: team.id, i: { rpm: null, maxBudgetUsdPerMonth: 9 } }, admin);
+    expect(updated.body.data.updateTeam).toEqual({ rpm: null, maxBudgetUsdPerMonth: 9 });
+    const k = await newKey();
+    const key = await t.gql('mutation($id: ID!, $l: ApiKeyLimitsInput) { updateApiKey(id: $id, name: "renamed", limits: $l) { name teamId tpm team { name } } }', { id: k.id, l: { teamId: team.id, tpm: 1000 } }, admin);
+    expect(key.body.data.updateApiKey).toEqual({ name: 'renamed', teamId: team.id, tpm: 1000, team: { name: `gql-${backend}` } });
+    expect((await t.request('GET', `/api/admin/teams/${team.id}`, { token: admin })).body).toMatchObject({ id: team.id, rpm: null, max_budget_usd_per_month: 9, spend: { calls: 0 } });
+    const teams = await t.gql('{ teams { id spend { calls budgets { month } } } }', undefined, admin);
+    expect(teams.body.data.teams.find((x: { id: string }) => x.id === team.id).spend).toEqual({ calls: 0, budgets: { month: 9 } });
+    const bad = await t.gql('mutation($i: TeamInput!) { createTeam(input: $i) { id } }', { i: { name: 'x', rpm: -1 } }, admin);
+    expect(bad.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_ERROR' });
+    const dup = await t.gql('mutation($i: TeamInput!) { createTeam(input: $i) { id } }', { i: { name: `gql-${backend}` } }, admin);
+    expect(dup.body.errors[0].extensions.code).toBe('CONFLICT');
+    expect((await t.gql('mutation($id: ID!) { deleteTeam(id: $id) { id } }', { id: team.id }, admin)).body.data.deleteTeam.id).toBe(team.id);
+    const after = await t.request('GET', '/api/auth/api-keys', { token: admin });
+    expect(after.body.api_keys.find((x: { id: string }) => x.id === k.id).team_id).toBeNull();
+    expect((await t.request('GET', `/api/admin/teams/${team.id}`, { token: admin })).status).toBe(404);
+  });
+
   it('lets users list only their own keys and spend; teams and others\' spend are for admins', async () => {
     const u = await t.request('POST', '/api/auth/users', { token: admin, body: { username: `carol-${backend.length}`, password: 'carol-password' } });
     const carol = (await t.request('POST', '/api/auth/login', { body: { username: `carol-${backend.length}`, password: 'carol-password' } })).body.access_token;
