@@ -40,13 +40,13 @@ export const hostileNumber: fc.Arbitrary<number> = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
 
-/** A value nested `depth` levels deep, written out by toJson without recursion. */
+/** A value nested `depth` levels deep, written out by toJson without recursion (100,000 levels overflow any recursive walk, JSON.stringify's too). */
 export class Deep {
   constructor(readonly depth: number, readonly kind: 'object' | 'array') {}
 }
 
 export const deepValue: fc.Arbitrary<Deep> = fc
-  .tuple(fc.constantFrom(20, 1_000, 10_000), fc.constantFrom('object' as const, 'array' as const))
+  .tuple(fc.constantFrom(20, 1_000, 10_000, 100_000), fc.constantFrom('object' as const, 'array' as const))
   .map(([depth, kind]) => new Deep(depth, kind));
 
 /** Any JSON-ish value: scalars of every type, small arrays and objects, deep nesting. */

@@ -43,6 +43,9 @@ const BODY_KEYS = [
   'system_message', 'optimize', 'aggressive', 'cache', 'no_cache', 'fallback', 'timeout_ms', 'base_url', 'chunk_size', 'detect_similar',
   'similarity_threshold', 'username', 'password', 'role', 'name', 'user_id', 'days', 'format', 'include_costs', 'limit', 'session_id',
   '__proto__', 'constructor', 'unknown_field',
+  // The drop-in /v1 APIs' own fields.
+  'input', 'instructions', 'metadata', 'tools', 'tool_choice', 'response_format', 'text', 'reasoning', 'stream', 'stream_options', 'system',
+  'max_output_tokens', 'max_completion_tokens', 'encoding_format', 'parallel_tool_calls', 'seed', 'user', 'n', 'stop_sequences', 'thinking',
 ];
 const QUERY_KEYS = ['days', 'provider', 'user_id', 'prompt', 'model', 'max_tokens', 'temperature', 'chunk_size', 'session_id', 'system_message', 'token', 'limit', 'x'];
 const CONTENT_TYPES = [
@@ -79,11 +82,21 @@ const PLAUSIBLE_BODY: Record<string, unknown> = {
   include_costs: true, days: 7, limit: 5, detect_similar: true, similarity_threshold: 0.8, chunk_size: 0,
 };
 
-const restBody: fc.Arbitrary<string | undefined> = fc.oneof(
+/** The drop-in routes refuse fields of other APIs, so each gets a body of its own API to mutate. */
+const MESSAGES = [{ role: 'user', content: 'What is a gateway?' }];
+const PLAUSIBLE_V1_BODIES: Record<string, Record<string, unknown>> = {
+  '/v1/chat/completions': { model: 'local-sim', messages: MESSAGES, max_tokens: 16, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }] },
+  '/v1/responses': { model: 'local-sim', input: 'What is a gateway?', instructions: 'Be brief.', max_output_tokens: 16, metadata: { run: 'fuzz' } },
+  '/v1/embeddings': { model: 'local/local-embed', input: ['a gateway', 'a proxy'] },
+  '/v1/messages': { model: 'local-sim', max_tokens: 16, messages: MESSAGES, system: 'Be brief.' },
+  '/v1/messages/count_tokens': { model: 'local-sim', messages: MESSAGES, system: 'Be brief.' },
+};
+
+const restBody = (plausible: Record<string, unknown>): fc.Arbitrary<string | undefined> => fc.oneof(
   {
     arbitrary: fc
-      .record({ drop: fc.subarray(Object.keys(PLAUSIBLE_BODY), { maxLength: 3 }), set: fc.dictionary(fc.constantFrom(...BODY_KEYS), hostileValue, { minKeys: 1, maxKeys: 3 }) })
-      .map(({ drop, set }) => toJson({ ...Object.fromEntries(Object.entries(PLAUSIBLE_BODY).filter(([k]) => !drop.includes(k))), ...set })),
+      .record({ drop: fc.subarray(Object.keys(plausible), { maxLength: Math.min(3, Object.keys(plausible).length) }), set: fc.dictionary(fc.constantFrom(...BODY_KEYS), hostileValue, { minKeys: 1, maxKeys: 3 }) })
+      .map(({ drop, set }) => toJson({ ...Object.fromEntries(Object.entries(plausible).filter(([k]) => !drop.includes(k))), ...set })),
     weight: 6,
   },
   { arbitrary: fc.dictionary(fc.constantFrom(...BODY_KEYS), hostileValue, { maxKeys: 6 }).map(toJson), weight: 3 },
@@ -110,7 +123,7 @@ function restCase(route: Route): fc.Arbitrary<HttpCase> {
         { arbitrary: fc.oneof(hostileString, fc.constant('%E0%A4%A')), weight: 2 },
       ))),
       query: fc.dictionary(fc.constantFrom(...QUERY_KEYS), fc.oneof(hostileString, hostileNumber.map(String)), { maxKeys: 4 }),
-      body: route.method === 'GET' ? fc.constant(undefined) : restBody,
+      body: route.method === 'GET' ? fc.constant(undefined) : restBody(PLAUSIBLE_V1_BODIES[route.path] ?? PLAUSIBLE_BODY),
       contentType: fc.constantFrom(...CONTENT_TYPES),
     })
     .map(({ params: values, query, body, contentType }) => {
