@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limits.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql/limit-defaults.js';
 import { loadModelAliases, type ModelAlias } from './compat/model-names.js';
 import { PROVIDER_INFOS, PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
 import type { NumberSettingKey, ProviderInfo } from './providers/shared.js';

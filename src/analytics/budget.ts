@@ -4,7 +4,6 @@
 // is unique, so only one instance's insert succeeds) and only that instance
 // sends; the row then records whether delivery worked.
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
@@ -129,6 +128,8 @@ export class BudgetAlerts {
 
   private async send(smtpUrl: string, to: string, day: string, budget: number, cost: number): Promise<void> {
     const url = new URL(smtpUrl);
+    // Imported for the first alert: most gateways never send one.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: url.hostname,
       port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,

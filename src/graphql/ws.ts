@@ -2,7 +2,7 @@
 // parser, limits, validation, context, auth guard and error masking as HTTP and SSE).
 // A connection is accepted only with a valid token in connection_init; a message is at
 // most the HTTP body limit; a connection runs a bounded number of operations at once.
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -38,7 +38,6 @@ function formatted(error: GraphQLError | GraphQLFormattedError): GraphQLFormatte
 }
 
 export interface GraphQLWebSocketOptions {
-  server: Server;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   /** Largest message accepted, in bytes (the HTTP body limit); a larger one closes the socket with 1009. */
   maxPayload: number;
@@ -49,16 +48,13 @@ export interface GraphQLWebSocketOptions {
   maskError(error: unknown): GraphQLError;
 }
 
-export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { close(): Promise<void> } {
-  const { server, yoga, maxPayload, maxOperations, authenticate, maskError } = options;
-  // Upgrades are handed to ws here rather than through its `server` option, which would also
-  // repeat the HTTP server's own errors (a failed listen, which start() reports) on this server,
-  // where graphql-ws prints them as internal errors.
+/** graphql-ws over the upgrades handed to handleUpgrade (the HTTP server's, for /graphql). */
+export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void; close(): Promise<void> } {
+  const { yoga, maxPayload, maxOperations, authenticate, maskError } = options;
+  // Upgrades are handed to ws by the server (src/server.ts) rather than through ws's `server`
+  // option, which would also repeat the HTTP server's own errors (a failed listen, which start()
+  // reports) on this server, where graphql-ws prints them as internal errors.
   const wsServer = new WebSocketServer({ noServer: true, path: '/graphql', maxPayload });
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
-  };
-  server.on('upgrade', onUpgrade);
 
   // One Cancellation per connection (its signal made only when something waits on it):
   // every operation on the connection ends when the socket closes.
@@ -129,8 +125,10 @@ export function serveGraphQLOverWebSocket(options: GraphQLWebSocketOptions): { c
   );
 
   return {
+    handleUpgrade(req, socket, head) {
+      wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+    },
     async close() {
-      server.off('upgrade', onUpgrade);
       await Promise.resolve(cleanup.dispose()).catch(() => {});
       wsServer.close();
     },

@@ -65,7 +65,7 @@ async function viaServer(c: Case) {
 }
 
 async function viaYoga(c: Case) {
-  const res = await t.app.yoga.fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: '*/*', ...c.headers }, body: c.body });
+  const res = await (await t.app.graphql()).yoga.fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: '*/*', ...c.headers }, body: c.body });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
 
