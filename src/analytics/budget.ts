@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import { sendMail } from '../mail.js';
 import { isoDay, type AnalyticsQueries } from './queries.js';
 
 export interface BudgetAlertRecord {
@@ -127,35 +128,18 @@ export class BudgetAlerts {
   }
 
   private async send(smtpUrl: string, to: string, day: string, budget: number, cost: number): Promise<void> {
-    const url = new URL(smtpUrl);
-    // Imported for the first alert: most gateways never send one.
-    const { default: nodemailer } = await import('nodemailer');
-    const transport = nodemailer.createTransport({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
-      secure: url.protocol === 'smtps:',
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 20_000,
+    await sendMail(smtpUrl, {
+      to,
+      subject: `[AI Gateway] Daily budget exceeded on ${day}: $${cost.toFixed(4)} of $${budget.toFixed(2)}`,
+      text: [
+        `The cost recorded on ${day} (UTC) has exceeded the daily budget.`,
+        '',
+        `Budget (DAILY_BUDGET_USD): $${budget.toFixed(2)}`,
+        `Cost so far:              $${cost.toFixed(4)}`,
+        '',
+        'This is the only alert for this day. See GET /api/ai/analytics/dashboard for details.',
+      ].join('\n'),
     });
-    try {
-      await transport.sendMail({
-        from: `AI Gateway <ai-gateway@${to.split('@')[1]}>`,
-        to,
-        subject: `[AI Gateway] Daily budget exceeded on ${day}: $${cost.toFixed(4)} of $${budget.toFixed(2)}`,
-        text: [
-          `The cost recorded on ${day} (UTC) has exceeded the daily budget.`,
-          '',
-          `Budget (DAILY_BUDGET_USD): $${budget.toFixed(2)}`,
-          `Cost so far:              $${cost.toFixed(4)}`,
-          '',
-          'This is the only alert for this day. See GET /api/ai/analytics/dashboard for details.',
-        ].join('\n'),
-      });
-    } finally {
-      transport.close();
-    }
   }
 }
 

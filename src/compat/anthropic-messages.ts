@@ -13,7 +13,7 @@ import { completionFromBody } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import type { Services } from '../services.js';
 import { anthropicErrorBody, sendAnthropicError } from './errors.js';
-import { answeringModel, compatRoute, complete, modelNames, openStream, prepare, requestIdOf, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
+import { answeringModel, compatRoute, complete, modelNames, streamCompletion, prepare, requestIdOf, resultHeaders, routedInput, type SseEvent, type StreamPiece } from './pipeline.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -243,17 +243,11 @@ async function messages(r: RestRequest) {
     const result = await complete(r, input, 'anthropic-messages');
     return { body: messageJson(id, answeringModel(model, result), result), headers: resultHeaders(result) };
   }
-  const pieces = await openStream(r, input, 'anthropic-messages');
-  let result: CompletionResult | undefined;
-  await writeEvents(
-    r.res,
-    pieces.cached,
-    messageEvents(pieces, id, model.requested, (res) => (result = res)),
+  return streamCompletion(
+    r, input, 'anthropic-messages',
+    (pieces, done) => messageEvents(pieces, id, model.requested, done),
     (err) => ({ event: 'error', data: JSON.stringify(anthropicErrorBody(err, requestIdOf(r.res))) }),
-    () => result?.estimatedCost,
-    r.services.logger,
   );
-  return undefined;
 }
 
 /**

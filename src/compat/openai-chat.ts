@@ -9,7 +9,7 @@ import type { FinishReason } from '../providers/types.js';
 import { completionFromBody, toolCallsJson } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import { openaiErrorBody, sendOpenAIError } from './errors.js';
-import { answeringModel, compatRoute, complete, embed, modelNames, openStream, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
+import { answeringModel, compatRoute, complete, embed, modelNames, streamCompletion, resultHeaders, routedInput, type SseEvent, type StreamPiece } from './pipeline.js';
 import type { ResolvedModel } from './model-names.js';
 
 type Json = Record<string, unknown>;
@@ -147,17 +147,11 @@ async function chatCompletions(r: RestRequest) {
     const result = await complete(r, input, 'openai-chat');
     return { body: chatCompletionJson(id, answeringModel(model, result), result), headers: resultHeaders(result) };
   }
-  const pieces = await openStream(r, input, 'openai-chat');
-  let result: CompletionResult | undefined;
-  await writeEvents(
-    r.res,
-    pieces.cached,
-    chunkEvents(pieces, id, model.requested, includeUsage, (res) => (result = res)),
+  return streamCompletion(
+    r, input, 'openai-chat',
+    (pieces, done) => chunkEvents(pieces, id, model.requested, includeUsage, done),
     (err) => ({ data: JSON.stringify(openaiErrorBody(err)) }),
-    () => result?.estimatedCost,
-    r.services.logger,
   );
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import type { ToolCall } from '../providers/types.js';
 import { completionFromBody } from '../rest/completion-body.js';
 import type { RestRequest, Route } from '../rest/router.js';
 import { openaiErrorBody, sendOpenAIError } from './errors.js';
-import { answeringModel, compatRoute, complete, modelNames, openStream, resultHeaders, routedInput, writeEvents, type SseEvent, type StreamPiece } from './pipeline.js';
+import { answeringModel, compatRoute, complete, modelNames, streamCompletion, resultHeaders, routedInput, type SseEvent, type StreamPiece } from './pipeline.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -301,20 +301,14 @@ async function responses(r: RestRequest) {
     const result = await complete(r, input, 'openai-responses');
     return { body: responseJson(id, body, answeringModel(model, result), Math.floor(Date.now() / 1000), outputOf(result), result), headers: resultHeaders(result) };
   }
-  const pieces = await openStream(r, input, 'openai-responses');
-  let result: CompletionResult | undefined;
-  await writeEvents(
-    r.res,
-    pieces.cached,
-    responseEvents(pieces, id, body, model.requested, (res) => (result = res)),
+  return streamCompletion(
+    r, input, 'openai-responses',
+    (pieces, done) => responseEvents(pieces, id, body, model.requested, done),
     (err) => {
       const { error } = openaiErrorBody(err);
       return { event: 'error', data: JSON.stringify({ type: 'error', code: error.code, message: error.message, param: error.param, error }) };
     },
-    () => result?.estimatedCost,
-    r.services.logger,
   );
-  return undefined;
 }
 
 export const responsesRoutes: Route[] = [

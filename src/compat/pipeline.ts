@@ -56,9 +56,27 @@ export function complete(r: RestRequest, input: RawCompletionInput, source: Comp
 }
 
 /** A stream through the gateway, as REST opens it: errors before the first piece throw here. */
-export function openStream(r: RestRequest, input: RawCompletionInput, source: CompatSource) {
+function openStream(r: RestRequest, input: RawCompletionInput, source: CompatSource) {
   const caller = callerOf(r, source);
   return withRateLimitHeaders(r, caller, r.services.streaming.open(input, caller));
+}
+
+/**
+ * A streamed completion written as Server-Sent Events in a route's wire format: `events`
+ * turns the pieces into that wire's events and hands `done` the final result, whose cost
+ * becomes the trailer.
+ */
+export async function streamCompletion(
+  r: RestRequest,
+  input: RawCompletionInput,
+  source: CompatSource,
+  events: (pieces: AsyncIterable<StreamPiece>, done: (result: CompletionResult) => void) => AsyncGenerator<SseEvent>,
+  onError: (err: GatewayError) => SseEvent,
+): Promise<undefined> {
+  const pieces = await openStream(r, input, source);
+  let result: CompletionResult | undefined;
+  await writeEvents(r.res, pieces.cached, events(pieces, (res) => (result = res)), onError, () => result?.estimatedCost, r.services.logger);
+  return undefined;
 }
 
 /** Validation only (count_tokens): the request as the gateway would send it. */
@@ -118,7 +136,7 @@ const HEARTBEAT_MS = 15_000;
  * as an HTTP trailer (x-gateway-cost-usd); x-gateway-cache is known before the first
  * event. An error after the first byte is written by `onError` in the wire's own form.
  */
-export async function writeEvents(
+async function writeEvents(
   res: ServerResponse,
   cached: boolean,
   events: AsyncGenerator<SseEvent>,

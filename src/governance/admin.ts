@@ -4,7 +4,7 @@
 import type { AuthService, ApiKeyRow, CreatedApiKey, Viewer } from '../auth/auth-service.js';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { uuid } from '../validators.js';
 import { KeyFields, limitColumns, parseFields, TeamFields, TeamPatchFields } from './policy.js';
 
@@ -144,25 +144,19 @@ export class GovernanceAdmin {
     if (named.length === 0) return [];
     const idList = named.map((n) => n.id);
     type Row = { id: string; day_usd: number; month_usd: number; total_usd: number; calls: number; input_tokens: number; output_tokens: number };
-    const rows = scope === 'user'
-      ? await this.prisma.$queryRaw<Row[]>`
-          SELECT user_id::text AS id,
-                 coalesce(sum(cost_usd) FILTER (WHERE day = ${today}::date), 0)::float8 AS day_usd,
-                 coalesce(sum(cost_usd) FILTER (WHERE day >= ${monthStart}::date), 0)::float8 AS month_usd,
-                 coalesce(sum(cost_usd), 0)::float8 AS total_usd,
-                 coalesce(sum(calls), 0)::float8 AS calls,
-                 coalesce(sum(input_tokens), 0)::float8 AS input_tokens,
-                 coalesce(sum(output_tokens), 0)::float8 AS output_tokens
-          FROM api_call_user_daily WHERE user_id = ANY(${idList}::uuid[]) GROUP BY user_id`
-      : await this.prisma.$queryRaw<Row[]>`
-          SELECT scope_id::text AS id,
-                 coalesce(sum(cost_usd) FILTER (WHERE day = ${today}::date), 0)::float8 AS day_usd,
-                 coalesce(sum(cost_usd) FILTER (WHERE day >= ${monthStart}::date), 0)::float8 AS month_usd,
-                 coalesce(sum(cost_usd), 0)::float8 AS total_usd,
-                 coalesce(sum(calls), 0)::float8 AS calls,
-                 coalesce(sum(input_tokens), 0)::float8 AS input_tokens,
-                 coalesce(sum(output_tokens), 0)::float8 AS output_tokens
-          FROM api_call_spend_daily WHERE scope = ${scope} AND scope_id = ANY(${idList}::uuid[]) GROUP BY scope_id`;
+    // Users' spend has its own roll-up; keys' and teams' share one, told apart by scope.
+    const [idColumn, source] = scope === 'user'
+      ? [Prisma.raw('user_id'), Prisma.sql`api_call_user_daily WHERE user_id = ANY(${idList}::uuid[])`]
+      : [Prisma.raw('scope_id'), Prisma.sql`api_call_spend_daily WHERE scope = ${scope} AND scope_id = ANY(${idList}::uuid[])`];
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT ${idColumn}::text AS id,
+             coalesce(sum(cost_usd) FILTER (WHERE day = ${today}::date), 0)::float8 AS day_usd,
+             coalesce(sum(cost_usd) FILTER (WHERE day >= ${monthStart}::date), 0)::float8 AS month_usd,
+             coalesce(sum(cost_usd), 0)::float8 AS total_usd,
+             coalesce(sum(calls), 0)::float8 AS calls,
+             coalesce(sum(input_tokens), 0)::float8 AS input_tokens,
+             coalesce(sum(output_tokens), 0)::float8 AS output_tokens
+      FROM ${source} GROUP BY ${idColumn}`;
     const byId = new Map(rows.map((r) => [r.id, r]));
     return named.map((n) => {
       const r = byId.get(n.id);

@@ -12,11 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import { lookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import nodemailer from 'nodemailer';
 import { Agent, request } from 'undici';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
+import { sendMail } from '../mail.js';
 import { isPrivateAddress, isPrivateHost, type AlertTargets, type Limits } from './policy.js';
 
 export const ALERT_THRESHOLDS = [80, 100] as const;
@@ -83,7 +83,7 @@ export class GovernanceAlerts {
       RETURNING id`;
     if (!inserted.length) return; // another instance raised it
     const errors: string[] = [];
-    if (email && this.config.smtpUrl) await this.sendMail(this.config.smtpUrl, email, a).catch((e: unknown) => errors.push(`e-mail: ${(e as Error).message}`));
+    if (email && this.config.smtpUrl) await this.mailAlert(this.config.smtpUrl, email, a).catch((e: unknown) => errors.push(`e-mail: ${(e as Error).message}`));
     else if (!webhook) errors.push('not sent: no alert_email (or ALERT_EMAIL with SMTP_URL) and no alert_webhook_url');
     if (webhook) await this.postWebhook(webhook, a).catch((e: unknown) => errors.push(`webhook: ${(e as Error).message}`));
     const error = errors.length ? errors.join('; ').slice(0, 500) : null;
@@ -91,34 +91,19 @@ export class GovernanceAlerts {
     await this.prisma.governanceAlert.update({ where: { id }, data: { delivered: !error, error } });
   }
 
-  private async sendMail(smtpUrl: string, to: string, a: GovernanceAlertPayload): Promise<void> {
-    const url = new URL(smtpUrl);
-    const transport = nodemailer.createTransport({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
-      secure: url.protocol === 'smtps:',
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 20_000,
+  private async mailAlert(smtpUrl: string, to: string, a: GovernanceAlertPayload): Promise<void> {
+    await sendMail(smtpUrl, {
+      to,
+      subject: `[AI Gateway] ${a.scope === 'key' ? 'API key' : 'Team'} budget ${a.threshold}% used (${a.period})`,
+      text: [
+        `The ${a.scope === 'key' ? 'API key' : 'team'} ${a.scopeId} has used ${a.threshold}% or more of its ${a.period} budget.`,
+        '',
+        `Budget: $${a.budgetUsd.toFixed(4)}`,
+        `Spent:  $${a.spendUsd.toFixed(6)}`,
+        '',
+        a.threshold >= 100 ? 'Further calls that do not fit are refused with 429 BUDGET_EXCEEDED.' : 'Calls are refused once the budget is spent.',
+      ].join('\n'),
     });
-    try {
-      await transport.sendMail({
-        from: `AI Gateway <ai-gateway@${to.split('@')[1]}>`,
-        to,
-        subject: `[AI Gateway] ${a.scope === 'key' ? 'API key' : 'Team'} budget ${a.threshold}% used (${a.period})`,
-        text: [
-          `The ${a.scope === 'key' ? 'API key' : 'team'} ${a.scopeId} has used ${a.threshold}% or more of its ${a.period} budget.`,
-          '',
-          `Budget: $${a.budgetUsd.toFixed(4)}`,
-          `Spent:  $${a.spendUsd.toFixed(6)}`,
-          '',
-          a.threshold >= 100 ? 'Further calls that do not fit are refused with 429 BUDGET_EXCEEDED.' : 'Calls are refused once the budget is spent.',
-        ].join('\n'),
-      });
-    } finally {
-      transport.close();
-    }
   }
 
   private async postWebhook(target: string, a: GovernanceAlertPayload): Promise<void> {

@@ -5,6 +5,10 @@ import type { Spend, SpendScope } from '../governance/admin.js';
 import { uuid } from '../validators.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from '../context.js';
+import type { Team } from '../generated/prisma/client.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+type LimitRow = Omit<Team, 'id' | 'name' | 'createdAt'>;
 
 const LIMIT_FIELDS: Record<string, string> = {
   maxBudgetUsdPerDay: 'max_budget_usd_per_day',
@@ -81,21 +85,26 @@ const TeamInput = builder.inputType('TeamInput', {
   fields: (t) => ({ name: t.string(), ...limitInputFields(t) }),
 });
 
+/** The limits a team and a key both carry, as the same output fields on both. */
+const limitFields = (t: Pick<PothosSchemaTypes.ObjectFieldBuilder<Types, LimitRow>, 'float' | 'int' | 'string' | 'stringList'>) => ({
+  maxBudgetUsdPerDay: t.float({ nullable: true, resolve: (r) => r.maxBudgetUsdPerDay }),
+  maxBudgetUsdPerMonth: t.float({ nullable: true, resolve: (r) => r.maxBudgetUsdPerMonth }),
+  maxBudgetUsdTotal: t.float({ nullable: true, resolve: (r) => r.maxBudgetUsdTotal }),
+  rpm: t.int({ nullable: true, resolve: (r) => r.rpm }),
+  tpm: t.int({ nullable: true, resolve: (r) => r.tpm }),
+  maxParallel: t.int({ nullable: true, resolve: (r) => r.maxParallel }),
+  allowedModels: t.stringList({ resolve: (r) => r.allowedModels }),
+  tags: t.stringList({ resolve: (r) => r.tags }),
+  alertEmail: t.string({ nullable: true, resolve: (r) => r.alertEmail }),
+  alertWebhookUrl: t.string({ nullable: true, resolve: (r) => r.alertWebhookUrl }),
+});
+
 builder.prismaObject('Team', {
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    maxBudgetUsdPerDay: t.exposeFloat('maxBudgetUsdPerDay', { nullable: true }),
-    maxBudgetUsdPerMonth: t.exposeFloat('maxBudgetUsdPerMonth', { nullable: true }),
-    maxBudgetUsdTotal: t.exposeFloat('maxBudgetUsdTotal', { nullable: true }),
-    rpm: t.exposeInt('rpm', { nullable: true }),
-    tpm: t.exposeInt('tpm', { nullable: true }),
-    maxParallel: t.exposeInt('maxParallel', { nullable: true }),
-    allowedModels: t.exposeStringList('allowedModels'),
-    tags: t.exposeStringList('tags'),
-    alertEmail: t.exposeString('alertEmail', { nullable: true }),
-    alertWebhookUrl: t.exposeString('alertWebhookUrl', { nullable: true }),
+    ...limitFields(t),
     spend: t.field({
       type: SpendRef,
       resolve: async (team, _, ctx) => (await spendOf(ctx, 'team', team.id))!,
@@ -107,16 +116,7 @@ builder.prismaObjectFields('ApiKey', (t) => ({
   teamId: t.exposeID('teamId', { nullable: true }),
   team: t.relation('team', { nullable: true }),
   expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
-  maxBudgetUsdPerDay: t.exposeFloat('maxBudgetUsdPerDay', { nullable: true }),
-  maxBudgetUsdPerMonth: t.exposeFloat('maxBudgetUsdPerMonth', { nullable: true }),
-  maxBudgetUsdTotal: t.exposeFloat('maxBudgetUsdTotal', { nullable: true }),
-  rpm: t.exposeInt('rpm', { nullable: true }),
-  tpm: t.exposeInt('tpm', { nullable: true }),
-  maxParallel: t.exposeInt('maxParallel', { nullable: true }),
-  allowedModels: t.exposeStringList('allowedModels'),
-  tags: t.exposeStringList('tags'),
-  alertEmail: t.exposeString('alertEmail', { nullable: true }),
-  alertWebhookUrl: t.exposeString('alertWebhookUrl', { nullable: true }),
+  ...limitFields(t),
   spend: t.field({
     type: SpendRef,
     resolve: async (key, _, ctx) => (await spendOf(ctx, 'key', key.id))!,

@@ -26,6 +26,12 @@ const asObject = (body: unknown): Record<string, unknown> => {
   return r.data;
 };
 
+/** The spend report of /api/admin/spend and /api/ai/analytics/spend (the service limits what a user sees). */
+const spendReport: Route['handler'] = async ({ query, services, viewer }) => {
+  const { scope, ids } = spendQuery(query);
+  return { body: { group_by: scope, spend: (await services.governanceAdmin.spend(viewer!, scope, ids)).map(spendJson) } };
+};
+
 export const adminRoutes: Route[] = [
   {
     method: 'POST',
@@ -84,20 +90,14 @@ export const adminRoutes: Route[] = [
     method: 'GET',
     path: '/api/admin/spend',
     access: 'admin',
-    async handler({ query, services, viewer }) {
-      const { scope, ids } = spendQuery(query);
-      return { body: { group_by: scope, spend: (await services.governanceAdmin.spend(viewer!, scope, ids)).map(spendJson) } };
-    },
+    handler: spendReport,
   },
   {
     // The analytics view of the same figures: admins everyone's, users their own user and keys.
     method: 'GET',
     path: '/api/ai/analytics/spend',
     access: 'user',
-    async handler({ query, services, viewer }) {
-      const { scope, ids } = spendQuery(query);
-      return { body: { group_by: scope, spend: (await services.governanceAdmin.spend(viewer!, scope, ids)).map(spendJson) } };
-    },
+    handler: spendReport,
   },
   {
     method: 'GET',
