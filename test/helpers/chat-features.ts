@@ -1,8 +1,10 @@
-// What the per-provider chat tests (tools, images, JSON, usage) share: a tool, a tiny image,
-// stream collection and the assembly of streamed tool-call pieces into calls.
-import { expect } from 'vitest';
+// What the per-provider chat tests (tools, images, JSON, usage) share: the mock and the adapter
+// under test, a tool, a tiny image, stream collection and the assembly of streamed tool-call
+// pieces into calls.
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { providerFactories } from '../../src/providers/registry.js';
 import { UpstreamError, type ChatRequest, type ProviderAdapter, type StreamEvent, type ToolCall, type ToolDefinition } from '../../src/providers/types.js';
-import type { MockUpstream, RecordedRequest } from '../mock-upstream/server.js';
+import { startMockUpstream, type MockProvider, type MockUpstream, type RecordedRequest } from '../mock-upstream/server.js';
 import { startTestApp, type TestApp } from './app.js';
 import { mockProviderEnv } from './mock-env.js';
 
@@ -25,6 +27,57 @@ export const WEATHER_ARGS = JSON.stringify({ city: QUESTION.slice(0, 40), days: 
 
 /** A 1x1 PNG. */
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+/**
+ * For the calling test file: a mock upstream and `provider`'s adapter pointed at it, handed to
+ * `use` before the tests; the mock's script and records are cleared before each test.
+ */
+export function adapterOnMock(
+  provider: MockProvider,
+  use: (mock: MockUpstream, adapter: ProviderAdapter) => void,
+  config: { apiKey?: string } = { apiKey: KEY },
+): void {
+  let mock: MockUpstream | undefined;
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    use(mock, providerFactories[provider]({ ...config, baseUrl: mock.baseUrls[provider] }));
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+  beforeEach(() => mock!.reset());
+}
+
+/** A user turn of text, a base64 PNG (with `detail`) and an image by web URL. */
+export function twoImages(model: string, detail: 'low' | 'high'): ChatRequest {
+  return {
+    model,
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Compare these.' },
+          { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail },
+          { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
+        ],
+      },
+    ],
+  };
+}
+
+/** twoImages' turn in OpenAI's chat format (image_url parts), as OpenAI, Hugging Face and Cohere take it. */
+export function twoImagesAsImageUrls(detail: 'low' | 'high') {
+  return [
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Compare these.' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail } },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+      ],
+    },
+  ];
+}
 
 export const opts = () => ({ signal: new AbortController().signal });
 
@@ -117,4 +170,16 @@ export async function refusal(adapter: ProviderAdapter, request: ChatRequest): P
 /** A gateway on the embedded backend with every provider pointed at the mock. */
 export function gatewayOn(mock: MockUpstream): Promise<TestApp> {
   return startTestApp({ backend: 'embedded', env: mockProviderEnv(mock) });
+}
+
+/**
+ * A feature `provider` does not declare: 400 UNSUPPORTED_FEATURE naming provider and feature
+ * on the completion and on the stream, and nothing sent to the provider.
+ */
+export async function expectUndeclared(t: TestApp, token: string, mock: MockUpstream, provider: MockProvider, request: Record<string, unknown>, feature: string): Promise<void> {
+  for (const [path, b] of [[`/api/ai/${provider}`, request], ['/api/ai/stream', { ...request, provider }]] as const) {
+    const r = await t.request('POST', path, { token, body: b });
+    expect([path, r.status, r.body.error?.code, r.body.error?.details]).toEqual([path, 400, 'UNSUPPORTED_FEATURE', { provider, feature }]);
+  }
+  expect(mock.count(provider)).toBe(0);
 }

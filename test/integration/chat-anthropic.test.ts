@@ -3,27 +3,22 @@
 // messages format as the API does: tool_result blocks must answer the previous turn's
 // tool_use ids), and what it refuses, at the adapter and through the gateway's REST API.
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
-import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
+import type { ProviderAdapter } from '../../src/providers/types.js';
 import type { TestApp } from '../helpers/app.js';
 import {
-  ask, assemble, collect, done, gatewayOn, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, expectUndeclared, gatewayOn, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, twoImages, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'claude-sonnet-4-20250514';
 let mock: MockUpstream;
 let anthropic: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  anthropic = providerFactories.anthropic({ apiKey: KEY, baseUrl: mock.baseUrls.anthropic });
+adapterOnMock('anthropic', (m, adapter) => {
+  mock = m;
+  anthropic = adapter;
 });
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
 
 const body = () => lastBody(mock, 'anthropic');
 const WIRE_WEATHER = { name: 'get_weather', description: 'The weather in a city', input_schema: WEATHER.parameters };
@@ -114,19 +109,7 @@ describe('anthropic tools', () => {
 
 describe('anthropic images', () => {
   it('image blocks: a base64 image as a base64 source with its media type, a web URL as a url source', async () => {
-    const request: ChatRequest = {
-      model: MODEL,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'Compare these.' },
-            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail: 'low' },
-            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
-          ],
-        },
-      ],
-    };
+    const request = twoImages(MODEL, 'low');
     const res = await anthropic.chat(request, opts());
     expect(body().messages).toEqual([
       {
@@ -216,10 +199,6 @@ describe('what Anthropic does not have, through the gateway', () => {
     ['penalties', { prompt: 'hi', presence_penalty: 0.5 }],
     ['penalties', { prompt: 'hi', frequency_penalty: 0.5 }],
   ])('%s: 400 UNSUPPORTED_FEATURE naming the provider and the feature, nothing sent', async (feature, request) => {
-    for (const [path, b] of [['/api/ai/anthropic', request], ['/api/ai/stream', { ...request, provider: 'anthropic' }]] as const) {
-      const r = await t.request('POST', path, { token, body: b });
-      expect([path, r.status, r.body.error?.code, r.body.error?.details]).toEqual([path, 400, 'UNSUPPORTED_FEATURE', { provider: 'anthropic', feature }]);
-    }
-    expect(mock.count('anthropic')).toBe(0);
+    await expectUndeclared(t, token, mock, 'anthropic', request, feature);
   });
 });

@@ -2,12 +2,11 @@
 // against the wire-level mock (which reads and answers Cohere's native v2 shapes), and what
 // it refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import {
-  ask, assemble, collect, done, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'command-a-03-2025';
@@ -15,14 +14,10 @@ const VISION = 'command-a-vision-07-2025';
 let mock: MockUpstream;
 let cohere: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  cohere = providerFactories.cohere({ apiKey: KEY, baseUrl: mock.baseUrls.cohere });
+adapterOnMock('cohere', (m, adapter) => {
+  mock = m;
+  cohere = adapter;
 });
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
 
 const body = () => lastBody(mock, 'cohere');
 const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
@@ -82,24 +77,8 @@ describe('cohere images', () => {
   const picture = (url: ChatRequest['messages'][number]['content']): ChatRequest => ({ model: VISION, messages: [{ role: 'user', content: url }] });
 
   it('images are image_url parts: a base64 image as its data URL, a web URL as it is, with the detail', async () => {
-    const res = await cohere.chat(
-      picture([
-        { type: 'text', text: 'Compare these.' },
-        { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail: 'low' },
-        { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
-      ]),
-      opts(),
-    );
-    expect(body().messages).toEqual([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'Compare these.' },
-          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
-          { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
-        ],
-      },
-    ]);
+    const res = await cohere.chat(twoImages(VISION, 'low'), opts());
+    expect(body().messages).toEqual(twoImagesAsImageUrls('low'));
     expect(res.text).toContain('[2 images] Compare these.');
     expect(cohere.features.has('image_urls')).toBe(true);
   });

@@ -2,26 +2,21 @@
 // against the wire-level mock (which reads and answers Gemini's native parts), and what it
 // refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter, ToolCall } from '../../src/providers/types.js';
 import {
-  ask, assemble, collect, done, KEY, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'gemini-2.5-flash';
 let mock: MockUpstream;
 let gemini: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  gemini = providerFactories.gemini({ apiKey: KEY, baseUrl: mock.baseUrls.gemini });
+adapterOnMock('gemini', (m, adapter) => {
+  mock = m;
+  gemini = adapter;
 });
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
 
 const body = () => lastBody(mock, 'gemini');
 const DECLARATION = {

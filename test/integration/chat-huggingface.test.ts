@@ -3,13 +3,12 @@
 // format, translated by the same code as OpenAI's), and what the router has no field for
 // (parallel_tool_calls, user): refused through the gateway, never dropped.
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import type { TestApp } from '../helpers/app.js';
 import {
-  ask, assemble, collect, done, gatewayOn, KEY, lastBody, opts, PNG, QUESTION, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, expectUndeclared, gatewayOn, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'meta-llama/Llama-3.3-70B-Instruct';
@@ -17,14 +16,10 @@ const VISION = 'Qwen/Qwen2.5-VL-7B-Instruct';
 let mock: MockUpstream;
 let hf: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  hf = providerFactories.huggingface({ apiKey: KEY, baseUrl: mock.baseUrls.huggingface });
+adapterOnMock('huggingface', (m, adapter) => {
+  mock = m;
+  hf = adapter;
 });
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
 
 const body = () => lastBody(mock, 'huggingface');
 const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
@@ -71,30 +66,9 @@ describe('huggingface tools', () => {
 
 describe('huggingface images and JSON', () => {
   it('images are image_url parts (data URL and web URL)', async () => {
-    const request: ChatRequest = {
-      model: VISION,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'Compare these.' },
-            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail: 'high' },
-            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
-          ],
-        },
-      ],
-    };
+    const request = twoImages(VISION, 'high');
     const res = await hf.chat(request, opts());
-    expect(body().messages).toEqual([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'Compare these.' },
-          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'high' } },
-          { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
-        ],
-      },
-    ]);
+    expect(body().messages).toEqual(twoImagesAsImageUrls('high'));
     expect(res.text).toContain('[2 images] Compare these.');
   });
 
@@ -141,11 +115,7 @@ describe('what the router has no field for, through the gateway', () => {
     ['parallel_tool_calls', { prompt: 'hi', tools: [weather], parallel_tool_calls: false }],
     ['user', { prompt: 'hi', user: 'u-1' }],
   ])('%s: 400 UNSUPPORTED_FEATURE naming the provider and the feature, nothing sent', async (feature, request) => {
-    for (const [path, b] of [['/api/ai/huggingface', request], ['/api/ai/stream', { ...request, provider: 'huggingface' }]] as const) {
-      const r = await t.request('POST', path, { token, body: b });
-      expect([path, r.status, r.body.error?.code, r.body.error?.details]).toEqual([path, 400, 'UNSUPPORTED_FEATURE', { provider: 'huggingface', feature }]);
-    }
-    expect(mock.count('huggingface')).toBe(0);
+    await expectUndeclared(t, token, mock, 'huggingface', request, feature);
   });
 
   it('a tool call over REST: tool_calls and finish_reason in the answer, the router got the tools', async () => {

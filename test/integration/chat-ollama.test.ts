@@ -2,26 +2,21 @@
 // against the wire-level mock (which reads and answers Ollama's native shapes), and what it
 // refuses (the gateway's answer: chat-unsupported.test.ts).
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import {
-  ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'llama3.1';
 let mock: MockUpstream;
 let ollama: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  ollama = providerFactories.ollama({ baseUrl: mock.baseUrls.ollama });
-});
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
+adapterOnMock('ollama', (m, adapter) => {
+  mock = m;
+  ollama = adapter;
+}, {});
 
 const body = () => lastBody(mock, 'ollama');
 const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };

@@ -2,27 +2,22 @@
 // openai client against the wire-level mock (which reads and checks OpenAI's chat format as
 // the API does). OpenAI's format is the canonical one: every feature is native.
 import { encode } from 'gpt-tokenizer';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
-import { providerFactories } from '../../src/providers/registry.js';
+import { describe, expect, it } from 'vitest';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatFeature, ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import { UpstreamError } from '../../src/providers/types.js';
 import {
-  ask, assemble, collect, done, KEY, lastBody, opts, PNG, QUESTION, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'gpt-4o';
 let mock: MockUpstream;
 let openai: ProviderAdapter;
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  openai = providerFactories.openai({ apiKey: KEY, baseUrl: mock.baseUrls.openai });
+adapterOnMock('openai', (m, adapter) => {
+  mock = m;
+  openai = adapter;
 });
-afterAll(async () => {
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
 
 const body = () => lastBody(mock, 'openai');
 const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
@@ -88,30 +83,9 @@ describe('openai tools', () => {
 
 describe('openai images', () => {
   it('images are image_url parts: a base64 image as its data URL with the detail, a web URL as it is', async () => {
-    const request: ChatRequest = {
-      model: MODEL,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: 'Compare these.' },
-            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG }, detail: 'low' },
-            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
-          ],
-        },
-      ],
-    };
+    const request = twoImages(MODEL, 'low');
     const res = await openai.chat(request, opts());
-    expect(body().messages).toEqual([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'Compare these.' },
-          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
-          { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
-        ],
-      },
-    ]);
+    expect(body().messages).toEqual(twoImagesAsImageUrls('low'));
     expect(res.text).toContain('[2 images] Compare these.');
     const events = await collect(openai.stream(request, opts()));
     expect(streamText(events)).toBe(res.text);

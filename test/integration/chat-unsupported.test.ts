@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockProvider, type MockUpstream } from '../mock-upstream/server.js';
 import type { TestApp } from '../helpers/app.js';
-import { gatewayOn, PNG } from '../helpers/chat-features.js';
+import { expectUndeclared, gatewayOn, PNG } from '../helpers/chat-features.js';
 
 let mock: MockUpstream;
 let t: TestApp;
@@ -43,11 +43,7 @@ const UNDECLARED: [MockProvider, string, Record<string, unknown>, string][] = [
 
 describe('features a provider does not declare', () => {
   it.each(UNDECLARED)('%s, %s: 400 UNSUPPORTED_FEATURE naming the provider and the feature, on the completion and the stream', async (provider, _name, body, feature) => {
-    for (const [path, b] of [[`/api/ai/${provider}`, body], ['/api/ai/stream', { ...body, provider }]] as const) {
-      const r = await t.request('POST', path, { token, body: b });
-      expect([path, r.status, r.body.error?.code, r.body.error?.details]).toEqual([path, 400, 'UNSUPPORTED_FEATURE', { provider, feature }]);
-    }
-    expect(mock.count(provider)).toBe(0);
+    await expectUndeclared(t, token, mock, provider, body, feature);
   });
 });
 
