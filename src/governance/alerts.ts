@@ -138,7 +138,9 @@ export class GovernanceAlerts {
         }),
         signal: AbortSignal.timeout(this.config.alertWebhookTimeoutMs),
       });
-      // The answer's body is never read (whatever its size): only its status counts.
+      // The answer's body is never read (whatever its size): only its status counts. Destroying
+      // an unread body makes it emit an abort error, which is expected here.
+      res.body.on('error', () => {});
       res.body.destroy();
       if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`answered HTTP ${res.statusCode}`);
     } finally {

@@ -72,7 +72,7 @@ export class MemoryStore implements KeyValueStore {
   async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
     const value = this.str(key);
     if (value !== null) return { value };
-    const locked = await this.setIfAbsent(lockKey, token, ttlMs);
+    const locked = (await this.setIfAbsent(lockKey, token, ttlMs)) || this.str(lockKey) === token;
     if (!locked) await this.set(`${lockKey}:waited`, '1', Math.ceil(ttlMs / 1000));
     return { value: null, locked };
   }

@@ -38,11 +38,13 @@ const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 // {1, value} when KEYS[1] exists; else {0, 1} when the lock KEYS[2] was free and is now ARGV[1]'s
-// (PX ARGV[2]), or {0, 0} when another holds it (KEYS[3] then says someone waits).
+// (PX ARGV[2]) or already was (the same call sent again), or {0, 0} when another holds it
+// (KEYS[3] then says someone waits).
 const GET_OR_LOCK = `
 local v = redis.call('GET', KEYS[1])
 if v then return {1, v} end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {0, 1} end
+if redis.call('GET', KEYS[2]) == ARGV[1] then return {0, 1} end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return {0, 0}`;
 
@@ -230,9 +232,10 @@ export class RedisStore implements KeyValueStore {
     return (await this.run((c) => c.eval(DELETE_IF_EQUALS, 1, this.k(key), value))) === 1;
   }
   async getOrLock(key: string, lockKey: string, token: string, ttlMs: number) {
-    // Not idempotent: sent again, the script would find its own lock and call itself a follower.
+    // Sent again, the script finds its own lock and answers the same: a read that timed out
+    // only because this process's event loop was blocked is repeated, as get's is.
     const keys = [this.k(key), this.k(lockKey), this.k(`${lockKey}:waited`)];
-    const [found, v] = (await this.run((c) => c.eval(GET_OR_LOCK, 3, ...keys, token, Math.max(1, Math.ceil(ttlMs))))) as [number, string | number];
+    const [found, v] = (await this.run((c) => c.eval(GET_OR_LOCK, 3, ...keys, token, Math.max(1, Math.ceil(ttlMs))), true)) as [number, string | number];
     return Number(found) === 1 ? { value: String(v) } : { value: null, locked: Number(v) === 1 };
   }
   async setAndUnlock(key: string, value: string, ttlSeconds: number, lockKey: string, token: string) {

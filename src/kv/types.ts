@@ -15,6 +15,7 @@ export interface KeyValueStore {
    * Reads key; when it is absent, takes lockKey (set to token for ttlMs) if it is free, and
    * when another holds it, marks that someone waits for key (`<lockKey>:waited`). One atomic
    * step, so a cache miss and the election of the request that fills it cost one round trip.
+   * A lock already holding token counts as taken (the same call repeated).
    */
   getOrLock(key: string, lockKey: string, token: string, ttlMs: number): Promise<{ value: string } | { value: null; locked: boolean }>;
   /**

@@ -4,6 +4,7 @@ import { requireAdmin, requireViewer } from '../auth/auth-service.js';
 import type { Spend, SpendScope } from '../governance/admin.js';
 import { uuid } from '../validators.js';
 import { builder } from './builder.js';
+import type { GraphQLContext } from '../context.js';
 
 const LIMIT_FIELDS: Record<string, string> = {
   maxBudgetUsdPerDay: 'max_budget_usd_per_day',
@@ -29,6 +30,30 @@ export function restFields(input: Record<string, unknown> | null | undefined): R
     out[LIMIT_FIELDS[k] ?? k] = v instanceof Date ? v.toISOString() : v;
   }
   return out;
+}
+
+/**
+ * The spend of many keys or teams of one request in one query: every `spend` field asked for
+ * in the same tick is collected, then read together (a list of keys is not a query per key).
+ */
+const spendBatches = new WeakMap<object, Map<SpendScope, { ids: Set<string>; result: Promise<Map<string, Spend>> }>>();
+function spendOf(ctx: GraphQLContext, scope: SpendScope, id: string): Promise<Spend | undefined> {
+  let perRequest = spendBatches.get(ctx);
+  if (!perRequest) spendBatches.set(ctx, (perRequest = new Map()));
+  let batch = perRequest.get(scope);
+  if (!batch) {
+    const ids = new Set<string>();
+    const viewer = scope === 'team' ? requireAdmin(ctx.viewer) : requireViewer(ctx.viewer);
+    const result = new Promise<void>((resolve) => process.nextTick(resolve)).then(async () => {
+      perRequest.delete(scope);
+      const rows = await ctx.services.governanceAdmin.spend(viewer, scope, [...ids]);
+      return new Map(rows.map((r) => [r.id, r]));
+    });
+    batch = { ids, result };
+    perRequest.set(scope, batch);
+  }
+  batch.ids.add(id);
+  return batch.result.then((m) => m.get(id));
 }
 
 const limitInputFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0]) => ({
@@ -73,7 +98,7 @@ builder.prismaObject('Team', {
     alertWebhookUrl: t.exposeString('alertWebhookUrl', { nullable: true }),
     spend: t.field({
       type: SpendRef,
-      resolve: async (team, _, ctx) => (await ctx.services.governanceAdmin.spend(requireAdmin(ctx.viewer), 'team', [team.id]))[0]!,
+      resolve: async (team, _, ctx) => (await spendOf(ctx, 'team', team.id))!,
     }),
   }),
 });
@@ -94,7 +119,7 @@ builder.prismaObjectFields('ApiKey', (t) => ({
   alertWebhookUrl: t.exposeString('alertWebhookUrl', { nullable: true }),
   spend: t.field({
     type: SpendRef,
-    resolve: async (key, _, ctx) => (await ctx.services.governanceAdmin.spend(requireViewer(ctx.viewer), 'key', [key.id]))[0]!,
+    resolve: async (key, _, ctx) => (await spendOf(ctx, 'key', key.id))!,
   }),
 }));
 

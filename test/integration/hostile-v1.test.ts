@@ -7,6 +7,8 @@
 // shape on an OpenAI route, a webhook POSTed to loopback.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicOnlyLookup } from '../../src/governance/alerts.js';
@@ -131,6 +133,16 @@ describe.each(BACKENDS)('hostile input on the newer surfaces on %s', (backend) =
         await t.app.services.governanceAlerts.idle();
         const row = await t.app.services.db.prisma.governanceAlert.findFirstOrThrow({ where: { scopeId } });
         expect([row.delivered, row.error]).toEqual([false, 'webhook: refused: the URL names a loopback, private or link-local address']);
+        expect(received).toEqual([]);
+        // A name the URL check lets through (this machine's own name resolves to one of its
+        // addresses, private in any test environment) is refused on the address connected to.
+        const host = hostname();
+        expect((await lookup(host, { all: true })).every((a) => isPrivateAddress(a.address)), `${host} resolves to a private address`).toBe(true);
+        const named = randomUUID();
+        t.app.services.governanceAlerts.check('key', named, { ...limits, alertWebhookUrl: webhookUrl(`http://${host}:${port}/named`) }, { day: 0, month: 0, total: 1 });
+        await t.app.services.governanceAlerts.idle();
+        const namedRow = await t.app.services.db.prisma.governanceAlert.findFirstOrThrow({ where: { scopeId: named } });
+        expect([namedRow.delivered, namedRow.error]).toEqual([false, `webhook: refused: ${host} resolves to a loopback, private or link-local address`]);
         expect(received).toEqual([]);
       } finally {
         await new Promise((r) => hooks.close(r));

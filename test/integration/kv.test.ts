@@ -151,6 +151,8 @@ describe.each(stores)('%s store', (name, make) => {
 
   it('reads a key or takes its lock in one step, and writes it while releasing only its own lock', async () => {
     expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
+    // The same call repeated (a retry) answers the same, and marks no one as waiting.
+    expect(await kv.getOrLock('entry', 'entry-lock', 'me', 5000)).toEqual({ value: null, locked: true });
     // Nobody else asked meanwhile: nobody waits.
     expect(await kv.setAndUnlock('entry', 'v1', 60, 'entry-lock', 'me')).toBe(false);
     expect(await kv.get('entry-lock')).toBeNull();
@@ -254,6 +256,15 @@ describe('redis store under event-loop lag', () => {
         // block the event loop past the command timeout
       }
       expect(await pending).toBe('value');
+    }
+    // The cache's lookup (read, or take the lock) is repeated the same way: still a hit, or still the lock's holder.
+    for (const [key, expected] of [['kept', { value: 'value' }], ['absent', { value: null, locked: true }]] as const) {
+      const pending = kv.getOrLock(key, `${key}-lock`, 'token', 5_000).catch((e: Error) => e);
+      const until = performance.now() + 120;
+      while (performance.now() < until) {
+        // block the event loop past the command timeout
+      }
+      expect(await pending).toEqual(expected);
     }
     expect(kv.status().breaker).toBe('closed');
     await kv.close();

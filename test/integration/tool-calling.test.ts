@@ -94,7 +94,7 @@ describe('tool calling through the pipeline', () => {
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    t = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock) });
+    t = await startTestApp({ backend: 'postgres+redis', env: mockProviderEnv(mock, { BREAKER_FAILURE_THRESHOLD: '1000' }) });
     token = await t.adminToken();
   });
   afterAll(async () => {
