@@ -5,7 +5,6 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import type { Logger } from './logger.js';
 import { createSharedState } from './kv/create.js';
-import { RedisStore } from './kv/redis.js';
 import type { KeyValueStore, PubSub } from './kv/types.js';
 import { insertCalls } from './analytics/insert-calls.js';
 import { UsageRecorder } from './analytics/recorder.js';
@@ -66,13 +65,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     log: (msg, fields) => logger.info(msg, fields),
   });
   if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
-  const { kv, pubsub } = createSharedState({
+  const { kv, pubsub, waitUntilReady } = await createSharedState({
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
     memoryMaxKeys: config.cacheMaxEntries,
   });
-  if (kv instanceof RedisStore && !(await kv.waitUntilReady(2_000))) {
+  if (config.redisUrl && !(await waitUntilReady(2_000))) {
     logger.warn('Redis is not reachable; starting without it (cache and shared limits fail open) and retrying in the background');
   }
   const jwtSecret = config.jwtSecret ?? (await loadOrCreateJwtSecret(db.sql));

@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { lookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
 import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
@@ -111,6 +110,8 @@ export class GovernanceAlerts {
     if (!this.config.alertWebhookAllowPrivate && isPrivateHost(url.hostname)) throw new Error('refused: the URL names a loopback, private or link-local address');
     // A name is checked on the address the connection is made to, so that it cannot resolve
     // to a public address when checked and to an internal one when connected (DNS rebinding).
+    // Imported for the first alert: most gateways never send one.
+    const { Agent, request } = await import('undici');
     const agent = new Agent({ connect: this.config.alertWebhookAllowPrivate ? {} : { lookup: publicOnlyLookup } });
     try {
       const res = await request(url, {
