@@ -22,6 +22,10 @@ export const WEATHER: ToolDefinition = {
 };
 export const TIME: ToolDefinition = { name: 'get_time', description: 'The time now', parameters: { type: 'object', properties: {} } };
 
+/** WEATHER and TIME as a function tool in OpenAI's chat format (OpenAI, Hugging Face, Cohere v2, Ollama). */
+export const FUNCTION_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
+export const FUNCTION_TIME = { type: 'function', function: { name: 'get_time', description: 'The time now', parameters: TIME.parameters } };
+
 /** The arguments the mock derives from QUESTION for WEATHER: the prompt's first 40 characters, its word count. */
 export const WEATHER_ARGS = JSON.stringify({ city: QUESTION.slice(0, 40), days: QUESTION.split(' ').length });
 

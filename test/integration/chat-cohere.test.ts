@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import {
-  adapterOnMock, ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, FUNCTION_TIME, FUNCTION_WEATHER, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'command-a-03-2025';
@@ -20,13 +20,11 @@ adapterOnMock('cohere', (m, adapter) => {
 });
 
 const body = () => lastBody(mock, 'cohere');
-const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
-const WIRE_TIME = { type: 'function', function: { name: 'get_time', description: 'The time now', parameters: TIME.parameters } };
 
 describe('cohere tools', () => {
   it('sends v2 tools and answers tool_calls with their Cohere ids; the tool plan is not the answer', async () => {
     const res = await cohere.chat(ask(MODEL, { tools: [WEATHER, TIME] }), opts());
-    expect(body().tools).toEqual([WIRE_WEATHER, WIRE_TIME]);
+    expect(body().tools).toEqual([FUNCTION_WEATHER, FUNCTION_TIME]);
     for (const k of ['tool_choice', 'strict_tools']) expect(body()).not.toHaveProperty(k);
     expect(res.toolCalls).toEqual([{ id: expect.stringMatching(/^get_weather_/), name: 'get_weather', arguments: WEATHER_ARGS }]);
     expect([res.text, res.finishReason]).toEqual(['', 'tool_calls']);
@@ -40,7 +38,7 @@ describe('cohere tools', () => {
     expect(body().tool_choice).toBe('NONE');
     expect([none.toolCalls, none.finishReason]).toEqual([undefined, 'stop']);
     const named = await cohere.chat(ask(MODEL, { tools: [WEATHER, TIME], toolChoice: { name: 'get_time' } }), opts());
-    expect([body().tools, body().tool_choice]).toEqual([[WIRE_TIME], 'REQUIRED']);
+    expect([body().tools, body().tool_choice]).toEqual([[FUNCTION_TIME], 'REQUIRED']);
     expect(named.toolCalls?.map((c) => c.name)).toEqual(['get_time']);
     await cohere.chat(ask(MODEL, { tools: [{ ...WEATHER, strict: true }, TIME] }), opts());
     expect(body().strict_tools).toBe(true);

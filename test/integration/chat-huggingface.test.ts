@@ -8,7 +8,7 @@ import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import type { TestApp } from '../helpers/app.js';
 import {
-  adapterOnMock, ask, assemble, collect, done, expectUndeclared, gatewayOn, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, expectUndeclared, FUNCTION_TIME, FUNCTION_WEATHER, gatewayOn, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'meta-llama/Llama-3.3-70B-Instruct';
@@ -22,14 +22,12 @@ adapterOnMock('huggingface', (m, adapter) => {
 });
 
 const body = () => lastBody(mock, 'huggingface');
-const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
-const WIRE_TIME = { type: 'function', function: { name: 'get_time', description: 'The time now', parameters: TIME.parameters } };
 
 describe('huggingface tools', () => {
   it('sends function tools and tool_choice as the router takes them, and answers tool_calls', async () => {
     const res = await hf.chat(ask(MODEL, { tools: [WEATHER, TIME] }), opts());
     expect(mock.requests.at(-1)!.path).toBe('/huggingface/v1/chat/completions');
-    expect(body().tools).toEqual([WIRE_WEATHER, WIRE_TIME]);
+    expect(body().tools).toEqual([FUNCTION_WEATHER, FUNCTION_TIME]);
     expect(res.toolCalls).toEqual([{ id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: WEATHER_ARGS }]);
     expect([res.text, res.finishReason]).toEqual(['', 'tool_calls']);
     await hf.chat(ask(MODEL, { tools: [WEATHER, TIME], toolChoice: 'required' }), opts());

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import {
-  adapterOnMock, ask, assemble, collect, done, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, FUNCTION_WEATHER, lastBody, opts, PNG, QUESTION, refusal, streamText, TIME, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'llama3.1';
@@ -19,12 +19,11 @@ adapterOnMock('ollama', (m, adapter) => {
 }, {});
 
 const body = () => lastBody(mock, 'ollama');
-const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
 
 describe('ollama tools', () => {
   it('sends tools and answers tool_calls: object arguments as JSON text, with a generated id', async () => {
     const res = await ollama.chat(ask(MODEL, { tools: [WEATHER] }), opts());
-    expect(body().tools).toEqual([WIRE_WEATHER]);
+    expect(body().tools).toEqual([FUNCTION_WEATHER]);
     expect(res.toolCalls).toEqual([{ id: expect.stringMatching(/^call_[A-Za-z0-9_-]{24}$/), name: 'get_weather', arguments: WEATHER_ARGS }]);
     expect([res.text, res.finishReason, res.outputTokens]).toEqual(['', 'tool_calls', encode(WEATHER_ARGS).length]);
   });

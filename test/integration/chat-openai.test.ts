@@ -7,7 +7,7 @@ import type { MockUpstream } from '../mock-upstream/server.js';
 import type { ChatFeature, ChatRequest, ProviderAdapter } from '../../src/providers/types.js';
 import { UpstreamError } from '../../src/providers/types.js';
 import {
-  adapterOnMock, ask, assemble, collect, done, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
+  adapterOnMock, ask, assemble, collect, done, FUNCTION_TIME, FUNCTION_WEATHER, lastBody, opts, QUESTION, streamText, TIME, twoImages, twoImagesAsImageUrls, WEATHER, WEATHER_ARGS, withResults,
 } from '../helpers/chat-features.js';
 
 const MODEL = 'gpt-4o';
@@ -20,13 +20,11 @@ adapterOnMock('openai', (m, adapter) => {
 });
 
 const body = () => lastBody(mock, 'openai');
-const WIRE_WEATHER = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } };
-const WIRE_TIME = { type: 'function', function: { name: 'get_time', description: 'The time now', parameters: TIME.parameters } };
 
 describe('openai tools', () => {
   it('sends function tools and answers tool_calls with their ids; finish_reason tool_calls', async () => {
     const res = await openai.chat(ask(MODEL, { tools: [WEATHER, TIME] }), opts());
-    expect(body().tools).toEqual([WIRE_WEATHER, WIRE_TIME]);
+    expect(body().tools).toEqual([FUNCTION_WEATHER, FUNCTION_TIME]);
     for (const k of ['tool_choice', 'parallel_tool_calls']) expect(body()).not.toHaveProperty(k);
     expect(res.toolCalls).toEqual([{ id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: WEATHER_ARGS }]);
     expect([res.text, res.finishReason]).toEqual(['', 'tool_calls']);

@@ -5,7 +5,7 @@
 // disable_parallel_tool_use, thinking; answers with text, tool_use blocks (forced tools
 // too: the adapter's JSON output), thinking, and usage with the cache reads and writes
 // reported apart (MockSettings cachedTokens, cacheWriteTokens, reasoningTokens).
-import { answer, id, named, NAMED_SSE, num, obj, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { isBase64, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 const ANTHROPIC_TYPE: Record<number, string> = {
@@ -21,8 +21,6 @@ const ANTHROPIC_TYPE: Record<number, string> = {
 
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
-
-class Invalid extends Error {}
 
 interface Read {
   texts: string[];
@@ -161,12 +159,7 @@ function anthropic(ctx: Ctx): Promise<void> | void {
     });
   }
   if (!(ctx.method === 'POST' && ctx.route === '/v1/messages')) return sendError(ctx, 404, `Unknown path ${ctx.route}`);
-  try {
-    return messages(ctx, body);
-  } catch (err) {
-    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
-    throw err;
-  }
+  return refusingInvalid(ctx, () => messages(ctx, body));
 }
 
 function messages(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
@@ -176,7 +169,7 @@ function messages(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void
   const { tools, forced, none, single } = readTools(body);
   const thinking = obj(body.thinking).type === 'enabled' && ctx.settings.reasoningTokens !== undefined;
   const model = typeof body.model === 'string' ? body.model : 'unknown';
-  const seed = read.results.length ? read.results.map((r) => `${r.name}: ${r.text}`).join('; ') : read.images ? `[${read.images} image${read.images > 1 ? 's' : ''}] ${read.lastUser}` : read.lastUser;
+  const seed = seedText(read.results, read.images, read.lastUser);
   const prompt: Prompt = { model, texts: read.texts.filter(Boolean), lastUser: seed, maxTokens: num(body.max_tokens), stream: body.stream === true };
   const a = answer('anthropic', prompt, ctx.settings);
 

@@ -2,10 +2,8 @@
 // messages (text and image_url parts, assistant tool_calls, tool messages by
 // tool_call_id), tools with tool_choice, response_format json_object with json_schema,
 // thinking and cached-token usage; and the streamed tool-plan / tool-call events.
-import { answer, embedding, id, named, NAMED_SSE, num, obj, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { jsonText, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
-
-class Invalid extends Error {}
 
 function cohere(ctx: Ctx): Promise<void> | void {
   const body = obj(ctx.body);
@@ -31,12 +29,7 @@ function cohere(ctx: Ctx): Promise<void> | void {
     });
   }
   if (!(ctx.method === 'POST' && ctx.route === '/v2/chat')) return sendError(ctx, 404, `Unknown path ${ctx.route}`);
-  try {
-    return chat(ctx, body);
-  } catch (err) {
-    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
-    throw err;
-  }
+  return refusingInvalid(ctx, () => chat(ctx, body));
 }
 
 interface Read {
@@ -101,7 +94,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   const json = format.type === 'json_object';
   const thinking = obj(body.thinking).type === 'enabled' && ctx.settings.reasoningTokens !== undefined;
 
-  const seed = read.results.length ? read.results.map((r) => `${r.name}: ${r.text}`).join('; ') : read.images ? `[${read.images} image${read.images > 1 ? 's' : ''}] ${read.lastUser}` : read.lastUser;
+  const seed = seedText(read.results, read.images, read.lastUser);
   const prompt: Prompt = { model: typeof body.model === 'string' ? body.model : 'unknown', texts: read.texts, lastUser: seed, maxTokens: num(body.max_tokens), stream: body.stream === true };
   const a = answer('cohere', prompt, ctx.settings);
 

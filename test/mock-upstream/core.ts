@@ -217,6 +217,25 @@ export function sendError(ctx: Ctx, status: number, message?: string): void {
   sendJson(ctx, status, body);
 }
 
+/** A request the provider's API would refuse; thrown while reading it, answered as a 400. */
+export class Invalid extends Error {}
+
+/** Runs a route's handler, answering an Invalid it throws as a 400 in the provider's error format. */
+export function refusingInvalid(ctx: Ctx, handle: () => Promise<void> | void): Promise<void> | void {
+  try {
+    return handle();
+  } catch (err) {
+    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
+    throw err;
+  }
+}
+
+/** The text an answer is derived from: the tool results when the last turn holds some, else the last user text with its image count. */
+export function seedText(results: { name: string; text: string }[], images: number, lastUser: string): string {
+  if (results.length) return results.map((r) => `${r.name}: ${r.text}`).join('; ');
+  return images ? `[${images} image${images > 1 ? 's' : ''}] ${lastUser}` : lastUser;
+}
+
 export interface StreamKind {
   contentType: string;
   /** A first event that does not parse, for `malformed`. */

@@ -2,7 +2,7 @@
 // Speaks its parts (text, inlineData, functionCall, functionResponse), functionDeclarations
 // with toolConfig, responseMimeType / responseSchema, thoughts and cached-content usage, and
 // answers what it cannot read with Gemini's 400 INVALID_ARGUMENT, as the API does.
-import { answer, embedding, GEMINI_SSE, id, num, obj, sendError, sendJson, sendStream, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, GEMINI_SSE, id, Invalid, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { isBase64, jsonText, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 const GOOGLE_STATUS: Record<number, string> = {
@@ -25,8 +25,6 @@ const SCHEMA_FIELDS = new Set([
 ]);
 const SCHEMA_TYPES = new Set(['STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'ARRAY', 'OBJECT']);
 const PART_FIELDS = new Set(['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'thought', 'thoughtSignature']);
-
-class Invalid extends Error {}
 
 function checkSchema(schema: unknown, at: string): void {
   const s = obj(schema);
@@ -130,12 +128,7 @@ function gemini(ctx: Ctx): Promise<void> | void {
   if (action !== 'generateContent' && action !== 'streamGenerateContent') {
     return sendError(ctx, 404, `Unknown action ${action}`);
   }
-  try {
-    return generate(ctx, body, model, action === 'streamGenerateContent');
-  } catch (err) {
-    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
-    throw err;
-  }
+  return refusingInvalid(ctx, () => generate(ctx, body, model, action === 'streamGenerateContent'));
 }
 
 function generate(ctx: Ctx, body: Record<string, unknown>, model: string, stream: boolean): Promise<void> | void {
@@ -177,7 +170,7 @@ function generate(ctx: Ctx, body: Record<string, unknown>, model: string, stream
   const last = turns.at(-1);
   const toolResults = last?.responses ?? [];
   // The answer quotes the tool results when there are some, else the user (and says how many images it saw).
-  const seed = toolResults.length ? toolResults.map((r) => `${r.name}: ${resultText(r.response)}`).join('; ') : images ? `[${images} image${images > 1 ? 's' : ''}] ${lastUser}` : lastUser;
+  const seed = seedText(toolResults.map((r) => ({ name: r.name, text: resultText(r.response) })), images, lastUser);
   const prompt: Prompt = { model, texts, lastUser: seed, maxTokens: num(config.maxOutputTokens), stream };
   const a = answer('gemini', prompt, ctx.settings);
 

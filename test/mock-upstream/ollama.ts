@@ -2,10 +2,8 @@
 // messages (base64 images, tool_calls with object arguments, tool results with tool_name),
 // tools, format ("json" or a JSON schema) and think; answers JSON (with Content-Length, as
 // its Go server does for a whole body) or NDJSON lines, tool calls whole in one line.
-import { answer, embedding, fnv, NDJSON, num, obj, sendError, sendJson, sendStream, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, fnv, Invalid, NDJSON, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { isBase64, jsonText, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
-
-class Invalid extends Error {}
 
 function ollama(ctx: Ctx): Promise<void> | void {
   const body = obj(ctx.body);
@@ -33,12 +31,7 @@ function ollama(ctx: Ctx): Promise<void> | void {
     });
   }
   if (!(ctx.method === 'POST' && ctx.route === '/api/chat')) return sendError(ctx, 404, `Unknown path ${ctx.route}`);
-  try {
-    return chat(ctx, body);
-  } catch (err) {
-    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
-    throw err;
-  }
+  return refusingInvalid(ctx, () => chat(ctx, body));
 }
 
 function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
@@ -72,7 +65,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   if (format !== undefined && format !== '' && format !== 'json' && (typeof format !== 'object' || format === null)) throw new Invalid(`invalid format: ${JSON.stringify(format)}`);
   const think = body.think === true && ctx.settings.reasoningTokens !== undefined;
 
-  const seed = results.length ? results.map((r) => `${r.name}: ${r.text}`).join('; ') : images ? `[${images} image${images > 1 ? 's' : ''}] ${lastUser}` : lastUser;
+  const seed = seedText(results, images, lastUser);
   const prompt: Prompt = {
     model: typeof body.model === 'string' ? body.model : 'unknown',
     texts,

@@ -5,7 +5,7 @@
 // max_completion_tokens for the reasoning models; answers with content or tool_calls, a
 // JSON value in JSON modes, the usage details (cached and reasoning tokens, see
 // MockSettings), in JSON or in SSE chunks with the tool calls in pieces.
-import { answer, embedding, id, modelList, num, obj, sendError, sendJson, sendStream, sse, SSE, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, id, Invalid, modelList, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, sse, SSE, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { jsonText, piecesOf, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 const OPENAI_TYPE: Record<number, [string, string | null]> = {
@@ -20,8 +20,6 @@ const OPENAI_TYPE: Record<number, [string, string | null]> = {
 
 /** OpenAI's reasoning models: they refuse max_tokens and count reasoning tokens. */
 const REASONING = /^(o\d|gpt-5)/;
-
-class Invalid extends Error {}
 
 interface Read {
   texts: string[];
@@ -141,12 +139,7 @@ function readFormat(body: Record<string, unknown>, read: Read): Record<string, u
 }
 
 export function openaiChat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
-  try {
-    return chat(ctx, body);
-  } catch (err) {
-    if (err instanceof Invalid) return sendError(ctx, 400, err.message);
-    throw err;
-  }
+  return refusingInvalid(ctx, () => chat(ctx, body));
 }
 
 function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
@@ -158,7 +151,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   const read = readMessages(body);
   const { tools, forced, none, single } = readTools(body);
   const schema = readFormat(body, read);
-  const seed = read.results.length ? read.results.map((r) => `${r.name}: ${r.text}`).join('; ') : read.images ? `[${read.images} image${read.images > 1 ? 's' : ''}] ${read.lastUser}` : read.lastUser;
+  const seed = seedText(read.results, read.images, read.lastUser);
   const prompt: Prompt = { model, texts: read.texts, lastUser: seed, maxTokens: num(body.max_tokens) ?? num(body.max_completion_tokens), stream: body.stream === true };
   const a = answer(ctx.provider, prompt, ctx.settings);
 
