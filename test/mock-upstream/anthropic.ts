@@ -5,7 +5,7 @@
 // disable_parallel_tool_use, thinking; answers with text, tool_use blocks (forced tools
 // too: the adapter's JSON output), thinking, and usage with the cache reads and writes
 // reported apart (MockSettings cachedTokens, cacheWriteTokens, reasoningTokens).
-import { answer, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Conversation, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { isBase64, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 const ANTHROPIC_TYPE: Record<number, string> = {
@@ -22,18 +22,10 @@ const ANTHROPIC_TYPE: Record<number, string> = {
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
-interface Read {
-  texts: string[];
-  lastUser: string;
-  images: number;
-  /** The tool results of the last turn, when it holds some. */
-  results: { name: string; text: string }[];
-}
-
-function readMessages(body: Record<string, unknown>): Read {
+function readMessages(body: Record<string, unknown>): Conversation {
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Invalid('messages: at least one message is required');
   const messages = body.messages.map(obj);
-  const out: Read = { texts: [textOf(body.system)], lastUser: '', images: 0, results: [] };
+  const out: Conversation = { texts: [textOf(body.system)], lastUser: '', images: 0, results: [] };
   const names = new Map<string, string>();
   let pending: string[] = [];
   messages.forEach((m, i) => {
@@ -43,7 +35,7 @@ function readMessages(body: Record<string, unknown>): Read {
     if (!blocks) throw new Invalid(`${at}.content: Input should be a valid list`);
     if (m.role === 'user') {
       const answered = new Set<string>();
-      const results: Read['results'] = [];
+      const results: Conversation['results'] = [];
       let images = 0;
       let text = '';
       blocks.forEach((b, j) => {
@@ -169,7 +161,7 @@ function messages(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void
   const { tools, forced, none, single } = readTools(body);
   const thinking = obj(body.thinking).type === 'enabled' && ctx.settings.reasoningTokens !== undefined;
   const model = typeof body.model === 'string' ? body.model : 'unknown';
-  const seed = seedText(read.results, read.images, read.lastUser);
+  const seed = seedText(read);
   const prompt: Prompt = { model, texts: read.texts.filter(Boolean), lastUser: seed, maxTokens: num(body.max_tokens), stream: body.stream === true };
   const a = answer('anthropic', prompt, ctx.settings);
 

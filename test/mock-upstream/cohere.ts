@@ -2,7 +2,7 @@
 // messages (text and image_url parts, assistant tool_calls, tool messages by
 // tool_call_id), tools with tool_choice, response_format json_object with json_schema,
 // thinking and cached-token usage; and the streamed tool-plan / tool-call events.
-import { answer, embedding, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, id, Invalid, named, NAMED_SSE, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, streamsWhenAsked, textOf, type Conversation, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { jsonText, piecesOf, thoughtText, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 function cohere(ctx: Ctx): Promise<void> | void {
@@ -32,17 +32,9 @@ function cohere(ctx: Ctx): Promise<void> | void {
   return refusingInvalid(ctx, () => chat(ctx, body));
 }
 
-interface Read {
-  texts: string[];
-  lastUser: string;
-  images: number;
-  /** The tool results of the last turn, when it is one. */
-  results: { name: string; text: string }[];
-}
-
-function readMessages(body: Record<string, unknown>): Read {
+function readMessages(body: Record<string, unknown>): Conversation {
   const messages = Array.isArray(body.messages) ? body.messages.map(obj) : [];
-  const out: Read = { texts: [], lastUser: '', images: 0, results: [] };
+  const out: Conversation = { texts: [], lastUser: '', images: 0, results: [] };
   const callNames = new Map<string, string>();
   messages.forEach((m, i) => {
     if (m.role === 'tool') {
@@ -94,7 +86,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   const json = format.type === 'json_object';
   const thinking = obj(body.thinking).type === 'enabled' && ctx.settings.reasoningTokens !== undefined;
 
-  const seed = seedText(read.results, read.images, read.lastUser);
+  const seed = seedText(read);
   const prompt: Prompt = { model: typeof body.model === 'string' ? body.model : 'unknown', texts: read.texts, lastUser: seed, maxTokens: num(body.max_tokens), stream: body.stream === true };
   const a = answer('cohere', prompt, ctx.settings);
 

@@ -230,8 +230,17 @@ export function refusingInvalid(ctx: Ctx, handle: () => Promise<void> | void): P
   }
 }
 
+/** What a mock reads from a conversation to derive its answer. */
+export interface Conversation {
+  texts: string[];
+  lastUser: string;
+  images: number;
+  /** The tool results of the last turn, when it holds some. */
+  results: { name: string; text: string }[];
+}
+
 /** The text an answer is derived from: the tool results when the last turn holds some, else the last user text with its image count. */
-export function seedText(results: { name: string; text: string }[], images: number, lastUser: string): string {
+export function seedText({ results, images, lastUser }: Pick<Conversation, 'results' | 'images' | 'lastUser'>): string {
   if (results.length) return results.map((r) => `${r.name}: ${r.text}`).join('; ');
   return images ? `[${images} image${images > 1 ? 's' : ''}] ${lastUser}` : lastUser;
 }

@@ -170,7 +170,7 @@ function generate(ctx: Ctx, body: Record<string, unknown>, model: string, stream
   const last = turns.at(-1);
   const toolResults = last?.responses ?? [];
   // The answer quotes the tool results when there are some, else the user (and says how many images it saw).
-  const seed = seedText(toolResults.map((r) => ({ name: r.name, text: resultText(r.response) })), images, lastUser);
+  const seed = seedText({ results: toolResults.map((r) => ({ name: r.name, text: resultText(r.response) })), images, lastUser });
   const prompt: Prompt = { model, texts, lastUser: seed, maxTokens: num(config.maxOutputTokens), stream };
   const a = answer('gemini', prompt, ctx.settings);
 

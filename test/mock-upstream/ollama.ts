@@ -65,7 +65,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   if (format !== undefined && format !== '' && format !== 'json' && (typeof format !== 'object' || format === null)) throw new Invalid(`invalid format: ${JSON.stringify(format)}`);
   const think = body.think === true && ctx.settings.reasoningTokens !== undefined;
 
-  const seed = seedText(results, images, lastUser);
+  const seed = seedText({ results, images, lastUser });
   const prompt: Prompt = {
     model: typeof body.model === 'string' ? body.model : 'unknown',
     texts,

@@ -5,7 +5,7 @@
 // max_completion_tokens for the reasoning models; answers with content or tool_calls, a
 // JSON value in JSON modes, the usage details (cached and reasoning tokens, see
 // MockSettings), in JSON or in SSE chunks with the tool calls in pieces.
-import { answer, embedding, id, Invalid, modelList, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, sse, SSE, streamsWhenAsked, textOf, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
+import { answer, embedding, id, Invalid, modelList, num, obj, refusingInvalid, seedText, sendError, sendJson, sendStream, sse, SSE, streamsWhenAsked, textOf, type Conversation, type Ctx, type MockProviderSpec, type Prompt } from './core.js';
 import { jsonText, piecesOf, tokens, toolCallsFor, type MockToolCall } from './structured.js';
 
 const OPENAI_TYPE: Record<number, [string, string | null]> = {
@@ -21,20 +21,12 @@ const OPENAI_TYPE: Record<number, [string, string | null]> = {
 /** OpenAI's reasoning models: they refuse max_tokens and count reasoning tokens. */
 const REASONING = /^(o\d|gpt-5)/;
 
-interface Read {
-  texts: string[];
-  lastUser: string;
-  images: number;
-  /** The tool results of the last turn, when it is one. */
-  results: { name: string; text: string }[];
-}
-
 const IMAGE_URL = /^(https?:\/\/|data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2}$)/;
 
-function readMessages(body: Record<string, unknown>): Read {
+function readMessages(body: Record<string, unknown>): Conversation {
   if (!Array.isArray(body.messages) || body.messages.length === 0) throw new Invalid("[] is too short - 'messages'");
   const messages = body.messages.map(obj);
-  const out: Read = { texts: [], lastUser: '', images: 0, results: [] };
+  const out: Conversation = { texts: [], lastUser: '', images: 0, results: [] };
   const callNames = new Map<string, string>();
   messages.forEach((m, i) => {
     const at = `messages[${i}]`;
@@ -118,7 +110,7 @@ function readTools(body: Record<string, unknown>): { tools: Tool[]; forced: stri
 }
 
 /** The schema a JSON mode asks for: undefined for plain json_object, null for no JSON mode. */
-function readFormat(body: Record<string, unknown>, read: Read): Record<string, unknown> | undefined | null {
+function readFormat(body: Record<string, unknown>, read: Conversation): Record<string, unknown> | undefined | null {
   if (body.response_format === undefined) return null;
   const f = obj(body.response_format);
   switch (f.type) {
@@ -151,7 +143,7 @@ function chat(ctx: Ctx, body: Record<string, unknown>): Promise<void> | void {
   const read = readMessages(body);
   const { tools, forced, none, single } = readTools(body);
   const schema = readFormat(body, read);
-  const seed = seedText(read.results, read.images, read.lastUser);
+  const seed = seedText(read);
   const prompt: Prompt = { model, texts: read.texts, lastUser: seed, maxTokens: num(body.max_tokens) ?? num(body.max_completion_tokens), stream: body.stream === true };
   const a = answer(ctx.provider, prompt, ctx.settings);
 
