@@ -5,8 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { startTestApp, type TestApp } from './app.js';
+import { QUESTION } from './chat-features.js';
 import type { Backend } from './env.js';
 import { mockProviderEnv } from './mock-env.js';
+
+export { PNG, QUESTION } from './chat-features.js';
+
+/** What the mock derives for get_weather from QUESTION. */
+export const WEATHER_ARGS = { city: QUESTION.slice(0, 40), days: QUESTION.split(' ').length };
+export const RESULT = '{"temp_c":21,"sky":"clear"}';
+
+/** Every provider through the mock, by provider/model. */
+export const MODELS: Record<string, string> = {
+  openai: 'openai/gpt-4o-mini',
+  anthropic: 'anthropic/claude-3-5-sonnet-20241022',
+  gemini: 'gemini/gemini-2.0-flash',
+  cohere: 'cohere/command-r',
+  huggingface: 'huggingface/meta-llama/Llama-3.1-8B-Instruct',
+  ollama: 'ollama/llama3.1',
+};
 
 export const ALIASES = {
   fast: { model: 'gemini/gemini-2.0-flash', fallback: ['openai/gpt-4o-mini'] },

@@ -3,26 +3,14 @@
 // provider behind it through the mock upstream, Gemini included.
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCompatGateway, type CompatGateway } from '../helpers/compat.js';
+import { MODELS, PNG, QUESTION, RESULT, startCompatGateway, WEATHER_ARGS, type CompatGateway } from '../helpers/compat.js';
 
-const QUESTION = 'What is the weather in Paris today?';
 const WEATHER: Anthropic.Tool = {
   name: 'get_weather',
   description: 'The weather in a city',
   input_schema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] },
 };
-const WEATHER_ARGS = { city: QUESTION.slice(0, 40), days: QUESTION.split(' ').length };
-const RESULT = '{"temp_c":21,"sky":"clear"}';
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
-const MODELS: Record<string, string> = {
-  anthropic: 'anthropic/claude-3-5-sonnet-20241022',
-  openai: 'openai/gpt-4o-mini',
-  gemini: 'gemini/gemini-2.0-flash',
-  cohere: 'cohere/command-r',
-  huggingface: 'huggingface/meta-llama/Llama-3.1-8B-Instruct',
-  ollama: 'ollama/llama3.1',
-};
 const TOOL_PROVIDERS = ['anthropic', 'openai', 'gemini', 'cohere', 'huggingface', 'ollama'];
 
 describe('Anthropic SDK against the gateway', () => {

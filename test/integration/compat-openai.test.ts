@@ -5,11 +5,10 @@ import { request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedding as mockEmbedding } from '../mock-upstream/core.js';
-import { startCompatGateway, type CompatGateway } from '../helpers/compat.js';
+import { MODELS, PNG, QUESTION, RESULT, startCompatGateway, WEATHER_ARGS, type CompatGateway } from '../helpers/compat.js';
 import { startTestApp } from '../helpers/app.js';
 import { loadConfig } from '../../src/config.js';
 
-const QUESTION = 'What is the weather in Paris today?';
 const WEATHER = {
   type: 'function' as const,
   function: {
@@ -18,20 +17,7 @@ const WEATHER = {
     parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] },
   },
 };
-/** What the mock derives for get_weather from QUESTION. */
-const WEATHER_ARGS = { city: QUESTION.slice(0, 40), days: QUESTION.split(' ').length };
-const RESULT = '{"temp_c":21,"sky":"clear"}';
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
-/** Every provider through the mock, by provider/model. */
-const MODELS: Record<string, string> = {
-  openai: 'openai/gpt-4o-mini',
-  anthropic: 'anthropic/claude-3-5-sonnet-20241022',
-  gemini: 'gemini/gemini-2.0-flash',
-  cohere: 'cohere/command-r',
-  huggingface: 'huggingface/meta-llama/Llama-3.1-8B-Instruct',
-  ollama: 'ollama/llama3.1',
-};
 /** Providers whose adapters translate tools (the others answer 400 unsupported_feature). */
 const TOOL_PROVIDERS = ['openai', 'gemini', 'cohere', 'huggingface', 'ollama'];
 
