@@ -2,6 +2,7 @@
 // plain text. Each check throws a VALIDATION_ERROR (400) naming the field as the
 // caller spelled it (snake_case on REST, camelCase on GraphQL), so bad input
 // never reaches the database, where a NUL byte or a malformed uuid is a 500.
+import type { z } from 'zod';
 import { GatewayError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,3 +52,12 @@ export const API_KEY_NAME_MAX_CHARS = 100;
 export const username = (value: unknown, field = 'username') => plainText(value, field, USERNAME_MAX_CHARS);
 export const password = (value: unknown, field = 'password') => secretText(value, field, PASSWORD_MAX_CHARS);
 export const apiKeyName = (value: unknown, field = 'name') => plainText(value, field, API_KEY_NAME_MAX_CHARS);
+
+/** Validates a JSON body or a set of fields; the first problem becomes a VALIDATION_ERROR naming the field. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.join('.') || 'body';
+  throw new GatewayError('VALIDATION_ERROR', `${field}: ${issue.message}`, { details: { field } });
+}

@@ -5,8 +5,8 @@ import type { AuthService, ApiKeyRow, CreatedApiKey, Viewer } from '../auth/auth
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { uuid } from '../validators.js';
-import { KeyFields, limitColumns, parseFields, TeamFields, TeamPatchFields } from './policy.js';
+import { parseBody, uuid } from '../validators.js';
+import { KeyFields, limitColumns, TeamFields, TeamPatchFields } from './policy.js';
 
 export type TeamRow = Awaited<ReturnType<PrismaClient['team']['create']>>;
 export type SpendScope = 'key' | 'team' | 'user';
@@ -46,7 +46,7 @@ export class GovernanceAdmin {
   /** Creates a key with its limits (admins). The key is shown once. */
   async createKey(actor: Viewer, name: string, userId: string | undefined, raw: Record<string, unknown>): Promise<CreatedApiKey> {
     // Unknown fields are refused: a misspelt limit must not leave a key unlimited.
-    const f = parseFields(KeyFields.strict(), raw);
+    const f = parseBody(KeyFields.strict(), raw);
     const cols: Record<string, unknown> = this.columns(f);
     if (f.expires_at !== undefined) cols.expiresAt = f.expires_at === null ? null : new Date(f.expires_at);
     if (f.team_id !== undefined) cols.teamId = f.team_id;
@@ -57,11 +57,11 @@ export class GovernanceAdmin {
   async updateKey(id: string, raw: Record<string, unknown>): Promise<ApiKeyRow> {
     uuid(id, 'id');
     const { name, ...rest } = raw;
-    const f = parseFields(KeyFields.strict(), rest);
+    const f = parseBody(KeyFields.strict(), rest);
     const cols: Record<string, unknown> = this.columns(f);
     if (f.expires_at !== undefined) cols.expiresAt = f.expires_at === null ? null : new Date(f.expires_at);
     if (f.team_id !== undefined) cols.teamId = f.team_id;
-    if (name !== undefined) cols.name = parseFields(TeamFields.pick({ name: true }), { name }).name;
+    if (name !== undefined) cols.name = parseBody(TeamFields.pick({ name: true }), { name }).name;
     return this.auth.updateApiKey(id, cols);
   }
 
@@ -78,13 +78,13 @@ export class GovernanceAdmin {
   // Teams
 
   async createTeam(raw: Record<string, unknown>): Promise<TeamRow> {
-    const f = parseFields(TeamFields.strict(), raw);
+    const f = parseBody(TeamFields.strict(), raw);
     return this.prisma.team.create({ data: { name: f.name, ...this.columns(f) } }).catch(conflict);
   }
 
   async updateTeam(id: string, raw: Record<string, unknown>): Promise<TeamRow> {
     uuid(id, 'id');
-    const f = parseFields(TeamPatchFields, raw);
+    const f = parseBody(TeamPatchFields, raw);
     const data: Record<string, unknown> = this.columns(f);
     if (f.name !== undefined) data.name = f.name;
     const team = await this.prisma.team.update({ where: { id }, data }).catch(conflict);

@@ -82,15 +82,6 @@ export const TeamFields = z.object({ name: text(100), ...LimitFields });
 export const TeamPatchFields = z.object({ name: text(100).optional(), ...LimitFields }).strict();
 export type TeamFieldsInput = z.infer<typeof TeamPatchFields>;
 
-/** The first problem of `schema` on `raw` as a VALIDATION_ERROR naming the field. */
-export function parseFields<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const r = schema.safeParse(raw ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.join('.') || 'body';
-  throw new GatewayError('VALIDATION_ERROR', `${field}: ${issue.message}`, { details: { field } });
-}
-
 /** The stored columns for the given (validated) fields; absent fields are left out (unchanged). */
 export function limitColumns(f: Partial<KeyFieldsInput>, allowPrivateWebhooks: boolean) {
   const out: Record<string, unknown> = {};

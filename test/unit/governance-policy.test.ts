@@ -2,7 +2,8 @@
 // budget periods and the Redis-down share.
 import { describe, expect, it } from 'vitest';
 import { periodDays } from '../../src/governance/governance.js';
-import { KeyFields, limitColumns, modelAllowed, parseFields } from '../../src/governance/policy.js';
+import { KeyFields, limitColumns, modelAllowed } from '../../src/governance/policy.js';
+import { parseBody } from '../../src/validators.js';
 
 describe('model allow-list patterns', () => {
   it('matches provider/model with * wildcards, and everything when empty', () => {
@@ -23,12 +24,12 @@ describe('model allow-list patterns', () => {
 
 describe('key fields', () => {
   it('takes the snake_case fields and turns them into stored columns; absent stays absent, null clears', () => {
-    const f = parseFields(KeyFields, { rpm: 10, max_budget_usd_total: null, allowed_models: ['openai/*'], alert_webhook_url: 'https://hooks.example.com/x' });
+    const f = parseBody(KeyFields, { rpm: 10, max_budget_usd_total: null, allowed_models: ['openai/*'], alert_webhook_url: 'https://hooks.example.com/x' });
     expect(limitColumns(f, false)).toEqual({ rpm: 10, maxBudgetUsdTotal: null, allowedModels: ['openai/*'], alertWebhookUrl: 'https://hooks.example.com/x' });
-    expect(() => parseFields(KeyFields, { tags: Array(51).fill('t') })).toThrow(/tags/);
-    expect(() => parseFields(KeyFields, { tags: ['a\u0000b'] })).toThrow(/control characters/);
-    expect(() => parseFields(KeyFields, { tpm: 1.5 })).toThrow(/tpm/);
-    expect(() => parseFields(KeyFields, { max_budget_usd_per_day: Infinity })).toThrow(/max_budget_usd_per_day/);
+    expect(() => parseBody(KeyFields, { tags: Array(51).fill('t') })).toThrow(/tags/);
+    expect(() => parseBody(KeyFields, { tags: ['a\u0000b'] })).toThrow(/control characters/);
+    expect(() => parseBody(KeyFields, { tpm: 1.5 })).toThrow(/tpm/);
+    expect(() => parseBody(KeyFields, { max_budget_usd_per_day: Infinity })).toThrow(/max_budget_usd_per_day/);
   });
 
   it('names the UTC days of each budget period', () => {
