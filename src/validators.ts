@@ -6,8 +6,12 @@ import type { z } from 'zod';
 import { GatewayError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** C0 controls, DEL and C1 controls: never meaningful in a name, an id or a filter. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * C0 controls, DEL, C1 controls and the bidirectional overrides and isolates: never meaningful
+ * in a name, an id or a filter, and the last ones make a name display as another (a key named
+ * "admin\u202Egnp.exe" reads "adminexe.png").
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 export function invalid(field: string, message: string): GatewayError {
   return new GatewayError('VALIDATION_ERROR', `${field} ${message}`, { details: { field } });

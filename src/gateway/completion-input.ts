@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { CachePolicy } from '../cache/response-cache.js';
 import { GatewayError } from '../errors.js';
+import { hasControlCharacters } from '../validators.js';
 import type { ChatMessage, ContentPart, ImageSource, ResponseFormat, ToolChoice, ToolDefinition } from '../providers/types.js';
 
 /** An image part as entry points give it: an https URL or a data URL; parsed into an ImageSource here. */
@@ -101,8 +102,6 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*(\/[A-Za-z0-9][A-Za-z0-9._:@+-
 /** A fallback: a provider, or a provider and one of its models (openai/gpt-4o-mini). */
 const FALLBACK_ENTRY = new RegExp(`^${PROVIDER_NAME.source.slice(1, -1)}(/${MODEL_NAME.source.slice(1, -1)})?$`);
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 /**
@@ -135,7 +134,7 @@ const jsonObject = (depth: number, nodes: number) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const plainText = (max: number) => z.string().max(max).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+const plainText = (max: number) => z.string().max(max).refine((s) => !hasControlCharacters(s), 'must not contain control characters');
 
 /** An https URL, or a data URL of a PNG, JPEG, GIF or WebP image in base64. */
 export function parseImageUrl(url: string): ImageSource | string {

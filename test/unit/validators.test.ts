@@ -33,11 +33,14 @@ describe('validators', () => {
   it('refuses control characters in names, and empty or overlong names', () => {
     expect(plainText('openai', 'provider', 100)).toBe('openai');
     expect(plainText('ünïcødé 名前 🚀', 'name', 100)).toBe('ünïcødé 名前 🚀');
-    for (const bad of ['a\u0000b', 'a\nb', 'a\tb', 'a\u007fb', 'a\u0085b', '', 'x'.repeat(101), 5, null]) {
+    // The last four: bidirectional overrides and isolates, which make a name display as another.
+    for (const bad of ['a\u0000b', 'a\nb', 'a\tb', 'a\u007fb', 'a\u0085b', '', 'x'.repeat(101), 5, null, 'admin\u202egnp.exe', 'a\u202ab', 'a\u2066b', 'a\u2069b']) {
       expect(failure(() => plainText(bad, 'provider', 100)), JSON.stringify(bad)).toEqual([400, 'VALIDATION_ERROR', 'provider']);
     }
     expect(hasControlCharacters('plain text')).toBe(false);
     expect(hasControlCharacters('bell\u0007')).toBe(true);
+    // Right-to-left text itself is a name like any other; only the formatting controls are refused.
+    expect(plainText('עברית العربية', 'name', 100)).toBe('עברית العربية');
   });
 
   it('applies the account rules: usernames and key names plain, passwords anything but NUL', () => {
