@@ -2,6 +2,7 @@
 // the database refuses (a NUL byte, a lone surrogate, a non-UUID user id, a count
 // past the integer column's range, NaN) would otherwise fail its whole batch. A
 // record with nothing to fix is queued as it is.
+import { isUuid } from '../validators.js';
 import type { CallRecord } from './recorder.js';
 
 /** Longest text kept per field, in UTF-16 code units; longer values are cut. */
@@ -9,7 +10,6 @@ export const CALL_TEXT_LIMITS = { provider: 64, model: 200, source: 32, errorCod
 
 export type SanitizedField = keyof typeof CALL_TEXT_LIMITS | 'userId' | 'status' | 'number';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** C0 controls, DEL and C1 controls: never meaningful in a name, and NUL is refused by PostgreSQL. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const CONTROL_TEST = /[\u0000-\u001f\u007f-\u009f]/;
@@ -60,7 +60,7 @@ function costOk(value: unknown): boolean {
 }
 
 function userOk(value: unknown): boolean {
-  return value === null || (typeof value === 'string' && UUID.test(value));
+  return value === null || isUuid(value);
 }
 
 /**

@@ -14,6 +14,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger.js';
+import { isUuid } from '../validators.js';
 import type { StoredCall } from './recorder.js';
 import { sanitizeCall } from './sanitize-call.js';
 
@@ -43,7 +44,6 @@ export interface ReadResult {
 const SEGMENT = /^seg-\d{13}-\d{6}\.ndjson$/;
 const LOCK = 'spill.lock';
 const READ_CHUNK = 256 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Folders whose lock a live store in this process holds (a pid alone cannot tell two stores of one process apart). */
 const heldHere = new Set<string>();
 
@@ -322,7 +322,7 @@ function parseLine(line: string): StoredCall | null {
   } catch {
     return null;
   }
-  if (!v || typeof v !== 'object' || typeof v.id !== 'string' || !UUID.test(v.id) || typeof v.createdAt !== 'string') return null;
+  if (!v || typeof v !== 'object' || !isUuid(v.id) || typeof v.createdAt !== 'string') return null;
   const createdAt = new Date(v.createdAt);
   if (Number.isNaN(createdAt.getTime())) return null;
   return { ...sanitizeCall(v as never), id: v.id, createdAt };

@@ -13,7 +13,7 @@ import type {
 import type { AnalyticsRequest } from '../../analytics/service.js';
 import { dashboardRoutes } from '../../web/routes.js';
 import type { Route } from '../router.js';
-import { parseBody } from '../validate.js';
+import { parseBody } from '../../validators.js';
 
 export const summaryJson = (s: Summary) => ({
   total_api_calls: s.totalApiCalls,

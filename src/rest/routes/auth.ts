@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { clientIp } from '../../auth/client-ip.js';
-import { apiKeyName, password, username, uuid } from '../../validators.js';
-import { parseBody } from '../validate.js';
+import { apiKeyName, parseBody, password, username, uuid } from '../../validators.js';
 import { STREAM_TOKEN_COOKIE, type Route } from '../router.js';
 import { apiKeyJson, spendJson } from '../../governance/admin.js';
 import { adminRoutes } from './admin.js';

@@ -3,7 +3,7 @@ import type { GroupResult } from '../../optimize/batch.js';
 import { estimateRequest, optimizeRequest, recommendRequest } from '../../optimize/service.js';
 import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
-import { parseBody } from '../validate.js';
+import { parseBody } from '../../validators.js';
 import { rateLimitHeaders } from '../../governance/headers.js';
 
 const Prompts = z.array(z.string()).min(1);

@@ -4,7 +4,7 @@ import type { ProviderHealth } from '../../gateway/provider-health.js';
 import { completionFromBody, completionJson } from '../completion-body.js';
 import type { Route } from '../router.js';
 import { rateLimitHeaders } from '../../governance/headers.js';
-import { parseBody } from '../validate.js';
+import { parseBody } from '../../validators.js';
 
 const MultiFields = z.object({
   providers: z.array(z.string().min(1)).min(1).max(10),

@@ -5,8 +5,7 @@ import type { RawCompletionInput } from '../../gateway/completion-input.js';
 import { completionFromBody } from '../completion-body.js';
 import type { RestRequest, Route } from '../router.js';
 import { writeSse } from '../sse.js';
-import { parseBody } from '../validate.js';
-import { uuid } from '../../validators.js';
+import { parseBody, uuid } from '../../validators.js';
 import { rateLimitHeaders } from '../../governance/headers.js';
 
 const StreamFields = z.object({ chunk_size: z.number().int().min(0).max(100_000).optional() });
