@@ -96,6 +96,21 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
   });
 
+  it('drops framing in normal mode too: openers, asides, feelings, "Here is the code:", a wish to produce text', () => {
+    expect(run(removePoliteness, "So, I need to write a cover letter. I'm really nervous. Here is the code:\n\n```\nx = 1\n```")).toBe('Write a cover letter.\n\n```\nx = 1\n```');
+    expect(run(removePoliteness, 'We would like to translate the app, if that makes sense.')).toBe('Translate the app.');
+    expect(run(removePoliteness, 'Bueno, necesito redactar un correo y estoy un poco perdida.')).toBe('Redactar un correo.');
+    expect(run(removePoliteness, 'Vale, quiero crear una tabla.')).toBe('Crear una tabla.');
+    // What the requester does themselves, a wish to understand, a negated wish and corrections stay.
+    for (const [text, lang] of [
+      ['I need to cancel my order.', 'en'], ['I want to understand closures.', 'en'], ["I don't want to write tests.", 'en'],
+      ['Quiero devolver una chaqueta.', 'es'], ['No quiero escribir pruebas.', 'es'], ['Actually, the budget is 12,000 euros.', 'en'],
+      ['Also, add a column.', 'en'], ['I am not lost.', 'en'],
+    ] as const) {
+      expect(run(removePoliteness, text, { lang }), text).toBe(text);
+    }
+  });
+
   it('never rewrites a negated wish ("no necesito que...")', () => {
     const prompt = 'Solo quiero la idea, no necesito que me expliques el código.';
     expect(run(removePoliteness, prompt)).toBe(prompt);
