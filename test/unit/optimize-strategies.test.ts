@@ -195,6 +195,10 @@ describe('aggressive strategies', () => {
     expect(lowInfo('I want to create a line chart. I want to understand closures.', 'en')).toBe('Create a line chart. Want to understand closures.');
     expect(lowInfo('Necesito escribir un correo. Quiero entender la recursión.', 'es')).toBe('Escribir un correo. Quiero entender la recursión.');
     expect(lowInfo('Tell me whether it is covered. Tell me if it rains.', 'en')).toBe('Whether it is covered. Tell me if it rains.');
+    expect(lowInfo("I've already tried reinstalling. I'm a nurse and I'm applying for a new role.", 'en')).toBe('Already tried reinstalling. A nurse and applying for a new role.');
+    expect(lowInfo("I've never used it, and I'm 29 and I'm not working.", 'en')).toBe("I've never used it, and I'm 29 and I'm not working.");
+    expect(lowInfo('Show me a minimal example and give me your opinion.', 'en')).toBe('Show a minimal example and give your opinion.');
+    expect(lowInfo('Tengo una tabla clientes. Tengo que entregarlo hoy. Tengo 26 años.', 'es')).toBe('Una tabla clientes. Tengo que entregarlo hoy. Tengo 26 años.');
     const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
     expect(articles('Explícame la diferencia.')).toBe('Explícame diferencia.');
     expect(articles('¿Me las preparas? Ya la he visto. Lee la carta.')).toBe('¿Me las preparas? Ya la he visto. Lee carta.');
