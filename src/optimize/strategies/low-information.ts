@@ -48,9 +48,10 @@ const WHAT_IS = "what(?:'s| is| are)(?= (?:the|a|an) )";
 const KIND_OF = "(?<=(?:am|is|are|was|were|'m|'s|'re|seems?|sounds?|looks?|feels?|and|but) )(?:kind|sort) of";
 // Telegraphic subject: "I'm writing a cover letter" -> "Writing a cover letter", "We are using X" -> "Using X".
 const SUBJECT = "(?:i am|i'm|we are|we're)(?= \\p{Ll})";
-// Telegraphic first person: "I need a script" -> "Need a script", "I've got a CSV" -> "Got a CSV".
+// Telegraphic first person: "I need a script" -> "Need a script", "I've got a CSV" -> "Got a CSV",
+// "I've already tried X" -> "Already tried X".
 // Not before a form of "be" or a modal, where the subject carries the sentence ("I am 29").
-const I_SUBJECT = "(?:(?<=(?:and|but|so) )|(?<=, ))?(?:i|we)(?= (?!(?:am|was|were|is|are|will|would|could|should|can|may|might|must|shall)\\b)\\p{Ll})|(?:i've|we've)(?= got\\b)";
+const I_SUBJECT = "(?:(?<=(?:and|but|so) )|(?<=, ))?(?:i|we)(?= (?!(?:am|was|were|is|are|will|would|could|should|can|may|might|must|shall)\\b)\\p{Ll})|(?:i've|we've)(?= \\p{Ll})";
 // Sentences about the requester's feelings: "I'm really nervous", "estoy un poco perdido".
 const FEELING = "(?:and )?(?:i'm|i am) (?:really |so |a bit |a little |kind of |very |quite |honestly )*(?:nervous|stuck|lost|confused|stressed|frustrated|worried|overwhelmed|new to this)|(?:y )?estoy (?:un poco |muy |bastante )?(?:perdid[oa]|bloquead[oa]|agobiad[oa]|atascad[oa]|confundid[oa])";
 const ASIDES = "to be honest|if that makes sense|for what it's worth|para ser sincero|para ser sincera|si tiene sentido|por si te sirve|te escribo porque";
@@ -136,6 +137,12 @@ export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:i-subject', lang: 'en', pattern: phrase(I_SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
   // "..., and I need to explain" -> "..., and need to explain" (the same subject as the clause before).
   { id: 'low-info:i-subject-joined', lang: 'en', pattern: phrase(`(?<=(?:and|but) )${I_SUBJECT}`), replace: '', guard: 'neighbours' },
+  // "..., and I'm applying for X" -> "..., and applying for X" (a progressive only: "and I'm 29" stays).
+  { id: 'low-info:subject-joined', lang: 'en', pattern: phrase("(?<=(?:and|but) )(?:i'm|i am|we're|we are)(?= \\p{Ll}+ing\\b)"), replace: '', guard: 'neighbours' },
+  // "Show me a minimal example" -> "Show a minimal example" (the asker is the one shown).
+  { id: 'low-info:me', lang: 'en', pattern: phrase('(?<=(?:give|show|send) )me(?= (?:a|an|the|some|how|what|which|your|my|\\p{Ll}+s)\\b)'), replace: '', guard: 'neighbours' },
+  // "Tengo una tabla clientes..." -> "Una tabla clientes..." (what the requester has is the context).
+  { id: 'low-info:tengo', lang: 'es', pattern: phrase('(?:tengo|tenemos)(?= (?:un|una|unos|unas|este|esta|estos|estas)(?![\\p{L}]))'), replace: '', position: 'sentence-start', guard: 'neighbours' },
   // "Estoy aprendiendo Python" -> "Aprendiendo Python" (like "I'm learning" -> "Learning").
   { id: 'low-info:estoy', lang: 'es', pattern: phrase('(?:estoy|estamos)(?= \\p{L}+(?:ando|iendo|yendo)(?![\\p{L}]))'), replace: '', position: 'sentence-start', guard: 'neighbours' },
   FEELING_RULE,
