@@ -18,6 +18,7 @@
 //     [--paths 8]   (print a retainer path for one sample object of each of the top groups)
 //   BENCH_GATEWAY_ROOT=/other/checkout ...   (measure another checkout's gateway)
 // ulimit -n must allow 2 N + a few hundred descriptors per process.
+import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,10 @@ const { values } = parseArgs({
     top: { type: 'string', default: '40' },
     paths: { type: 'string', default: '0' },
     'warmup': { type: 'string', default: '300' },
+    steady: { type: 'string', default: '' },
+    'steady-ms': { type: 'string', default: '8000' },
+    'delay-ms': { type: 'string', default: '1000' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
@@ -48,6 +53,8 @@ pinSelf();
 const real = await startProviderUpstream({ latencyMs: 0 });
 const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 let holding = false;
+/** Steady phase: every completion answered this long after it arrived (0: at once). */
+let delayMs = 0;
 const held: (() => void)[] = [];
 let heldWaiter: (() => void) | null = null;
 let heldTarget = Infinity;
@@ -63,7 +70,8 @@ const gate = http.createServer((req, res) => {
       up.on('error', () => res.destroy());
       up.end(Buffer.concat(chunks));
     };
-    if (holding && req.method === 'POST') {
+    if (delayMs > 0 && req.method === 'POST') setTimeout(forward, delayMs);
+    else if (holding && req.method === 'POST') {
       held.push(forward);
       if (held.length >= heldTarget && heldWaiter) heldWaiter();
     } else forward();
@@ -81,6 +89,8 @@ const gw = await startGateway({
   env: mockProviderEnv({ openai: `${gateUrl}/v1` } as never),
   nodeFlags: [`--inspect=127.0.0.1:${inspectPort}`],
 });
+// INFLIGHT_GW_LOG=file: the gateway's output there (e.g. with BENCH_GATEWAY_NODE_FLAGS=--trace-gc).
+if (process.env.INFLIGHT_GW_LOG) gw.proc.child.stdout!.pipe(createWriteStream(process.env.INFLIGHT_GW_LOG));
 const headers = auth(await gw.token());
 const requests = new UniqueRequests((p) => buildRequest('POST', `${gw.url}/api/ai/openai`, headers, restBody(p)), PROMPT);
 const RUN_TAG = /\[(\w+)-\d{12}\]/.exec(requests.lastPrompt() || (requests.next(), requests.lastPrompt()))![1]!;
@@ -91,6 +101,8 @@ const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)
 const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl, { maxPayload: 2 ** 31 });
 await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
 let seq = 0;
+/** Script id -> its file (for where closures were defined), from the debugger's scriptParsed events. */
+const scripts = new Map<string, string>();
 const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
 const listeners = new Map<string, (params: any) => void>();
 ws.on('message', (data) => {
@@ -107,8 +119,10 @@ function cdp<T = any>(method: string, params: Record<string, unknown> = {}): Pro
   ws.send(JSON.stringify({ id, method, params }));
   return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
 }
+listeners.set('Debugger.scriptParsed', (p) => scripts.set(p.scriptId, String(p.url).replace(/^.*\/(node_modules|dist)\//, '$1/')));
+await cdp('Debugger.enable');
 async function evaluate<T>(expression: string): Promise<T> {
-  const r = await cdp('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+  const r = await cdp('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true, includeCommandLineAPI: true });
   if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails));
   return r.result.value as T;
 }
@@ -119,6 +133,7 @@ interface ProcessState {
   arrayBuffers: number;
   rssMiB: number;
   resources: Record<string, number>;
+  spaces?: Record<string, [number, number]>;
 }
 async function processState(): Promise<ProcessState> {
   await cdp('HeapProfiler.collectGarbage');
@@ -126,7 +141,9 @@ async function processState(): Promise<ProcessState> {
     const m = process.memoryUsage();
     const resources = {};
     for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
-    return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, resources };
+    const spaces = {};
+    for (const s of require('v8').getHeapSpaceStatistics()) spaces[s.space_name] = [s.space_used_size, s.physical_space_size];
+    return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, resources, spaces };
   })()`);
   return { ...s, rssMiB: rssMiB(gw.proc.pid) };
 }
@@ -170,10 +187,28 @@ async function snapshot(wantPaths: boolean): Promise<Summary> {
   const groups = new Map<string, Group>();
   const promptStrings = { count: 0, bytes: 0, kinds: new Map<string, number>() };
   let total = 0;
+  // Where each closure was defined (script, line), and the function each generator (a suspended async function) runs.
+  const where = new Map<number, string>();
+  const loc: number[] = snap.locations ?? [];
+  const LF = meta.location_fields?.length ?? 4;
+  for (let k = 0; k < loc.length; k += LF) where.set(loc[k]! / NF, `${scripts.get(String(loc[k + 1])) ?? loc[k + 1]}:${loc[k + 2]! + 1}`);
+  const fnEdge = strings.indexOf('function');
+  let edgeAt = 0;
   for (let i = 0; i < count; i++) {
     const type = nodeTypes[nodes[i * NF + iType]!]!;
-    const name = strings[nodes[i * NF + iName]!]!;
+    let name = strings[nodes[i * NF + iName]!]!;
     const size = nodes[i * NF + iSize]!;
+    const firstEdge = edgeAt;
+    edgeAt += nodes[i * NF + iEdges]!;
+    if (type === 'object' && (name === 'Generator' || name === 'AsyncGenerator')) {
+      for (let e = firstEdge; e < edgeAt; e++) {
+        if (edges[e * EF + eName] === fnEdge && edgeTypes[edges[e * EF + eType]!] !== 'element') {
+          const to = edges[e * EF + eTo]! / NF;
+          name = `${name} of ${strings[nodes[to * NF + iName]!] || '(anonymous)'} ${where.get(to) ?? ''}`;
+          break;
+        }
+      }
+    }
     total += size;
     let key: string;
     if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
@@ -184,8 +219,8 @@ async function snapshot(wantPaths: boolean): Promise<Summary> {
         const kind = name.length < 200 ? `${type} len<200` : `${type} len ${Math.round(name.length / 100) * 100}`;
         promptStrings.kinds.set(kind, (promptStrings.kinds.get(kind) ?? 0) + 1);
       }
-    } else if (type === 'closure') key = `closure ${name || '(anonymous)'}`;
-    else if (type === 'object' || type === 'native') key = name.length > 80 ? `${type} ${name.slice(0, 80)}…` : `${type === 'native' ? 'native ' : ''}${name}`;
+    } else if (type === 'closure') key = `closure ${name || '(anonymous)'} ${where.get(i) ?? ''}`;
+    else if (type === 'object' || type === 'native') key = `${type === 'native' ? 'native ' : ''}${name.length > 120 ? name.slice(0, 120) + '…' : name}`;
     else if (type === 'code') key = '(code)';
     else if (type === 'number') key = '(heap number)';
     else key = `(${type}) ${name.length > 60 ? name.slice(0, 60) + '…' : name}`;
@@ -265,6 +300,8 @@ interface Round {
   held: ProcessState;
   openSnap: Summary;
   heldSnap: Summary;
+  idleSnap: Summary;
+  afterSnap: Summary;
   idleSnapTotal: number;
   sampled: Map<string, number>;
   sampledOwn: Map<string, number>;
@@ -274,7 +311,7 @@ const rounds: Round[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   process.stderr.write(`round ${r + 1}: idle snapshot\n`);
   const idle = await processState();
-  const idleSnapTotal = (await snapshot(false)).total;
+  const idleSnap = await snapshot(false);
   const conns = await openConnections(N);
   await new Promise((res) => setTimeout(res, 200));
   process.stderr.write(`round ${r + 1}: ${N} connections open\n`);
@@ -314,7 +351,8 @@ for (let r = 0; r < ROUNDS; r++) {
   await answers;
   for (const c of conns) c.close();
   await new Promise((res) => setTimeout(res, 1500));
-  rounds.push({ idle, open, held: heldState, openSnap, heldSnap, idleSnapTotal, sampled, sampledOwn });
+  const afterSnap = await snapshot(false); // what N completed requests left behind (cache entries, records not yet flushed)
+  rounds.push({ idle, open, held: heldState, openSnap, heldSnap, idleSnap, afterSnap, idleSnapTotal: idleSnap.total, sampled, sampledOwn });
   if (r === 0 && PATHS > 0) {
     const diffs = [...heldSnap.groups].map(([k, g]) => [k, g.bytes - (openSnap.groups.get(k)?.bytes ?? 0), g.sample] as const).sort((a, b) => b[1] - a[1]).slice(0, PATHS);
     console.log('\nretainer paths (one sample object of each of the largest groups, round 1):');
@@ -328,6 +366,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const per = (f: (r: Round) => number) => median(rounds.map(f)) / N;
 const fmt = (b: number) => (Math.abs(b) >= 1024 ? `${(b / 1024).toFixed(2)} KiB` : `${b.toFixed(0)} B`);
 
+if (ROUNDS > 0) {
 console.log(`\n${N} completions in flight (REST, unique prompts, cache and analytics on, embedded DB), ${ROUNDS} rounds; per request, median of rounds:`);
 console.log(`  heap (snapshot, live objects)  held-open ${fmt(per((r) => r.heldSnap.total - r.openSnap.total))}; connections alone (open-idle) ${fmt(per((r) => r.openSnap.total - r.idleSnapTotal))}`);
 console.log(`  heapUsed after GC              held-open ${fmt(per((r) => r.held.heapUsed - r.open.heapUsed))}; open-idle ${fmt(per((r) => r.open.heapUsed - r.idle.heapUsed))}`);
@@ -349,6 +388,12 @@ for (const r of rows.slice(0, TOP)) console.log(`  ${fmt(r.bytes).padStart(10)} 
 const counts = (re: RegExp) => rows.filter((r) => re.test(r.k)).reduce((a, r) => a + r.count, 0);
 console.log(`  counts per request: Promise ${counts(/^Promise$/).toFixed(2)}, closures ${counts(/^closure /).toFixed(2)}, AbortController ${counts(/^AbortController$/).toFixed(2)}, AbortSignal ${counts(/^AbortSignal$/).toFixed(2)}, Timeout ${counts(/^Timeout$/).toFixed(2)}, Socket ${counts(/^Socket$/).toFixed(2)}, Map ${counts(/^Map$/).toFixed(2)}, Buffer/Uint8Array ${counts(/^(Buffer|Uint8Array|FastBuffer)$/).toFixed(2)}`);
 
+const after = [...new Set(rounds.flatMap((r) => [...r.afterSnap.groups.keys()]))].map((k) => ({
+  k, bytes: median(rounds.map((r) => (r.afterSnap.groups.get(k)?.bytes ?? 0) - (r.idleSnap.groups.get(k)?.bytes ?? 0))) / N,
+  count: median(rounds.map((r) => (r.afterSnap.groups.get(k)?.count ?? 0) - (r.idleSnap.groups.get(k)?.count ?? 0))) / N,
+})).sort((a, b) => b.bytes - a.bytes);
+console.log(`\nleft behind per completed request (after the answers and 1.5 s, minus idle before the round): ${fmt(per((r) => r.afterSnap.total - r.idleSnap.total))}; prompt copies ${(median(rounds.map((r) => r.afterSnap.promptStrings.count - r.idleSnap.promptStrings.count)) / N).toFixed(2)}; top 25:`);
+for (const r of after.slice(0, 25)) console.log(`  ${fmt(r.bytes).padStart(10)}  ×${r.count.toFixed(2).padStart(6)}  ${r.k}`);
 const sampledRows = (pick: (r: Round) => Map<string, number>) => {
   const ks = new Set(rounds.flatMap((r) => [...pick(r).keys()]));
   return [...ks].map((k) => ({ k, bytes: median(rounds.map((r) => pick(r).get(k) ?? 0)) / N })).sort((a, b) => b.bytes - a.bytes);
@@ -358,6 +403,140 @@ console.log(`\nlive allocations made after the connections opened (sampled every
 for (const r of own.slice(0, 25)) console.log(`  ${fmt(r.bytes).padStart(10)}  ${r.k}`);
 console.log('\n... by the allocating function:');
 for (const r of sampledRows((r) => r.sampled).slice(0, 25)) console.log(`  ${fmt(r.bytes).padStart(10)}  ${r.k}`);
+}
+
+// --- steady state: N closed-loop connections against a delayed upstream, as bench/capacity.ts ---
+// Memory sampled inside the gateway every 250 ms (no forced GC: what RSS holds under load), then
+// one forced GC for the live heap; the gateway's event-loop delay histogram, its GC pauses and,
+// for every time its loop was late by more than 5 ms, what its CPU profile shows ran then.
+
+const PROBE = `(() => {
+  const v8 = require('v8'); const { monitorEventLoopDelay, PerformanceObserver } = require('perf_hooks');
+  const p = globalThis.__inflightProbe = { samples: [], gcs: [], late: [], h: monitorEventLoopDelay({ resolution: 1 }) };
+  p.h.enable();
+  const { constants: c } = require('perf_hooks');
+  const kinds = { [c.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [c.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [c.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [c.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks' };
+  p.obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) p.gcs.push([e.startTime, e.duration, kinds[e.detail?.kind] ?? String(e.detail?.kind)]); });
+  p.obs.observe({ entryTypes: ['gc'] });
+  let last = performance.now();
+  p.tick = setInterval(() => { const now = performance.now(); const late = now - last - 5; if (late > 5) p.late.push([now - late, now]); last = now; }, 5);
+  p.sample = setInterval(() => {
+    const m = process.memoryUsage(); const sp = {};
+    for (const s of v8.getHeapSpaceStatistics()) sp[s.space_name] = [s.space_used_size, s.physical_space_size];
+    p.samples.push({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sp });
+  }, 250);
+  return [performance.now(), Number(process.hrtime.bigint() / 1000n)];
+})()`;
+const UNPROBE = `(() => {
+  const p = globalThis.__inflightProbe; clearInterval(p.tick); clearInterval(p.sample); p.obs.disconnect(); p.h.disable();
+  const pc = {}; for (const q of [50, 90, 99, 99.9]) pc[q] = p.h.percentile(q) / 1e6;
+  const out = { samples: p.samples, gcs: p.gcs, late: p.late, lag: { ...pc, max: p.h.max / 1e6, mean: p.h.mean / 1e6 }, cpu: process.cpuUsage() };
+  delete globalThis.__inflightProbe; return out;
+})()`;
+
+function keyOfFrame(f: { functionName: string; url: string; lineNumber: number }): string {
+  if (!f.url) return f.functionName || '(anonymous)';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url);
+  if (m) return m[1]!;
+  if (f.url.includes('/dist/')) return `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/dist\//, 'dist/')}:${f.lineNumber + 1}`;
+  return f.url.startsWith('node:') ? f.url : f.url.replace(/^.*\//, '');
+}
+
+async function steadyLevel(n: number, ms: number) {
+  delayMs = Number(values['delay-ms']);
+  const conns = await openConnections(n);
+  const added: number[] = [];
+  let failed = 0;
+  const t0 = performance.now();
+  const windowStart = t0 + 2 * delayMs;
+  const windowEnd = windowStart + ms;
+  const loop = async (c: RawConnection, startAt: number) => {
+    await new Promise((r) => setTimeout(r, startAt));
+    while (performance.now() < windowEnd) {
+      const sent = performance.now();
+      const r = await c.send(requests.next());
+      if (r.status !== 200) failed++;
+      else if (sent >= windowStart) added.push(performance.now() - sent - delayMs);
+    }
+  };
+  const loops = Promise.all(conns.map((c, i) => loop(c, (i / n) * delayMs)));
+  await new Promise((r) => setTimeout(r, windowStart - performance.now()));
+  const rss0 = rssMiB(gw.proc.pid);
+  const [pn0, hr0] = await evaluate<[number, number]>(PROBE);
+  if (values.profile) {
+    await cdp('Profiler.enable');
+    await cdp('Profiler.setSamplingInterval', { interval: 1000 });
+    await cdp('Profiler.start');
+  }
+  await new Promise((r) => setTimeout(r, windowEnd - performance.now()));
+  const profile = values.profile ? (await cdp('Profiler.stop')).profile : { nodes: [], samples: [], timeDeltas: [], startTime: 0 };
+  const probe = await evaluate<any>(UNPROBE);
+  const live = await processState();
+  await loops;
+  delayMs = 0;
+  for (const c of conns) c.close();
+  // What ran while the loop was late: profile samples inside each late window, by frame.
+  const byId = new Map<number, any>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const c of node.children ?? []) parent.set(c, node.id);
+  }
+  const ownFrame = (id: number) => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur).callFrame;
+      if (f.url.includes('/dist/')) return keyOfFrame(f);
+    }
+    return '(no gateway frame)';
+  };
+  const lateMs = new Map<string, number>();
+  const lateOwn = new Map<string, number>();
+  let t = profile.startTime;
+  const windows = (probe.late as [number, number][]).map(([a, b]) => [(a - pn0) * 1000 + hr0, (b - pn0) * 1000 + hr0]);
+  let w = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i];
+    t += dt;
+    if (dt > 5000) continue; // the profiler could not sample meanwhile (a GC, a native call): no frame to blame
+    while (w < windows.length && windows[w]![1]! < t) w++;
+    if (w >= windows.length || t < windows[w]![0]!) continue;
+    const leaf = keyOfFrame(byId.get(profile.samples[i]).callFrame);
+    lateMs.set(leaf, (lateMs.get(leaf) ?? 0) + dt / 1000);
+    const own = ownFrame(profile.samples[i]);
+    lateOwn.set(own, (lateOwn.get(own) ?? 0) + dt / 1000);
+  }
+  const gcInLate = (probe.gcs as [number, number, number][]).filter(([s, d]) => probe.late.some(([a, b]: [number, number]) => s < b && s + d > a)).reduce((a, [, d]) => a + d, 0);
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const sorted = [...added].sort((a, b) => a - b);
+  const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor((q / 100) * sorted.length))]!;
+  const S = probe.samples as any[];
+  const spaceNames = Object.keys(S[0].sp);
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  console.log(`\nsteady state, ${n} connections, upstream ${delayMs || values['delay-ms']} ms, ${ms} ms window: ${added.length} answers, ${failed} failed; added p50 ${pct(50).toFixed(1)} p99 ${pct(99).toFixed(1)} max ${sorted.at(-1)?.toFixed(0)} ms (this process's gate and load share a core)`);
+  console.log(`  gateway event-loop delay: p50 ${probe.lag[50].toFixed(1)} p90 ${probe.lag[90].toFixed(1)} p99 ${probe.lag[99].toFixed(1)} p99.9 ${probe.lag[99.9].toFixed(1)} max ${probe.lag.max.toFixed(0)} ms`);
+  const gcs = probe.gcs as [number, number, string][];
+  const kinds = new Map<string, number[]>();
+  for (const [, d, k] of gcs) kinds.set(k, [...(kinds.get(k) ?? []), d]);
+  console.log(`  GC pauses: ${[...kinds].map(([k, d]) => `${k} ×${d.length} total ${d.reduce((a, b) => a + b, 0).toFixed(0)} ms, p50 ${med(d).toFixed(1)} max ${Math.max(...d).toFixed(1)} ms`).join('; ')}`);
+  const lateTotal = (probe.late as [number, number][]).reduce((a, [x, y]) => a + y - x, 0);
+  console.log(`  loop late > 5 ms: ${probe.late.length} times, ${lateTotal.toFixed(0)} ms in all; GC pauses overlapping them ${gcInLate.toFixed(0)} ms`);
+  if (values.profile) console.log('  ran while late, by leaf frame (ms):', [...lateMs].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
+  if (values.profile) console.log('  ... by innermost gateway frame (ms):', [...lateOwn].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
+  console.log(`  memory under load (median of ${S.length} samples, MiB) vs the live heap after a forced GC at the end; at rest: RSS ${steadyRest.rssMiB.toFixed(0)}, external ${mib(steadyRest.external)} (arrayBuffers ${mib(steadyRest.arrayBuffers)}), spaces ${Object.entries(steadyRest.spaces!).filter(([, v]) => v[1] > 0).map(([k, v]) => `${k} ${mib(v[0])}/${mib(v[1])}`).join(', ')}:`);
+  console.log(`    RSS ${mib(med(S.map((x) => x.rss)))} (per connection over rest ${((med(S.map((x) => x.rss)) / 2 ** 20 - steadyRest.rssMiB) * 1024 / n).toFixed(1)} KiB); heapTotal ${mib(med(S.map((x) => x.heapTotal)))}, heapUsed ${mib(med(S.map((x) => x.heapUsed)))} (live after GC ${mib(live.heapUsed)}, at rest ${mib(steadyRest.heapUsed)}); external ${mib(med(S.map((x) => x.external)))} (arrayBuffers ${mib(med(S.map((x) => x.arrayBuffers)))}); RSS after the forced GC ${live.rssMiB.toFixed(0)}, at the window's start ${rss0.toFixed(0)}`);
+  console.log(`    spaces used/committed: ${spaceNames.map((sn) => `${sn} ${mib(med(S.map((x) => x.sp[sn][0])))}/${mib(med(S.map((x) => x.sp[sn][1])))}`).join(', ')}`);
+  console.log(`    gateway CPU over the window ≈ ${(((probe.cpu.user + probe.cpu.system) / 1e6 - cpuBefore) / (ms / 1000)).toFixed(2)} cores`);
+  cpuBefore = (probe.cpu.user + probe.cpu.system) / 1e6;
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
+let cpuBefore = 0;
+const steadyRest = await processState();
+for (const n of (values.steady as string).split(',').filter(Boolean).map(Number)) {
+  cpuBefore = (await evaluate<any>('process.cpuUsage()')) as never;
+  cpuBefore = ((cpuBefore as any).user + (cpuBefore as any).system) / 1e6;
+  await steadyLevel(n, Number(values['steady-ms']));
+}
 
 ws.close();
 await stopAll();
