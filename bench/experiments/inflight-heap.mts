@@ -162,6 +162,10 @@ interface Summary {
   /** Strings holding a prompt of this run (the unique prompt text, or a larger text containing it). */
   promptStrings: { count: number; bytes: number; kinds: Map<string, number> };
   path: (node: number) => string;
+  /** Plain objects (Object) by their first property names, with the bytes of their property stores. */
+  shapes: Map<string, { count: number; bytes: number }>;
+  /** Strings by kind and their first 40 characters (hex runs and long numbers as #). */
+  stringPrefixes: Map<string, { count: number; bytes: number }>;
 }
 
 async function snapshot(wantPaths: boolean): Promise<Summary> {
@@ -186,40 +190,59 @@ async function snapshot(wantPaths: boolean): Promise<Summary> {
   const count = nodes.length / NF;
   const groups = new Map<string, Group>();
   const promptStrings = { count: 0, bytes: 0, kinds: new Map<string, number>() };
+  const stringPrefixes = new Map<string, { count: number; bytes: number }>();
   let total = 0;
   // Where each closure was defined (script, line), and the function each generator (a suspended async function) runs.
   const where = new Map<number, string>();
   const loc: number[] = snap.locations ?? [];
   const LF = meta.location_fields?.length ?? 4;
   for (let k = 0; k < loc.length; k += LF) where.set(loc[k]! / NF, `${scripts.get(String(loc[k + 1])) ?? loc[k + 1]}:${loc[k + 2]! + 1}`);
+  // A generator's group is named after its function, and its register file (the suspended
+  // async function's locals and temporaries) is counted with it.
   const fnEdge = strings.indexOf('function');
+  const regEdge = strings.indexOf('parameters_and_registers');
+  const owner = new Map<number, string>();
   let edgeAt = 0;
+  for (let i = 0; i < count; i++) {
+    const firstEdge = edgeAt;
+    edgeAt += nodes[i * NF + iEdges]!;
+    const name = strings[nodes[i * NF + iName]!]!;
+    if (nodeTypes[nodes[i * NF + iType]!] !== 'object' || (name !== 'Generator' && name !== 'AsyncGenerator')) continue;
+    let label = `${name} (with its registers) of (unknown)`;
+    let registers = -1;
+    for (let e = firstEdge; e < edgeAt; e++) {
+      if (edgeTypes[edges[e * EF + eType]!] === 'element') continue;
+      const to = edges[e * EF + eTo]! / NF;
+      if (edges[e * EF + eName] === fnEdge) label = `${name} (with its registers) of ${strings[nodes[to * NF + iName]!] || '(anonymous)'} ${where.get(to) ?? ''}`;
+      if (edges[e * EF + eName] === regEdge) registers = to;
+    }
+    owner.set(i, label);
+    if (registers >= 0) owner.set(registers, label);
+  }
   for (let i = 0; i < count; i++) {
     const type = nodeTypes[nodes[i * NF + iType]!]!;
     let name = strings[nodes[i * NF + iName]!]!;
     const size = nodes[i * NF + iSize]!;
-    const firstEdge = edgeAt;
-    edgeAt += nodes[i * NF + iEdges]!;
-    if (type === 'object' && (name === 'Generator' || name === 'AsyncGenerator')) {
-      for (let e = firstEdge; e < edgeAt; e++) {
-        if (edges[e * EF + eName] === fnEdge && edgeTypes[edges[e * EF + eType]!] !== 'element') {
-          const to = edges[e * EF + eTo]! / NF;
-          name = `${name} of ${strings[nodes[to * NF + iName]!] || '(anonymous)'} ${where.get(to) ?? ''}`;
-          break;
-        }
-      }
-    }
+    const owned = owner.get(i);
+    if (owned) name = owned;
     total += size;
     let key: string;
     if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
       key = `(${type})`;
+      const prefix = `${type === 'string' ? '' : type + ' '}${JSON.stringify(name.slice(0, 40).replace(/[0-9a-f]{8,}|\d{6,}/g, '#'))}`;
+      const sp = stringPrefixes.get(prefix);
+      if (sp) {
+        sp.count++;
+        sp.bytes += size;
+      } else stringPrefixes.set(prefix, { count: 1, bytes: size });
       if (name.includes(RUN_TAG)) {
         promptStrings.count++;
         promptStrings.bytes += size;
         const kind = name.length < 200 ? `${type} len<200` : `${type} len ${Math.round(name.length / 100) * 100}`;
         promptStrings.kinds.set(kind, (promptStrings.kinds.get(kind) ?? 0) + 1);
       }
-    } else if (type === 'closure') key = `closure ${name || '(anonymous)'} ${where.get(i) ?? ''}`;
+    } else if (owned) key = owned;
+    else if (type === 'closure') key = `closure ${name || '(anonymous)'} ${where.get(i) ?? ''}`;
     else if (type === 'object' || type === 'native') key = `${type === 'native' ? 'native ' : ''}${name.length > 120 ? name.slice(0, 120) + '…' : name}`;
     else if (type === 'code') key = '(code)';
     else if (type === 'number') key = '(heap number)';
@@ -229,6 +252,34 @@ async function snapshot(wantPaths: boolean): Promise<Summary> {
       g.count++;
       g.bytes += size;
     } else groups.set(key, { count: 1, bytes: size, sample: i });
+  }
+  // Plain objects by property names: which of the gateway's or the SDK's objects they are.
+  const shapes = new Map<string, { count: number; bytes: number }>();
+  {
+    const propEdge = edgeTypes.indexOf('property');
+    const internalEdge = edgeTypes.indexOf('internal');
+    let e = 0;
+    for (let i = 0; i < count; i++) {
+      const n = nodes[i * NF + iEdges]!;
+      const isObject = nodeTypes[nodes[i * NF + iType]!] === 'object' && strings[nodes[i * NF + iName]!] === 'Object';
+      if (!isObject) {
+        e += n;
+        continue;
+      }
+      const names: string[] = [];
+      let bytes = nodes[i * NF + iSize]!;
+      for (let k = 0; k < n; k++, e++) {
+        const t = edges[e * EF + eType]!;
+        if (t === propEdge && names.length < 8) names.push(strings[edges[e * EF + eName]!]!);
+        if (t === internalEdge && strings[edges[e * EF + eName]!] === 'properties') bytes += nodes[(edges[e * EF + eTo]! / NF) * NF + iSize]!;
+      }
+      const key = `{${names.join(',')}}`;
+      const g = shapes.get(key);
+      if (g) {
+        g.count++;
+        g.bytes += bytes;
+      } else shapes.set(key, { count: 1, bytes });
+    }
   }
   let path = (_: number) => '';
   if (wantPaths) {
@@ -264,7 +315,7 @@ async function snapshot(wantPaths: boolean): Promise<Summary> {
       return out.join(' <- ');
     };
   }
-  return { groups, total, promptStrings, path };
+  return { groups, total, promptStrings, path, shapes, stringPrefixes };
 }
 
 // --- load ------------------------------------------------------------------------------------
@@ -385,6 +436,20 @@ const rows = [...keys].map((k) => {
 }).sort((a, b) => b.bytes - a.bytes);
 console.log(`\nheap by constructor / closure / kind, per in-flight request (held - open), top ${TOP}:`);
 for (const r of rows.slice(0, TOP)) console.log(`  ${fmt(r.bytes).padStart(10)}  ×${r.count.toFixed(2).padStart(6)}  ${r.k}`);
+const shapeKeys = new Set(rounds.flatMap((r) => [...r.heldSnap.shapes.keys()]));
+const shapeRows = [...shapeKeys].map((k) => ({
+  k, bytes: median(rounds.map((r) => (r.heldSnap.shapes.get(k)?.bytes ?? 0) - (r.openSnap.shapes.get(k)?.bytes ?? 0))) / N,
+  count: median(rounds.map((r) => (r.heldSnap.shapes.get(k)?.count ?? 0) - (r.openSnap.shapes.get(k)?.count ?? 0))) / N,
+})).sort((a, b) => b.bytes - a.bytes);
+console.log('\nplain objects (Object) by their first property names, with their property stores, per request:');
+for (const r of shapeRows.slice(0, 30)) console.log(`  ${fmt(r.bytes).padStart(10)}  ×${r.count.toFixed(2).padStart(6)}  ${r.k.slice(0, 150)}`);
+const prefixKeys = new Set(rounds.flatMap((r) => [...r.heldSnap.stringPrefixes.keys()]));
+const prefixRows = [...prefixKeys].map((k) => ({
+  k, bytes: median(rounds.map((r) => (r.heldSnap.stringPrefixes.get(k)?.bytes ?? 0) - (r.openSnap.stringPrefixes.get(k)?.bytes ?? 0))) / N,
+  count: median(rounds.map((r) => (r.heldSnap.stringPrefixes.get(k)?.count ?? 0) - (r.openSnap.stringPrefixes.get(k)?.count ?? 0))) / N,
+})).sort((a, b) => b.bytes - a.bytes);
+console.log('\nstrings by their first 40 characters, per request:');
+for (const r of prefixRows.slice(0, 30)) console.log(`  ${fmt(r.bytes).padStart(10)}  ×${r.count.toFixed(2).padStart(6)}  ${r.k}`);
 const counts = (re: RegExp) => rows.filter((r) => re.test(r.k)).reduce((a, r) => a + r.count, 0);
 console.log(`  counts per request: Promise ${counts(/^Promise$/).toFixed(2)}, closures ${counts(/^closure /).toFixed(2)}, AbortController ${counts(/^AbortController$/).toFixed(2)}, AbortSignal ${counts(/^AbortSignal$/).toFixed(2)}, Timeout ${counts(/^Timeout$/).toFixed(2)}, Socket ${counts(/^Socket$/).toFixed(2)}, Map ${counts(/^Map$/).toFixed(2)}, Buffer/Uint8Array ${counts(/^(Buffer|Uint8Array|FastBuffer)$/).toFixed(2)}`);
 
