@@ -116,6 +116,8 @@ export const REQUEST_RULES: readonly Rule[] = [
   { id: 'es-present-question', pattern: phrase(ES_PRESENT_QUESTION), replace: spanishPresentQuestion, advice: questionAdvice },
   { id: 'es-ask-for-help', pattern: phrase(ES_ASK_FOR_HELP), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
   // "A comparison table would be great if possible." -> "... would be great."
+  // "If you can, keep it short." -> "Keep it short."
+  { id: 'if-possible-leading', pattern: phrase('(?:if (?:possible|you can|you could|at all possible)|si (?:es posible|puede ser|puedes|pudieras)),'), replace: '', position: 'sentence-start' },
   { id: 'if-possible', pattern: phrase(',? if (?:that matters|possible|you can|at all possible)(?=[.!?])|,? si (?:es posible|puede ser|puedes)(?=[.!?])', false), replace: '' },
   // "A short comparison table would be great." -> "A short comparison table." (what is wished for stays).
   { id: 'would-be-great', pattern: phrase('(?<=[\\p{L}\\uE000-\\uE1FF] )(?:would|will) (?:(?:be|make it) (?:really |very |super |extremely )?(?:great|helpful|nice|ideal|perfect|appreciated|awesome|useful|good|amazing|wonderful)|(?:really )?help(?: me| us)?(?: a lot| a great deal| greatly)?)(?=[.!])|(?<=[\\p{L}\\uE000-\\uE1FF] )(?:sería|me vendría) (?:genial|ideal|perfecto|estupendo|de gran ayuda|muy útil|útil|bien)(?=[.!])'), replace: '' },

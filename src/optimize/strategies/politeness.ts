@@ -1,7 +1,7 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
 import { REQUEST_RULES } from '../requests.js';
-import { FOR_ME_RULE } from './low-information.js';
+import { FOR_ME_RULE, FRAMING_RULES } from './low-information.js';
 import { WORD_END, WORD_START, phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
@@ -90,7 +90,7 @@ const PLEASE: Rule[] = [
 ];
 
 /** The politeness rule table, in application order. */
-export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, OPENER, LEADING_ASIDE, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE, DISCOURSE, FOR_ME_RULE];
+export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, OPENER, LEADING_ASIDE, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE, DISCOURSE, ...FRAMING_RULES, FOR_ME_RULE];
 
 /**
  * The strategy runs these tables in turn (recommendations read them too): filler sentences get a

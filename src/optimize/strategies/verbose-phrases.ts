@@ -67,6 +67,10 @@ const ENGLISH: Row[] = [
   ['in a timely manner', 'promptly'],
   ['by means of', 'by'],
   ['(?:utilize|utilise)', 'use', 'utilize'],
+  ['in (?:simple|plain|layman\'s) terms', 'simply', 'in simple terms'],
+  // An embedded question about a difference is the difference: "explain what the difference is between X and Y".
+  ['what the (?:main |key )?difference is between', 'the difference between', 'what the difference is between'],
+  ['what the (?:main |key )?differences are between', 'the differences between', 'what the differences are between'],
   ["(?:i would|i'd) like to know|i want to know", 'tell me', 'I would like to know'],
   ['i would (?:really )?(?:like|love)(?= (?:to|an?|the|it|some|my|this|one|them|him|her) )', 'I want', 'I would like'],
   ['i was wondering(?= (?:if|whether|how|what|why|when|where|which|who) )', 'tell me', 'I was wondering'],
@@ -94,6 +98,9 @@ const SPANISH: Row[] = [
   ['de (?:manera|forma) rápida', 'rápido', 'de manera rápida'],
   ['en un futuro (?:cercano|próximo)', 'pronto', 'en un futuro cercano'],
   ['en primer lugar', 'primero'],
+  // Only inside a sentence ("Explícame qué diferencia hay entre X e Y"); at its start it is the question itself.
+  ['(?<=\\p{L},? )(?:qué diferencia hay|cuál es la diferencia) entre', 'la diferencia entre', 'qué diferencia hay entre'],
+  ['(?<=\\p{L},? )(?:qué diferencias hay|cuáles son las diferencias) entre', 'las diferencias entre', 'qué diferencias hay entre'],
   ['(?:me gustaría|quisiera|quiero) (?:saber|conocer)', 'dime', 'me gustaría saber'],
   ['me gustaría(?! que)', 'quiero', 'me gustaría'],
   ['estoy (?:intentando|tratando de) (?:entender|averiguar)', 'necesito entender', 'estoy intentando entender'],
