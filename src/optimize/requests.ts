@@ -63,7 +63,7 @@ const spanishWish = (m: RegExpExecArray): string => {
   return verb ? newSentenceIf(m[1], verb) : m[0];
 };
 
-const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
+const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|(?:te|le) (?:estaría|quedaría) (?:muy )?agradecid[oa] si (?:pudieras|pudiera|puedes|puede)|(?:te|le) agradecería (?:mucho )?si (?:pudieras|pudiera|puedes|puede)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
 
 /** "Sería genial si pudieras incluir X" -> "incluir X" (the infinitive as written, see spanishQuestion). */
 const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
@@ -83,7 +83,7 @@ const spanishPresentQuestion = (m: RegExpExecArray): string => {
 const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a (?:preguntarte|saber) si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])`;
 
 const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
-const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
+const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|(?:i would|i'd) be (?:really |very |so |most |truly )?(?:grateful|thankful) if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
 
 // "Can you write the test cases?" is a request; "Can you access the internet?" a question about
 // the assistant: only "can you" + a verb of doing counts.

@@ -111,6 +111,13 @@ describe('remove_politeness', () => {
     }
   });
 
+  it('turns "I would be grateful if you could X" into the request X', () => {
+    expect(run(removePoliteness, 'I would be really grateful if you could translate this sentence into French.')).toBe('Translate this sentence into French.');
+    expect(run(removePoliteness, 'Te agradecería mucho si pudieras revisar el texto.')).toBe('Revisar el texto.');
+    const text = 'I would be grateful for a short answer.';
+    expect(run(removePoliteness, text)).toBe(text);
+  });
+
   it('drops "if you can," before a request, never a condition', () => {
     expect(run(removePoliteness, 'If you can, keep it under 200 words.')).toBe('Keep it under 200 words.');
     expect(run(removePoliteness, 'Si puedes, explícalo en menos de 150 palabras.')).toBe('Explícalo en menos de 150 palabras.');
@@ -154,6 +161,13 @@ describe('condense_verbose_phrases', () => {
 
   it('shortens Spanish phrases', () => {
     expect(run(condenseVerbosePhrases, 'Lo hago con el fin de aprender, debido a que me gusta.')).toBe('Lo hago para aprender, porque me gusta.');
+  });
+
+  it('asks "can I" instead of "is there any way to", only as the question itself', () => {
+    expect(run(condenseVerbosePhrases, 'I moved. Is there any way to cancel early?')).toBe('I moved. Can I cancel early?');
+    expect(run(condenseVerbosePhrases, 'Me mudo. ¿Hay alguna forma de cancelar antes?')).toBe('Me mudo. ¿Puedo cancelar antes?');
+    const text = 'Tell me whether there is any way to cancel.';
+    expect(run(condenseVerbosePhrases, text)).toBe(text);
   });
 
   it('reads an embedded question about a difference as the difference, never the question itself', () => {

@@ -67,6 +67,7 @@ const ENGLISH: Row[] = [
   ['in a timely manner', 'promptly'],
   ['by means of', 'by'],
   ['(?:utilize|utilise)', 'use', 'utilize'],
+  ['(?<=^|[.!?]\\s{1,16})is there (?:any|a) way (?:to|i can|i could)', 'can I', 'is there any way to'],
   ['in (?:simple|plain|layman\'s) terms', 'simply', 'in simple terms'],
   // An embedded question about a difference is the difference: "explain what the difference is between X and Y".
   ['what the (?:main |key )?difference is between', 'the difference between', 'what the difference is between'],
@@ -98,6 +99,7 @@ const SPANISH: Row[] = [
   ['de (?:manera|forma) rápida', 'rápido', 'de manera rápida'],
   ['en un futuro (?:cercano|próximo)', 'pronto', 'en un futuro cercano'],
   ['en primer lugar', 'primero'],
+  ['¿hay (?:alguna|algún) (?:forma|manera|modo) de', '¿puedo', '¿hay alguna forma de'],
   // Only inside a sentence ("Explícame qué diferencia hay entre X e Y"); at its start it is the question itself.
   ['(?<=\\p{L},? )(?:qué diferencia hay|cuál es la diferencia) entre', 'la diferencia entre', 'qué diferencia hay entre'],
   ['(?<=\\p{L},? )(?:qué diferencias hay|cuáles son las diferencias) entre', 'las diferencias entre', 'qué diferencias hay entre'],
