@@ -86,37 +86,37 @@ export function completionFromBody<K extends string>(
       throw new GatewayError('VALIDATION_ERROR', `${key}: unknown field`, { details: { field: key } });
     }
   }
-  if (b.no_cache !== undefined && typeof b.no_cache !== 'boolean') throw new GatewayError('VALIDATION_ERROR', 'no_cache: must be a boolean', { details: { field: 'no_cache' } });
-  // Only the fields given (undefined and null ones left out): an object built whole and then
-  // thinned with delete is slower to read for everything after.
-  const input: Json = {};
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined && v !== null) input[k] = v;
+  // Built without undefined or null fields rather than with them and deleted after: deleting
+  // properties turns an object into a hash table (about 0.9 KiB, kept for the whole call).
+  const fields: Json = {
+    provider,
+    model: b.model,
+    prompt: b.prompt,
+    systemMessage: b.system_message,
+    messages: Array.isArray(b.messages) ? b.messages.map(messageFromOpenAI) : b.messages,
+    maxTokens: b.max_tokens,
+    temperature: b.temperature,
+    topP: b.top_p,
+    stop: typeof b.stop === 'string' ? [b.stop] : b.stop,
+    tools: Array.isArray(b.tools) ? b.tools.map(tool) : b.tools,
+    toolChoice: toolChoice(b.tool_choice),
+    parallelToolCalls: b.parallel_tool_calls,
+    responseFormat: responseFormat(b.response_format),
+    seed: b.seed,
+    presencePenalty: b.presence_penalty,
+    frequencyPenalty: b.frequency_penalty,
+    user: b.user,
+    extra: b.extra,
+    optimize: b.optimize,
+    aggressive: b.aggressive,
+    cache: b.no_cache === true ? { read: false, write: false } : cachePolicy(b.cache),
+    fallback: b.fallback,
+    timeoutMs: b.timeout_ms,
+    baseUrl: b.base_url,
   };
-  set('provider', provider);
-  set('model', b.model);
-  set('prompt', b.prompt);
-  set('systemMessage', b.system_message);
-  set('messages', Array.isArray(b.messages) ? b.messages.map(messageFromOpenAI) : b.messages);
-  set('maxTokens', b.max_tokens);
-  set('temperature', b.temperature);
-  set('topP', b.top_p);
-  set('stop', typeof b.stop === 'string' ? [b.stop] : b.stop);
-  set('tools', Array.isArray(b.tools) ? b.tools.map(tool) : b.tools);
-  set('toolChoice', toolChoice(b.tool_choice));
-  set('parallelToolCalls', b.parallel_tool_calls);
-  set('responseFormat', responseFormat(b.response_format));
-  set('seed', b.seed);
-  set('presencePenalty', b.presence_penalty);
-  set('frequencyPenalty', b.frequency_penalty);
-  set('user', b.user);
-  set('extra', b.extra);
-  set('optimize', b.optimize);
-  set('aggressive', b.aggressive);
-  set('cache', b.no_cache === true ? { read: false, write: false } : cachePolicy(b.cache));
-  set('fallback', b.fallback);
-  set('timeoutMs', b.timeout_ms);
-  set('baseUrl', b.base_url);
+  if (b.no_cache !== undefined && typeof b.no_cache !== 'boolean') throw new GatewayError('VALIDATION_ERROR', 'no_cache: must be a boolean', { details: { field: 'no_cache' } });
+  const input: Json = {};
+  for (const k in fields) if (fields[k] !== undefined && fields[k] !== null) input[k] = fields[k];
   return { input: input as RawCompletionInput, own: owned };
 }
 
