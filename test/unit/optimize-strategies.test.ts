@@ -94,6 +94,7 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, "So basically I need a script. I'm sorry if this is a silly question, but what is a closure?")).toBe('I need a script. What is a closure?');
     expect(run(removePoliteness, "I'm not really sure how to ask this, but why do pods restart?")).toBe('Why do pods restart?');
     expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
+    expect(run(removePoliteness, 'Thanks, that worked! One more thing though: how do I skip hidden files?')).toBe('How do I skip hidden files?');
   });
 
   it('drops framing in normal mode too: openers, asides, feelings, "Here is the code:", a wish to produce text', () => {
@@ -161,6 +162,13 @@ describe('condense_verbose_phrases', () => {
 
   it('shortens Spanish phrases', () => {
     expect(run(condenseVerbosePhrases, 'Lo hago con el fin de aprender, debido a que me gusta.')).toBe('Lo hago para aprender, porque me gusta.');
+  });
+
+  it('turns a request for a summary into "summarize" / "resume"', () => {
+    expect(run(condenseVerbosePhrases, 'Write me a short summary of the notes.')).toBe('Summarize the notes.');
+    expect(run(condenseVerbosePhrases, 'Hazme un resumen del acta y dame un resumen breve de las notas.')).toBe('Resume el acta y resume las notas.');
+    const text = 'El resumen del acta está mal.';
+    expect(run(condenseVerbosePhrases, text)).toBe(text);
   });
 
   it('asks "can I" instead of "is there any way to", only as the question itself', () => {
