@@ -51,7 +51,7 @@ export const PIPELINE: readonly PipelineStep[] = [
   { name: 'remove_politeness', apply: removePoliteness, aggressiveOnly: false },
   { name: 'remove_redundancies', apply: removeRedundancies, aggressiveOnly: false },
   { name: 'condense_verbose_phrases', apply: condenseVerbosePhrases, aggressiveOnly: false },
-  { name: 'shorten_system_message', apply: shortenSystemMessage, aggressiveOnly: true },
+  { name: 'shorten_system_message', apply: shortenSystemMessage, aggressiveOnly: false },
   { name: 'remove_low_information_words', apply: removeLowInformationWords, aggressiveOnly: true },
   { name: 'remove_articles', apply: removeArticles, aggressiveOnly: true },
 ];

@@ -63,7 +63,7 @@ const spanishWish = (m: RegExpExecArray): string => {
   return verb ? newSentenceIf(m[1], verb) : m[0];
 };
 
-const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
+const ES_WRAPPER = `(?:sería (?:genial|estupendo|ideal|perfecto|de gran ayuda) si (?:pudieras|puedes)|(?:te|le) (?:estaría|quedaría) (?:muy )?agradecid[oa] si (?:pudieras|pudiera|puedes|puede)|(?:te|le) agradecería (?:mucho )?si (?:pudieras|pudiera|puedes|puede)|si (?:pudieras|puedes))(?: por favor,?)? (${INFINITIVES})(${CLITIC})?(?![\\p{L}])`;
 
 /** "Sería genial si pudieras incluir X" -> "incluir X" (the infinitive as written, see spanishQuestion). */
 const spanishWrapper = (m: RegExpExecArray): string => `${m[1]!}${m[2] ?? ''}`;
@@ -83,7 +83,7 @@ const spanishPresentQuestion = (m: RegExpExecArray): string => {
 const ES_ASK_FOR_HELP = `(?:(?:quer[ií]a|quisiera|me gustar[ií]a) pedirte (?:ayuda|que me ayudes) (?:para|a|con)|quer[ií]a (?:preguntarte|saber) si (?:me )?(?:puedes|podr[ií]as) ayudar(?:me)? a) (${ES_INFINITIVE})(${CLITIC})?(?![\\p{L}])`;
 
 const EN_REQUEST = "(?:can|will) you (?:please|kindly)|(?:could|would) you(?: please| kindly| possibly)?|would you be so kind as to|would it be possible (?:for you )?to|is it possible for you to|do you think you could|i was wondering if you could(?: please| possibly)?";
-const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
+const EN_WRAPPER = "i was wondering if you could(?: please| possibly)?|i was hoping (?:that )?you could(?: please)?|i would (?:really )?(?:like|love) (?:for )?you to|i'd (?:really )?(?:like|love) (?:for )?you to|i (?:want|need) you to|(?:i would|i'd) love it if you could|(?:i would|i'd) (?:really |truly )?appreciate it if you could|(?:i would|i'd) be (?:really |very |so |most |truly )?(?:grateful|thankful) if you could|it would be (?:great|nice|awesome|helpful|amazing|wonderful) if you could(?: please)?|would you be so kind as to|could you kindly";
 
 // "Can you write the test cases?" is a request; "Can you access the internet?" a question about
 // the assistant: only "can you" + a verb of doing counts.
@@ -116,6 +116,8 @@ export const REQUEST_RULES: readonly Rule[] = [
   { id: 'es-present-question', pattern: phrase(ES_PRESENT_QUESTION), replace: spanishPresentQuestion, advice: questionAdvice },
   { id: 'es-ask-for-help', pattern: phrase(ES_ASK_FOR_HELP), replace: spanishWrapper, position: 'sentence-start', advice: (m) => directCommand(firstWords(m, 4)) },
   // "A comparison table would be great if possible." -> "... would be great."
+  // "If you can, keep it short." -> "Keep it short."
+  { id: 'if-possible-leading', pattern: phrase('(?:if (?:possible|you can|you could|at all possible)|si (?:es posible|puede ser|puedes|pudieras)),'), replace: '', position: 'sentence-start' },
   { id: 'if-possible', pattern: phrase(',? if (?:that matters|possible|you can|at all possible)(?=[.!?])|,? si (?:es posible|puede ser|puedes)(?=[.!?])', false), replace: '' },
   // "A short comparison table would be great." -> "A short comparison table." (what is wished for stays).
   { id: 'would-be-great', pattern: phrase('(?<=[\\p{L}\\uE000-\\uE1FF] )(?:would|will) (?:(?:be|make it) (?:really |very |super |extremely )?(?:great|helpful|nice|ideal|perfect|appreciated|awesome|useful|good|amazing|wonderful)|(?:really )?help(?: me| us)?(?: a lot| a great deal| greatly)?)(?=[.!])|(?<=[\\p{L}\\uE000-\\uE1FF] )(?:sería|me vendría) (?:genial|ideal|perfecto|estupendo|de gran ayuda|muy útil|útil|bien)(?=[.!])'), replace: '' },

@@ -94,6 +94,42 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, "So basically I need a script. I'm sorry if this is a silly question, but what is a closure?")).toBe('I need a script. What is a closure?');
     expect(run(removePoliteness, "I'm not really sure how to ask this, but why do pods restart?")).toBe('Why do pods restart?');
     expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
+    expect(run(removePoliteness, 'Thanks, that worked! One more thing though: how do I skip hidden files?')).toBe('How do I skip hidden files?');
+  });
+
+  it('drops framing in normal mode too: openers, asides, feelings, "Here is the code:", a wish to produce text', () => {
+    expect(run(removePoliteness, "So, I need to write a cover letter. I'm really nervous. Here is the code:\n\n```\nx = 1\n```")).toBe('Write a cover letter.\n\n```\nx = 1\n```');
+    expect(run(removePoliteness, 'We would like to translate the app, if that makes sense.')).toBe('Translate the app.');
+    expect(run(removePoliteness, 'Bueno, necesito redactar un correo y estoy un poco perdida.')).toBe('Redactar un correo.');
+    expect(run(removePoliteness, 'Vale, quiero crear una tabla.')).toBe('Crear una tabla.');
+    // What the requester does themselves, a wish to understand, a negated wish and corrections stay.
+    for (const [text, lang] of [
+      ['I need to cancel my order.', 'en'], ['I want to understand closures.', 'en'], ["I don't want to write tests.", 'en'],
+      ['Quiero devolver una chaqueta.', 'es'], ['No quiero escribir pruebas.', 'es'], ['Actually, the budget is 12,000 euros.', 'en'],
+      ['Also, add a column.', 'en'], ['I am not lost.', 'en'],
+    ] as const) {
+      expect(run(removePoliteness, text, { lang }), text).toBe(text);
+    }
+  });
+
+  it('turns "I would be grateful if you could X" into the request X', () => {
+    expect(run(removePoliteness, 'I would be really grateful if you could translate this sentence into French.')).toBe('Translate this sentence into French.');
+    expect(run(removePoliteness, 'Te agradecería mucho si pudieras revisar el texto.')).toBe('Revisar el texto.');
+    const text = 'I would be grateful for a short answer.';
+    expect(run(removePoliteness, text)).toBe(text);
+  });
+
+  it('drops "if you can," before a request, never a condition', () => {
+    expect(run(removePoliteness, 'If you can, keep it under 200 words.')).toBe('Keep it under 200 words.');
+    expect(run(removePoliteness, 'Si puedes, explícalo en menos de 150 palabras.')).toBe('Explícalo en menos de 150 palabras.');
+    for (const text of ["If you can't, say so.", 'If you can read it, summarize it.', 'Si puedes verlo, dímelo.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
+  it('unwraps system-message instructions in normal mode, keeping the role sentence', () => {
+    const system = (text: string) => run(shortenSystemMessage, text, { role: 'system' });
+    expect(system('You are a helpful assistant. Your main job is to help customers. You should always be polite. You should not give advice.'))
+      .toBe('You are a helpful assistant. Help customers. Always be polite. Do not give advice.');
+    expect(system('Eres el asistente de ModaNova. Tu trabajo es ayudar a los clientes.')).toBe('Eres el asistente de ModaNova. Ayudar a los clientes.');
   });
 
   it('never rewrites a negated wish ("no necesito que...")', () => {
@@ -127,6 +163,29 @@ describe('condense_verbose_phrases', () => {
   it('shortens Spanish phrases', () => {
     expect(run(condenseVerbosePhrases, 'Lo hago con el fin de aprender, debido a que me gusta.')).toBe('Lo hago para aprender, porque me gusta.');
   });
+
+  it('turns a request for a summary into "summarize" / "resume"', () => {
+    expect(run(condenseVerbosePhrases, 'Write me a short summary of the notes.')).toBe('Summarize the notes.');
+    expect(run(condenseVerbosePhrases, 'Hazme un resumen del acta y dame un resumen breve de las notas.')).toBe('Resume el acta y resume las notas.');
+    const text = 'El resumen del acta está mal.';
+    expect(run(condenseVerbosePhrases, text)).toBe(text);
+  });
+
+  it('asks "can I" instead of "is there any way to", only as the question itself', () => {
+    expect(run(condenseVerbosePhrases, 'I moved. Is there any way to cancel early?')).toBe('I moved. Can I cancel early?');
+    expect(run(condenseVerbosePhrases, 'Me mudo. ¿Hay alguna forma de cancelar antes?')).toBe('Me mudo. ¿Puedo cancelar antes?');
+    const text = 'Tell me whether there is any way to cancel.';
+    expect(run(condenseVerbosePhrases, text)).toBe(text);
+  });
+
+  it('reads an embedded question about a difference as the difference, never the question itself', () => {
+    expect(run(condenseVerbosePhrases, 'Explain in simple terms what the difference is between LDL and HDL.')).toBe('Explain simply the difference between LDL and HDL.');
+    expect(run(condenseVerbosePhrases, 'Explícame, de forma sencilla, qué diferencia hay entre un contrato y otro.')).toBe('Explícame, de forma sencilla, la diferencia entre un contrato y otro.');
+    expect(run(condenseVerbosePhrases, 'Dime cuáles son las diferencias entre A y B.', { lang: 'es' })).toBe('Dime las diferencias entre A y B.');
+    for (const text of ['¿Qué diferencia hay entre una lista y una tupla?', '¿Cuál es la diferencia entre A y B?', 'What is the difference between A and B?']) {
+      expect(run(condenseVerbosePhrases, text), text).toBe(text);
+    }
+  });
 });
 
 describe('aggressive strategies', () => {
@@ -158,6 +217,10 @@ describe('aggressive strategies', () => {
     expect(lowInfo('I want to create a line chart. I want to understand closures.', 'en')).toBe('Create a line chart. Want to understand closures.');
     expect(lowInfo('Necesito escribir un correo. Quiero entender la recursión.', 'es')).toBe('Escribir un correo. Quiero entender la recursión.');
     expect(lowInfo('Tell me whether it is covered. Tell me if it rains.', 'en')).toBe('Whether it is covered. Tell me if it rains.');
+    expect(lowInfo("I've already tried reinstalling. I'm a nurse and I'm applying for a new role.", 'en')).toBe('Already tried reinstalling. A nurse and applying for a new role.');
+    expect(lowInfo("I've never used it, and I'm 29 and I'm not working.", 'en')).toBe("I've never used it, and I'm 29 and I'm not working.");
+    expect(lowInfo('Show me a minimal example and give me your opinion.', 'en')).toBe('Show a minimal example and give your opinion.');
+    expect(lowInfo('Tengo una tabla clientes. Tengo que entregarlo hoy. Tengo 26 años.', 'es')).toBe('Una tabla clientes. Tengo que entregarlo hoy. Tengo 26 años.');
     const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
     expect(articles('Explícame la diferencia.')).toBe('Explícame diferencia.');
     expect(articles('¿Me las preparas? Ya la he visto. Lee la carta.')).toBe('¿Me las preparas? Ya la he visto. Lee carta.');
@@ -173,6 +236,18 @@ describe('aggressive strategies', () => {
     expect(run(shortenSystemMessage, 'You are a helpful programming assistant', { aggressive: true, role: 'system' })).toBe('Programming assistant');
     expect(run(shortenSystemMessage, 'Eres un asistente útil de programación.', { aggressive: true, role: 'system', lang: 'es' })).toBe('Asistente de programación.');
     expect(run(shortenSystemMessage, 'You are a helpful assistant.', { aggressive: true, role: 'prompt' })).toBe('You are a helpful assistant.');
+  });
+
+  it('shorten the system message role in Spanish with a definite article, keeping what the role is', () => {
+    expect(run(shortenSystemMessage, 'Eres el asistente virtual muy útil de ModaNova.', { aggressive: true, role: 'system', lang: 'es' })).toBe('Asistente virtual de ModaNova.');
+    expect(run(shortenSystemMessage, 'Eres la persona que revisa.', { aggressive: true, role: 'system', lang: 'es' })).toBe('Eres la persona que revisa.');
+  });
+
+  it('keep the article that stands for a noun or a time in Spanish', () => {
+    const articles = (text: string) => run(removeArticles, text, { aggressive: true, lang: 'es' });
+    expect(articles('Separa los requisitos obligatorios de los que son deseables.')).toBe('Separa requisitos obligatorios de los que son deseables.');
+    expect(articles('Marca en rojo las notas, y el de abajo también.')).toBe('Marca en rojo notas, y el de abajo también.');
+    expect(articles('Escribe sobre el metro a las 8 de la mañana.')).toBe('Escribe sobre metro a las 8 de mañana.');
   });
 });
 

@@ -27,7 +27,10 @@ const FILLER_WORDS = [
   'o sea', 'creo que', 'supongo que', 'quizás', 'quizá', 'tal vez', 'posiblemente', 'en general',
 ];
 
-const OPENERS = 'so|well|ok|okay|anyway|anyways|now|bueno|pues|entonces|vale|perfect|great|awesome|perfecto|genial|estupendo|actually|also|además';
+// Openers that only mark the start of what the writer says (normal mode too, see FRAMING_RULES).
+const FRAMING_OPENERS = 'so|well|ok|okay|anyway|anyways|bueno|pues|vale|perfect|great|awesome|perfecto|genial|estupendo';
+// "Actually," may announce a correction and "Also,"/"Now," a step: telegraphic mode only.
+const OPENERS = `${FRAMING_OPENERS}|now|entonces|actually|also|además`;
 const SO_I = '(?:so|anyway)(?= (?:i|we) )';
 
 // "Here is the code:" before a code block or quote adds nothing.
@@ -45,9 +48,10 @@ const WHAT_IS = "what(?:'s| is| are)(?= (?:the|a|an) )";
 const KIND_OF = "(?<=(?:am|is|are|was|were|'m|'s|'re|seems?|sounds?|looks?|feels?|and|but) )(?:kind|sort) of";
 // Telegraphic subject: "I'm writing a cover letter" -> "Writing a cover letter", "We are using X" -> "Using X".
 const SUBJECT = "(?:i am|i'm|we are|we're)(?= \\p{Ll})";
-// Telegraphic first person: "I need a script" -> "Need a script", "I've got a CSV" -> "Got a CSV".
+// Telegraphic first person: "I need a script" -> "Need a script", "I've got a CSV" -> "Got a CSV",
+// "I've already tried X" -> "Already tried X".
 // Not before a form of "be" or a modal, where the subject carries the sentence ("I am 29").
-const I_SUBJECT = "(?:(?<=(?:and|but|so) )|(?<=, ))?(?:i|we)(?= (?!(?:am|was|were|is|are|will|would|could|should|can|may|might|must|shall)\\b)\\p{Ll})|(?:i've|we've)(?= got\\b)";
+const I_SUBJECT = "(?:(?<=(?:and|but|so) )|(?<=, ))?(?:i|we)(?= (?!(?:am|was|were|is|are|will|would|could|should|can|may|might|must|shall)\\b)\\p{Ll})|(?:i've|we've)(?= \\p{Ll})";
 // Sentences about the requester's feelings: "I'm really nervous", "estoy un poco perdido".
 const FEELING = "(?:and )?(?:i'm|i am) (?:really |so |a bit |a little |kind of |very |quite |honestly )*(?:nervous|stuck|lost|confused|stressed|frustrated|worried|overwhelmed|new to this)|(?:y )?estoy (?:un poco |muy |bastante )?(?:perdid[oa]|bloquead[oa]|agobiad[oa]|atascad[oa]|confundid[oa])";
 const ASIDES = "to be honest|if that makes sense|for what it's worth|para ser sincero|para ser sincera|si tiene sentido|por si te sirve|te escribo porque";
@@ -79,6 +83,34 @@ const TELL_ME = '(?:tell me|dime)(?= (?:whether|how|what|which|why|when|where|wh
 // "Es muy importante que no cambies X" -> "No cambies X" (a negative command in Spanish already).
 const IMPORTANT_THAT = "(?:es|it's|it is) (?:muy |really |very |extremely |super )?(?:importante|important) (?:que|that)(?= (?:no|nunca|do not|don't|never|you never|you do not|you don't)(?![\\p{L}]))";
 
+// A wish to produce something is the request to produce it, in normal mode too: "I need to write a
+// polite email" -> "Write a polite email", "Necesito redactar un correo" -> "Redactar un correo".
+// Only verbs of producing text or code: "I need to cancel my order" and "Quiero devolver una
+// chaqueta" say what the requester does, and stay.
+const PRODUCE_EN = 'write|rewrite|draft|create|generate|translate|summari[sz]e|convert|refactor|implement|proofread|outline|calculate';
+const PRODUCE_ES = 'escribir|redactar|crear|generar|traducir|resumir|convertir|refactorizar|implementar|elaborar|calcular';
+const WISH_TO_PRODUCE = `(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to(?= (?:${PRODUCE_EN})\\b)`;
+const QUIERO_PRODUCE = `(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)(?= (?:${PRODUCE_ES})(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))`;
+
+const OPENERS_RULE: Rule = { id: 'low-info:openers', pattern: phrase(`(?:${OPENERS}),|${SO_I}`), replace: '', position: 'sentence-start' };
+const ASIDES_RULE: Rule = { id: 'low-info:asides', pattern: phrase(`(?:${ASIDES}),?`), replace: '' };
+const HERE_IS_RULE: Rule = { id: 'low-info:here-is', pattern: phrase(HERE_IS), replace: '', position: 'sentence-start' };
+const FEELING_RULE: Rule = { id: 'low-info:feeling', pattern: phrase(`,? ?${WORD_START}(?:${FEELING})${WORD_END}(?=[.!,;]| and| but| y| pero)`, false), replace: '' };
+
+/**
+ * Framing that says nothing about the request, removed in normal mode too (politeness.ts):
+ * openers ("So,", "Bueno,"), asides ("if that makes sense"), "Here is the code:", the requester's
+ * feelings ("I'm really nervous", "estoy un poco perdido"), a wish to produce something.
+ */
+export const FRAMING_RULES: readonly Rule[] = [
+  { id: 'framing:openers', pattern: phrase(`(?:${FRAMING_OPENERS}),`), replace: '', position: 'sentence-start' },
+  { id: 'framing:wish-to-produce', lang: 'en', pattern: phrase(WISH_TO_PRODUCE), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  { id: 'framing:quiero-producir', lang: 'es', pattern: phrase(QUIERO_PRODUCE), replace: '', position: 'sentence-start', guard: 'neighbours' },
+  ASIDES_RULE,
+  HERE_IS_RULE,
+  FEELING_RULE,
+];
+
 export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:want-to', lang: 'en', pattern: phrase(WANT_TO), replace: '', position: 'sentence-start', guard: 'neighbours' },
   { id: 'low-info:quiero', lang: 'es', pattern: phrase(QUIERO), replace: '', position: 'sentence-start', guard: 'neighbours' },
@@ -90,24 +122,30 @@ export const LOW_INFORMATION_RULES: readonly Rule[] = [
   { id: 'low-info:scaffold', pattern: phrase(SCAFFOLD), replace: '', position: 'sentence-start' },
   { id: 'low-info:would', lang: 'en', pattern: phrase('would (?:like|love)(?= to )'), replace: 'want' },
   { id: 'low-info:would-prefer', lang: 'en', pattern: phrase('would prefer(?= to )'), replace: 'prefer' },
-  { id: 'low-info:asides', pattern: phrase(`(?:${ASIDES}),?`), replace: '' },
+  ASIDES_RULE,
   { id: 'low-info:some', lang: 'en', pattern: phrase(SOME), replace: '', guard: 'neighbours' },
   { id: 'low-info:right-now', lang: 'en', pattern: phrase('right(?= now)'), replace: '' },
   { id: 'low-info:what-is', lang: 'en', pattern: phrase(WHAT_IS), replace: '', position: 'sentence-start' },
   { id: 'low-info:so-that', lang: 'en', pattern: phrase('so that'), replace: 'so', guard: 'previous' },
   { id: 'low-info:relative', lang: 'en', pattern: phrase(RELATIVE), replace: '', guard: 'previous' },
-  { id: 'low-info:here-is', pattern: phrase(HERE_IS), replace: '', position: 'sentence-start' },
+  HERE_IS_RULE,
   { id: 'low-info:that', lang: 'en', pattern: phrase(THAT), replace: '', guard: 'previous' },
-  { id: 'low-info:openers', pattern: phrase(`(?:${OPENERS}),|${SO_I}`), replace: '', position: 'sentence-start' },
+  OPENERS_RULE,
   { id: 'low-info:words', pattern: phrase(`(?:${longestFirst(FILLER_WORDS)}),?`), replace: '', guard: 'previous' },
   { id: 'low-info:kind-of', lang: 'en', pattern: phrase(KIND_OF), replace: '', guard: 'previous' },
   { id: 'low-info:subject', lang: 'en', pattern: phrase(SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
   { id: 'low-info:i-subject', lang: 'en', pattern: phrase(I_SUBJECT), replace: '', position: 'sentence-start', guard: 'neighbours' },
   // "..., and I need to explain" -> "..., and need to explain" (the same subject as the clause before).
   { id: 'low-info:i-subject-joined', lang: 'en', pattern: phrase(`(?<=(?:and|but) )${I_SUBJECT}`), replace: '', guard: 'neighbours' },
+  // "..., and I'm applying for X" -> "..., and applying for X" (a progressive only: "and I'm 29" stays).
+  { id: 'low-info:subject-joined', lang: 'en', pattern: phrase("(?<=(?:and|but) )(?:i'm|i am|we're|we are)(?= \\p{Ll}+ing\\b)"), replace: '', guard: 'neighbours' },
+  // "Show me a minimal example" -> "Show a minimal example" (the asker is the one shown).
+  { id: 'low-info:me', lang: 'en', pattern: phrase('(?<=(?:give|show|send) )me(?= (?:a|an|the|some|how|what|which|your|my|\\p{Ll}+s)\\b)'), replace: '', guard: 'neighbours' },
+  // "Tengo una tabla clientes..." -> "Una tabla clientes..." (what the requester has is the context).
+  { id: 'low-info:tengo', lang: 'es', pattern: phrase('(?:tengo|tenemos)(?= (?:un|una|unos|unas|este|esta|estos|estas)(?![\\p{L}]))'), replace: '', position: 'sentence-start', guard: 'neighbours' },
   // "Estoy aprendiendo Python" -> "Aprendiendo Python" (like "I'm learning" -> "Learning").
   { id: 'low-info:estoy', lang: 'es', pattern: phrase('(?:estoy|estamos)(?= \\p{L}+(?:ando|iendo|yendo)(?![\\p{L}]))'), replace: '', position: 'sentence-start', guard: 'neighbours' },
-  { id: 'low-info:feeling', pattern: phrase(`,? ?${WORD_START}(?:${FEELING})${WORD_END}(?=[.!,;]| and| but| y| pero)`, false), replace: '' },
+  FEELING_RULE,
 ];
 
 export const removeLowInformationWords: Strategy = (text, ctx) => applyRules(text, LOW_INFORMATION_RULES, ctx);

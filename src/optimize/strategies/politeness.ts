@@ -1,7 +1,7 @@
 import type { Rule } from '../rules.js';
 import { applyRules } from '../rules.js';
 import { REQUEST_RULES } from '../requests.js';
-import { FOR_ME_RULE } from './low-information.js';
+import { FOR_ME_RULE, FRAMING_RULES } from './low-information.js';
 import { WORD_END, WORD_START, phrase } from '../text.js';
 import type { Strategy } from './types.js';
 
@@ -37,7 +37,7 @@ const FILLER_SENTENCES: Rule[] = [
   fillerSentence('chat-ack', '(?:perfect|great|awesome|excellent|perfecto|genial|estupendo|vale),? (?:thanks?(?: you)?|gracias)[.!]*'),
   fillerSentence('saludos', '(?:un saludo|saludos(?: cordiales)?|un abrazo)[.!]*'),
   // Sentences that only announce or frame the request.
-  fillerSentence('meta', "(?:(?:a )?quick question|one more thing|i hope (?:this is|it's) (?:ok|okay|fine) to ask(?: here)?|i hope (?:someone|somebody|you) can help(?: me)?|i(?:'m| am) (?:honestly |really |a bit |kind of )*(?:lost|confused|stuck)(?: here)?|sorry about that|sorry if this is (?:a )?(?:silly|dumb|stupid|basic) question|that(?:'s| is| was) (?:really |very |super )?helpful(?:, thank you(?: so much| very much)?)?|(?:thank you|thanks),? that (?:worked|helps|helped)(?: perfectly)?)[.!:]*"),
+  fillerSentence('meta', "(?:(?:a )?quick question|one more thing(?: though)?|i hope (?:this is|it's) (?:ok|okay|fine) to ask(?: here)?|i hope (?:someone|somebody|you) can help(?: me)?|i(?:'m| am) (?:honestly |really |a bit |kind of )*(?:lost|confused|stuck)(?: here)?|sorry about that|sorry if this is (?:a )?(?:silly|dumb|stupid|basic) question|that(?:'s| is| was) (?:really |very |super )?helpful(?:, thank you(?: so much| very much)?)?|(?:thank you|thanks),? that (?:worked|helps|helped)(?: perfectly)?)[.!:]*"),
   fillerSentence('es-meta', '(?:(?:te |le )?quer[ií]a (?:pedirte|pedirle|preguntarte|preguntarle|comentarte) (?:un favor|una cosa|algo)|(?:te |le )?quer[ií]a (?:hacerte|hacerle) una (?:consulta|pregunta)|una cosa más|te cuento|perdona(?:,| y) disculpa|gracias y disculpa|disculpa las molestias|perdón por las molestias|(?:te |se )?lo agradecer[ií]a (?:mucho|muchísimo)?|te lo agradezco(?: mucho)?|mil gracias|gracias,? de verdad|espero que me puedas ayudar|(?:vale, )?(?:muchas )?gracias, ya funciona|¿me ayudas\\?)[.!:]*'),
 ];
 
@@ -90,7 +90,7 @@ const PLEASE: Rule[] = [
 ];
 
 /** The politeness rule table, in application order. */
-export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, OPENER, LEADING_ASIDE, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE, DISCOURSE, FOR_ME_RULE];
+export const POLITENESS_RULES: readonly Rule[] = [GREETINGS, OPENER, LEADING_ASIDE, ...FILLER_SENTENCES, PLEASE_LEADING, ...REQUEST_RULES, ...PLEASE, DISCOURSE, ...FRAMING_RULES, FOR_ME_RULE];
 
 /**
  * The strategy runs these tables in turn (recommendations read them too): filler sentences get a
