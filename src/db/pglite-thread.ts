@@ -160,7 +160,13 @@ export class PgliteThread extends EventEmitter {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.postMessage({ id, op, args });
+      try {
+        w.postMessage({ id, op, args });
+      } catch (e) {
+        // An argument that cannot be copied to the thread.
+        this.pending.delete(id);
+        reject(e);
+      }
     });
   }
 
