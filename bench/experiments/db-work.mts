@@ -56,6 +56,12 @@ const t0 = performance.now();
 const r = await closedLoop({ url: gw.url, requests: source, connections, durationMs: 120_000, maxRequests: requests });
 const loadSeconds = (performance.now() - t0) / 1000;
 const cpu1 = threadCpu(gw.proc.pid!);
+// The recorder's backlog when the load ends, and how long it takes to be written.
+const queued = async () => Number(/^aigw_analytics_queue_length (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? NaN);
+const backlog = await queued();
+const drain0 = performance.now();
+while ((await queued()) > 0) await new Promise((res) => setTimeout(res, 50));
+const drainMs = performance.now() - drain0;
 // Let the last batch be written.
 await new Promise((res) => setTimeout(res, 1_000));
 const to = performance.now() - gw.proc.spawnedAt;
@@ -81,6 +87,7 @@ for (const [label, , ms] of ops) {
   byKind.get(k)!.push(ms);
 }
 console.log(`${r.completed + r.errors} requests (${r.errors} errors), ${connections} connections, ${(requests / loadSeconds).toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms; checkout ${root}`);
+console.log(`analytics queue when the load ended: ${backlog} calls, written within ${drainMs.toFixed(0)} ms`);
 console.log(`\nsynchronous PGlite runs (execProtocolRawSync) and syncToFs on the ${work.thread === 'main' ? "gateway's event loop, during the load" : "database's own thread, start-up included"}:`);
 console.log('kind'.padEnd(62), 'count'.padStart(6), '/req'.padStart(7), 'median'.padStart(7), 'p99'.padStart(7), 'max'.padStart(7), 'total'.padStart(8));
 for (const [k, xs] of [...byKind].sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0))) {
