@@ -155,6 +155,11 @@ export class PgliteThread extends EventEmitter {
 
   /** Sends one operation to the thread. */
   call<T>(op: string, ...args: unknown[]): Promise<T> {
+    if (this.closing) return Promise.reject(new ThreadUnavailableError('it is closed'));
+    return this.send(op, args);
+  }
+
+  private send<T>(op: string, args: unknown[]): Promise<T> {
     const w = this.worker;
     if (!w) return Promise.reject(new ThreadUnavailableError(this.closing ? 'it is closed' : 'its thread stopped'));
     const id = this.nextId++;
@@ -206,7 +211,7 @@ export class PgliteThread extends EventEmitter {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.call('close'),
+        this.send('close', []),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('timed out')), CLOSE_TIMEOUT_MS);
         }),
@@ -217,6 +222,10 @@ export class PgliteThread extends EventEmitter {
       clearTimeout(timer);
       this.worker = null;
       await w.terminate();
+      // Nothing is left waiting on a thread that is gone.
+      const err = new ThreadUnavailableError('it is closed');
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
     }
   }
 

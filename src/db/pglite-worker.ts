@@ -5,9 +5,12 @@
 // PGlite driver adapter over it, and the SQL runner the migrations and the recorder use; the
 // main thread sends each operation as a message and gets its result (or its error) back.
 //
-// Its scheduling priority is lowered (the nice value is per thread on Linux): sharing a core
-// with the request thread, the database's writes take the time the requests leave rather than
-// interleaving with them at equal weight.
+// Its scheduling priority is lowered (nice 10; the nice value is per thread on Linux): sharing
+// a core with the request thread, the database's writes take the time the requests leave rather
+// than interleaving with them at equal weight (bench/profile.ts, 64 connections on one core:
+// event-loop delay p99 25-30 ms at nice 10, 42-46 ms at nice 0). The cost: a query a request
+// waits for (a user or key not in the auth cache, a login) waits behind the statement in
+// progress, which runs at that lower priority when other processes want the core too.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 const REQUESTS = 24;
@@ -73,5 +74,17 @@ describe('the embedded database thread dies', () => {
     const again = await start(dir);
     await expect.poll(() => stored(again), { interval: 100, timeout: 30_000 }).toBe(REQUESTS + 1);
     expect(again.app.services.recorder.stats().dropped).toBe(0);
+  });
+
+  it('fails calls at once after the thread of an in-memory database died (it has nothing to restart from) and after close', async () => {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    expect(await db.sql.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    const pending = db.sql.query('SELECT pg_sleep(0.2)');
+    await db.thread!.kill();
+    await expect(pending).rejects.toMatchObject({ code: '08006' });
+    await expect(db.prisma.user.count()).rejects.toMatchObject({ code: 'P1017' });
+    await db.close();
+    await expect(db.sql.query('SELECT 1')).rejects.toThrow(/unavailable: it is closed/);
+    expect(db.thread!.restarts).toBe(0);
   });
 });
