@@ -130,4 +130,8 @@ export const REQUEST_RULES: readonly Rule[] = [
   },
   { id: 'es-wish', guard: 'previous', position: 'sentence-start', pattern: phrase(`()${ES_WISH}`), replace: spanishWish, advice: wishAdvice },
   { id: 'es-wish-joined', guard: 'previous', pattern: phrase(`(,? (?:y|así que) )${WORD_START}${ES_WISH}`, false), replace: spanishWish, advice: wishAdvice },
+  // Any other present wish about the result is already a command in Spanish, "que" + subjunctive
+  // ("me gustaría que sonara" would need its tense changed, and stays):
+  // "Quiero que responda solo a X" -> "Que responda solo a X", "Necesito que sea precisa" -> "Que sea precisa".
+  { id: 'es-wish-que', guard: 'previous', position: 'sentence-start', pattern: phrase('(?:quiero|necesito|queremos|necesitamos)(?= que (?!no )\\p{Ll})'), replace: '', advice: wishAdvice },
 ];

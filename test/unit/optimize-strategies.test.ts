@@ -119,6 +119,12 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, text)).toBe(text);
   });
 
+  it('makes a Spanish present wish about the result a "que" + subjunctive command, never a negated or past-tense one', () => {
+    expect(run(removePoliteness, 'Necesito que sea una traducción precisa. Quiero que responda solo a los mensajes.')).toBe('Que sea una traducción precisa. Que responda solo a los mensajes.');
+    expect(run(removePoliteness, 'Quiero que me expliques la recursión.')).toBe('Explícame la recursión.');
+    for (const text of ['No quiero que sea largo.', 'Me gustaría que sonara educado.', 'Quiero que no toque los archivos ocultos.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
   it('drops "if you can," before a request, never a condition', () => {
     expect(run(removePoliteness, 'If you can, keep it under 200 words.')).toBe('Keep it under 200 words.');
     expect(run(removePoliteness, 'Si puedes, explícalo en menos de 150 palabras.')).toBe('Explícalo en menos de 150 palabras.');
