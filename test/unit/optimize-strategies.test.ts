@@ -125,6 +125,12 @@ describe('remove_politeness', () => {
     for (const text of ['No quiero que sea largo.', 'Me gustaría que sonara educado.', 'Quiero que no toque los archivos ocultos.']) expect(run(removePoliteness, text), text).toBe(text);
   });
 
+  it('says what the result should be instead of wishing it ("I\'d like it to be X" -> "It should be X")', () => {
+    expect(run(removePoliteness, "I'd like it to be 2 or 3 lines. We want the script to print each name.")).toBe('It should be 2 or 3 lines. The script should print each name.');
+    expect(run(removePoliteness, 'I would also like to see how much of that is interest.')).toBe('Also show me how much of that is interest.');
+    for (const text of ["I don't want it to be long.", 'I want it to not print anything.', 'I would like it.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
   it('drops "if you can," before a request, never a condition', () => {
     expect(run(removePoliteness, 'If you can, keep it under 200 words.')).toBe('Keep it under 200 words.');
     expect(run(removePoliteness, 'Si puedes, explícalo en menos de 150 palabras.')).toBe('Explícalo en menos de 150 palabras.');
