@@ -64,7 +64,7 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, '¿Podrías corregir las faltas de ortografía de mi carta?')).toBe('Corregir las faltas de ortografía de mi carta.');
     // "¿Podría haber un error?" asks whether; it is no request (haber is not a request verb).
     expect(run(removePoliteness, '¿Podría haber un error en la consulta?')).toBe('¿Podría haber un error en la consulta?');
-    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
+    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Escribir un poema.');
     expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
     expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revisar este código y decirme si hay errores.');
     expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
@@ -129,6 +129,14 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, "I'd like it to be 2 or 3 lines. We want the script to print each name.")).toBe('It should be 2 or 3 lines. The script should print each name.');
     expect(run(removePoliteness, 'I would also like to see how much of that is interest.')).toBe('Also show me how much of that is interest.');
     for (const text of ["I don't want it to be long.", 'I want it to not print anything.', 'I would like it.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
+  it('makes "Ayúdame a X" the request X, like "Help me X", and compares on request', () => {
+    expect(run(removePoliteness, 'Me gustaría que me ayudaras a escribir un mensaje.')).toBe('Escribir un mensaje.');
+    expect(run(removePoliteness, 'Por favor, ayúdame a redactarlo.')).toBe('Redactarlo.');
+    expect(run(removePoliteness, 'I want to compare two loans.', { lang: 'en' })).toBe('Compare two loans.');
+    expect(run(removePoliteness, 'Quiero comparar dos opciones.', { lang: 'es' })).toBe('Comparar dos opciones.');
+    for (const text of ['Ayúdame a ser más claro.', 'Mi hermano me ayudó a escribirlo.']) expect(run(removePoliteness, text), text).toBe(text);
   });
 
   it('drops "if you can," before a request, never a condition', () => {
