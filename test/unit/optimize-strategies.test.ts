@@ -172,6 +172,16 @@ describe('remove_redundancies', () => {
     const prompt = 'Yes. No. Yes. Use tabs. Use spaces.';
     expect(run(removeRedundancies, prompt)).toBe(prompt);
   });
+
+  it('drops a clause that restates an earlier clause of its sentence, never one that differs in a negation', () => {
+    expect(run(removeRedundancies, 'Do not give investment advice under any circumstances, so please do not give investment advice. Be brief.'))
+      .toBe('Do not give investment advice under any circumstances. Be brief.');
+    expect(run(removeRedundancies, 'Nunca compartas los datos personales del cliente, así que por favor nunca compartas los datos personales; sé breve.'))
+      .toBe('Nunca compartas los datos personales del cliente; sé breve.');
+    for (const text of ['Do not delete the old files, and delete the old files.', 'Use the new API, but use the new API carefully.', 'Sort by date, and sort by name.']) {
+      expect(run(removeRedundancies, text), text).toBe(text);
+    }
+  });
 });
 
 describe('condense_verbose_phrases', () => {
