@@ -63,6 +63,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const db = await openDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs,
     log: (msg, fields) => logger.info(msg, fields),
+    warn: (msg, fields) => logger.warn(msg, fields),
   });
   if (db.migrations.applied.length) logger.info('applied database migrations', { migrations: db.migrations.applied });
   const { kv, pubsub, waitUntilReady } = await createSharedState({
@@ -101,9 +102,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const spill = config.analyticsSpillDir ? new SpillStore({ dir: config.analyticsSpillDir, maxBytes: config.analyticsSpillMaxBytes }, logger) : null;
   const recorder = new UsageRecorder(
     insertCalls(db.prisma, db.sql, logger),
-    // PostgreSQL works off the event loop: larger statements write faster (the rollup
-    // trigger runs once per statement); the embedded database keeps short ones.
-    { enabled: config.analyticsEnabled, maxQueue: config.analyticsMaxQueue, spill, batchSize: db.backend === 'postgresql' ? 1000 : 250 },
+    // Both backends write off the event loop (the embedded database on its own thread):
+    // larger statements write faster (the rollup triggers run once per statement).
+    { enabled: config.analyticsEnabled, maxQueue: config.analyticsMaxQueue, spill, batchSize: 1000 },
     logger,
   );
   const governance = new Governance(kv, db.prisma, pricing, (provider, model) => router.adapter(provider).maxOutputTokens(model), config, logger);

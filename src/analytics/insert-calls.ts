@@ -1,6 +1,6 @@
 // Writes a batch of recorded calls in one statement through Prisma: the rows
 // travel as one JSON parameter and PostgreSQL expands them, far cheaper than
-// createMany on the embedded database, where that time is spent on the event loop.
+// createMany (on the embedded database, PostgreSQL in WebAssembly, CPU time is the cost).
 // ON CONFLICT makes a retried batch harmless if its first write did land.
 //
 // Where the backend offers COPY cheaply (the embedded database), a batch goes in as CSV

@@ -141,7 +141,7 @@ export class UsageRecorder {
     private readonly options: RecorderOptions,
     private readonly logger: Logger,
   ) {
-    // Bounded statements: on the embedded database each one runs on the event loop.
+    // Bounded statements: a batch is one statement, its rows one message (services.ts sets 1000).
     this.batchSize = options.batchSize ?? 250;
     this.flushAt = options.flushAt ?? this.batchSize * 4;
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
@@ -274,17 +274,24 @@ export class UsageRecorder {
     // a flush that found nothing to do must not leave a stale promise behind.
     this.flushing = this.writeQueued().finally(() => {
       this.flushing = null;
-      if (this.queue.length || this.spill?.pending) this.schedule(this.retryDelayMs);
+      // What came in during the write waits for the next interval unless it fills statements
+      // (or waits in the spill): a write off the event loop (PostgreSQL, the embedded
+      // database's thread) must not turn into back-to-back small statements.
+      if (this.queue.length >= this.flushAt || this.spill?.pending) this.schedule(0);
+      else if (this.queue.length) this.schedule(this.flushIntervalMs);
     });
     return this.flushing;
   }
 
   private async writeQueued(): Promise<void> {
+    // The calls queued now (and those read back from the spill): what comes in meanwhile waits
+    // for its interval, in one statement rather than as many small ones as writes take turns.
+    let owed = this.queue.length;
     try {
       for (;;) {
         // Spilled calls come back while the database takes writes, a few batches at a time.
-        if (this.spill?.pending && this.retryDelayMs === 0 && this.queue.length < this.flushAt) await this.replay();
-        if (!this.queue.length) break;
+        if (this.spill?.pending && this.retryDelayMs === 0 && this.queue.length < this.flushAt) owed += await this.replay();
+        if (!this.queue.length || owed <= 0) break;
         const batch = this.queue.slice(0, this.batchSize);
         this.inFlight = batch.length;
         // Idempotent: a batch stored whose acknowledgement was lost is retried without error.
@@ -292,6 +299,7 @@ export class UsageRecorder {
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
         this.dequeued += batch.length;
+        owed -= batch.length;
         this.retryDelayMs = 0;
         let stored: CallRecord[] = batch;
         if (result?.rejected.length) {
@@ -313,7 +321,7 @@ export class UsageRecorder {
           }
         }
         // Let requests run between statements rather than one long block.
-        if (this.queue.length || this.spill?.pending) await new Promise((r) => setImmediate(r));
+        if ((this.queue.length && owed > 0) || this.spill?.pending) await new Promise((r) => setImmediate(r));
       }
     } catch (e) {
       this.inFlight = 0;
@@ -324,10 +332,10 @@ export class UsageRecorder {
     }
   }
 
-  /** Moves up to a few batches of spilled calls into the queue. */
-  private async replay(): Promise<void> {
+  /** Moves up to a few batches of spilled calls into the queue; how many. */
+  private async replay(): Promise<number> {
     const room = Math.min(this.maxQueue - this.queue.length, this.flushAt);
-    if (room <= 0) return;
+    if (room <= 0) return 0;
     const r = await this.spill!.read(room);
     for (const c of r.calls) this.queue.push(c);
     this.enqueued += r.calls.length;
@@ -335,6 +343,7 @@ export class UsageRecorder {
     for (const name of r.finished) this.readSegments.push({ name, mark: this.enqueued });
     if (r.corrupt) this.drop('spill_corrupt', r.corrupt);
     this.releaseSegments();
+    return r.calls.length;
   }
 
   /** Deletes spill segments every call of which has left the queue. */

@@ -1,6 +1,6 @@
 // Deletes raw calls older than ANALYTICS_RETENTION_DAYS (the last N UTC days, today
 // included, are kept: the same window as `days=N`), a bounded chunk per statement so
-// no delete holds locks or the embedded database's event loop for long. The daily
+// no delete holds locks or the embedded database's thread for long. The daily
 // rollups are not touched: dashboards keep the history, exports and exact percentiles
 // cover what is still raw. Dead letters older than the window go too. Several instances
 // may run it at once: a row locked by one is skipped by the others.

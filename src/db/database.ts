@@ -5,12 +5,13 @@
 // the same folder refuses to start.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
+import type { PGliteOptions } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { applyMigrations, type MigrationReport } from './migrate.js';
 import { isPgliteDataDir, pgliteTemplateDir, seedFromTemplate } from './pglite-template.js';
-import { pgliteRunner, pgRunner, type SqlRunner } from './sql-runner.js';
+import { PgliteThread } from './pglite-thread.js';
+import { pgRunner, type SqlRunner } from './sql-runner.js';
 import { reasonOf, StartupError } from '../startup-error.js';
 
 export interface DatabaseOptions {
@@ -24,6 +25,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Told what a start does that takes a while (creating the embedded database, each migration). */
   log?: StartupLog;
+  /** Told when the embedded database's thread stops unexpectedly, and when it is back. */
+  warn?: StartupLog;
 }
 
 export type StartupLog = (message: string, fields?: Record<string, unknown>) => void;
@@ -33,13 +36,15 @@ export interface Database {
   backend: 'postgresql' | 'pglite';
   sql: SqlRunner;
   migrations: MigrationReport;
+  /** The embedded database's thread (pglite backend only). */
+  thread?: PgliteThread;
   /** Round-trip time of a trivial query, in ms; throws when unreachable. */
   ping(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate, options.log);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.migrate, options.log, options.warn);
 }
 
 async function openPostgres(url: string, { migrate = true, poolSize = 10, connectTimeoutMs = 5_000, log }: DatabaseOptions): Promise<Database> {
@@ -72,10 +77,11 @@ async function openPostgres(url: string, { migrate = true, poolSize = 10, connec
 // for a server, would only add resident memory and start-up time.
 export const PGLITE_OPTIONS: PGliteOptions = { postgresqlconf: 'shared_buffers=16MB' };
 
-async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Promise<Database> {
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  const opened = (db: PGlite, release?: () => void) => openedPglite(db, (d) => new PrismaPGlite(d), migrate, log, release);
-  if (dataDir.startsWith('memory://')) return opened(await PGlite.create(PGLITE_OPTIONS));
+// PGlite runs on a thread of its own (pglite-worker.ts): its statements, a batch of usage
+// rows with the triggers it fires above all, no longer hold the requests' event loop.
+async function openPglite(dataDir: string, migrate = true, log?: StartupLog, warn?: StartupLog): Promise<Database> {
+  const opened = (dir: string | null, release?: () => void) => openedPglite(PgliteThread.start({ dir, options: PGLITE_OPTIONS, warn }), migrate, log, release);
+  if (dataDir.startsWith('memory://')) return opened(null);
   // Before the lock, which writes its file there.
   ensureWritableFolder(resolve(dataDir));
   const lock = await lockDataDir(dataDir);
@@ -91,34 +97,31 @@ async function openPglite(dataDir: string, migrate = true, log?: StartupLog): Pr
       }
     }
     mkdirSync(dir, { recursive: true });
-    return await opened(await PGlite.create(dir, PGLITE_OPTIONS), () => lock.release());
+    return await opened(dir, () => lock.release());
   } catch (e) {
     lock.release();
     throw e;
   }
 }
 
-async function openedPglite(
-  db: PGlite,
-  adapter: (db: PGlite) => NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>,
-  migrate: boolean,
-  log?: StartupLog,
-  release = () => {},
-): Promise<Database> {
+async function openedPglite(starting: Promise<PgliteThread>, migrate: boolean, log?: StartupLog, release = () => {}): Promise<Database> {
+  const thread = await starting;
   try {
-    const sql = pgliteRunner(db);
+    const sql = thread.sql;
     const migrations = migrate ? await applyMigrations(sql, undefined, log) : { applied: [], alreadyApplied: [] };
-    const prisma = new PrismaClient({ adapter: adapter(db) });
-    return finish('pglite', prisma, sql, migrations, async () => {
+    const prisma = new PrismaClient({ adapter: thread.adapter() });
+    const db = finish('pglite', prisma, sql, migrations, async () => {
       try {
         await prisma.$disconnect();
-        await db.close();
+        await thread.close();
       } finally {
         release();
       }
     });
+    db.thread = thread;
+    return db;
   } catch (e) {
-    await db.close().catch(() => {});
+    await thread.close().catch(() => {});
     throw e;
   }
 }

@@ -217,61 +217,91 @@ const ResponseFormatSchema = z.discriminatedUnion('type', [
   }),
 ], { error: 'type must be text, json_object or json_schema' });
 
-const CompletionInputSchema = z
-  .strictObject({
-    provider: z.string().regex(PROVIDER_NAME, 'must be a provider name such as openai').optional(),
-    model: z.string().max(200).regex(MODEL_NAME, 'must be a model name: letters, digits and . _ - : @ + /, no spaces or empty segments').optional(),
-    prompt: z.string().optional(),
-    systemMessage: z.string().optional(),
-    messages: z.array(Message).max(L.messages).optional(),
-    maxTokens: z.number().int().min(1).max(L.maxTokens).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    stop: z.array(z.string().min(1).max(L.stopChars)).max(L.stop).optional(),
-    tools: z.array(Tool).max(L.tools).optional(),
-    toolChoice: ToolChoiceSchema.optional(),
-    parallelToolCalls: z.boolean().optional(),
-    responseFormat: ResponseFormatSchema.optional(),
-    seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
-    presencePenalty: z.number().min(-2).max(2).optional(),
-    frequencyPenalty: z.number().min(-2).max(2).optional(),
-    user: plainText(L.userChars).optional(),
-    extra: jsonObject(L.extraDepth, L.extraNodes).optional(),
-    optimize: z.boolean().optional(),
-    aggressive: z.boolean().optional(),
-    cache: z
-      .strictObject({
-        read: z.boolean().optional(),
-        write: z.boolean().optional(),
-        ttlSeconds: z.number().int().min(1).max(L.cacheTtlSeconds).optional(),
-      })
-      .optional(),
-    fallback: z.array(z.string().max(264).regex(FALLBACK_ENTRY, 'must be a provider name such as openai, or provider/model')).max(L.fallback).optional(),
-    timeoutMs: z.number().int().min(L.timeoutMs.min).max(L.timeoutMs.max).optional(),
-    baseUrl: z.string().max(L.urlChars).optional(),
-  })
-  .superRefine((input, ctx) => {
-    let chars = (input.prompt?.length ?? 0) + (input.systemMessage?.length ?? 0);
-    let images = 0;
-    for (const m of input.messages ?? []) {
-      if (typeof m.content === 'string') chars += m.content.length;
-      else for (const p of m.content) p.type === 'text' ? (chars += p.text.length) : images++;
-    }
-    if (chars > L.textChars) ctx.addIssue({ code: 'custom', message: `the request holds more than ${L.textChars} characters of text`, path: ['messages'] });
-    if (images > L.images) ctx.addIssue({ code: 'custom', message: `at most ${L.images} images per request`, path: ['messages'] });
-    const names = new Set<string>();
-    for (const [i, t] of (input.tools ?? []).entries()) {
-      if (names.has(t.name)) ctx.addIssue({ code: 'custom', message: `tool ${t.name} is defined twice`, path: ['tools', i, 'name'] });
-      names.add(t.name);
-    }
-    const choice = input.toolChoice;
-    if (choice && choice !== 'none' && choice !== 'auto' && !input.tools?.length) {
-      ctx.addIssue({ code: 'custom', message: 'needs tools', path: ['toolChoice'] });
-    }
-    if (typeof choice === 'object' && input.tools?.length && !names.has(choice.name)) {
-      ctx.addIssue({ code: 'custom', message: `names no defined tool (${choice.name})`, path: ['toolChoice', 'name'] });
-    }
-  });
+/** Each field's schema, in the order fields are checked (and errors reported). */
+const FIELDS = {
+  provider: z.string().regex(PROVIDER_NAME, 'must be a provider name such as openai').optional(),
+  model: z.string().max(200).regex(MODEL_NAME, 'must be a model name: letters, digits and . _ - : @ + /, no spaces or empty segments').optional(),
+  prompt: z.string().optional(),
+  systemMessage: z.string().optional(),
+  messages: z.array(Message).max(L.messages).optional(),
+  maxTokens: z.number().int().min(1).max(L.maxTokens).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  stop: z.array(z.string().min(1).max(L.stopChars)).max(L.stop).optional(),
+  tools: z.array(Tool).max(L.tools).optional(),
+  toolChoice: ToolChoiceSchema.optional(),
+  parallelToolCalls: z.boolean().optional(),
+  responseFormat: ResponseFormatSchema.optional(),
+  seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  user: plainText(L.userChars).optional(),
+  extra: jsonObject(L.extraDepth, L.extraNodes).optional(),
+  optimize: z.boolean().optional(),
+  aggressive: z.boolean().optional(),
+  cache: z
+    .strictObject({
+      read: z.boolean().optional(),
+      write: z.boolean().optional(),
+      ttlSeconds: z.number().int().min(1).max(L.cacheTtlSeconds).optional(),
+    })
+    .optional(),
+  fallback: z.array(z.string().max(264).regex(FALLBACK_ENTRY, 'must be a provider name such as openai, or provider/model')).max(L.fallback).optional(),
+  timeoutMs: z.number().int().min(L.timeoutMs.min).max(L.timeoutMs.max).optional(),
+  baseUrl: z.string().max(L.urlChars).optional(),
+};
+
+type Output = z.infer<z.ZodObject<typeof FIELDS>>;
+
+/** What no single field can say: the request's size, tools named twice, a tool choice without its tool. */
+function crossFieldRules(input: Output, addIssue: (issue: { code: 'custom'; message: string; path: (string | number)[] }) => void): void {
+  let chars = (input.prompt?.length ?? 0) + (input.systemMessage?.length ?? 0);
+  let images = 0;
+  for (const m of input.messages ?? []) {
+    if (typeof m.content === 'string') chars += m.content.length;
+    else for (const p of m.content) p.type === 'text' ? (chars += p.text.length) : images++;
+  }
+  if (chars > L.textChars) addIssue({ code: 'custom', message: `the request holds more than ${L.textChars} characters of text`, path: ['messages'] });
+  if (images > L.images) addIssue({ code: 'custom', message: `at most ${L.images} images per request`, path: ['messages'] });
+  const names = new Set<string>();
+  for (const [i, t] of (input.tools ?? []).entries()) {
+    if (names.has(t.name)) addIssue({ code: 'custom', message: `tool ${t.name} is defined twice`, path: ['tools', i, 'name'] });
+    names.add(t.name);
+  }
+  const choice = input.toolChoice;
+  if (choice && choice !== 'none' && choice !== 'auto' && !input.tools?.length) {
+    addIssue({ code: 'custom', message: 'needs tools', path: ['toolChoice'] });
+  }
+  if (typeof choice === 'object' && input.tools?.length && !names.has(choice.name)) {
+    addIssue({ code: 'custom', message: `names no defined tool (${choice.name})`, path: ['toolChoice', 'name'] });
+  }
+}
+
+const CompletionInputSchema = z.strictObject(FIELDS).superRefine((input, ctx) => crossFieldRules(input, (issue) => ctx.addIssue(issue)));
+const FIELD_NAMES = Object.keys(FIELDS) as (keyof typeof FIELDS)[];
+
+/**
+ * The schema's output for an input that passes it, checking only the fields it holds (a
+ * request names a few of the 24; the object schema runs every field's schema, present or
+ * not); null when anything is wrong, for the whole schema to say what.
+ */
+function validInput(raw: unknown): Output | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const fields = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  let present = 0;
+  for (const name of FIELD_NAMES) {
+    if (!(name in fields)) continue;
+    present++;
+    const r = FIELDS[name].safeParse(fields[name]);
+    if (!r.success) return null;
+    out[name] = r.data;
+  }
+  if (present !== Object.keys(fields).length) return null; // a field the schema does not know
+  let ok = true;
+  crossFieldRules(out as Output, () => (ok = false));
+  return ok ? (out as Output) : null;
+}
 
 /** snake_case of a camelCase field name, as the REST body and OpenAI's format spell it. */
 export function wireName(field: string): string {
@@ -284,13 +314,17 @@ function fieldOf(path: PropertyKey[]): string {
 
 /** Checks and normalises a request (images parsed, empty lists dropped); VALIDATION_ERROR naming the first bad field. */
 export function validateCompletionInput(raw: unknown): CompletionInput {
-  const r = CompletionInputSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = fieldOf(issue.path);
-    throw new GatewayError('VALIDATION_ERROR', `${field}: ${issue.message}`, { details: { field } });
+  let valid = validInput(raw);
+  if (!valid) {
+    const r = CompletionInputSchema.safeParse(raw);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const field = fieldOf(issue.path);
+      throw new GatewayError('VALIDATION_ERROR', `${field}: ${issue.message}`, { details: { field } });
+    }
+    valid = r.data;
   }
-  const input = r.data as CompletionInput;
+  const input = valid as CompletionInput;
   if (input.stop && input.stop.length === 0) delete input.stop;
   if (input.tools && input.tools.length === 0) delete input.tools;
   if (input.extra && Object.keys(input.extra).length === 0) delete input.extra;

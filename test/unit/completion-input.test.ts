@@ -1,7 +1,8 @@
 // The completion request's one validation, the pure parts: JSON bounds without recursion,
 // image URLs, the extras allow-list, and the cache key's treatment of images and scopes.
 import { describe, expect, it } from 'vitest';
-import { completionCacheKey } from '../../src/cache/completion-key.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, completionCacheKey } from '../../src/cache/completion-key.js';
 import { extraProblem, jsonProblem, parseImageUrl, validateCompletionInput } from '../../src/gateway/completion-input.js';
 import type { ChatRequest } from '../../src/providers/types.js';
 
@@ -114,5 +115,35 @@ describe('completionCacheKey', () => {
       { ...loop('{"temp_c":21}'), messages: loop('{"temp_c":21}').messages.slice(0, 1) },
     ].map(key));
     expect(keys.size).toBe(5);
+  });
+  it('is the hash of the canonical JSON of the request (entries stored under keys of earlier versions still hit)', () => {
+    const request: ChatRequest = {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', detail: 'low', source: { kind: 'url', url: 'https://example.com/a.png' } }] },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'look', arguments: '{"z":1,"a":2}' }] },
+        { role: 'tool', content: 'a cat', toolCallId: 'c1' },
+      ],
+      maxTokens: 20, temperature: 0.5, topP: 0.9, stop: ['\n'], seed: 7, presencePenalty: 0.1, frequencyPenalty: -0.1, user: 'u-1',
+      tools: [{ name: 'look', parameters: { type: 'object', properties: { url: { type: 'string' }, '2': {}, '10': {} } } }],
+      toolChoice: { name: 'look' }, parallelToolCalls: false, responseFormat: { type: 'json_object' }, extra: { top_k: 3, b: null },
+    };
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    const keyed = (r: ChatRequest) => canonicalJson({
+      scope: 'u:1', provider: 'openai', model: r.model,
+      messages: r.messages.map((m) => ({
+        role: m.role,
+        content: typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p : { type: 'image', detail: p.detail, image: p.source.kind === 'url' ? p.source.url : '' })),
+        tool_calls: m.toolCalls, tool_call_id: m.toolCallId,
+      })),
+      max_tokens: r.maxTokens, temperature: r.temperature, top_p: r.topP, stop: r.stop, tools: r.tools, tool_choice: r.toolChoice,
+      parallel_tool_calls: r.parallelToolCalls, response_format: r.responseFormat, seed: r.seed, presence_penalty: r.presencePenalty,
+      frequency_penalty: r.frequencyPenalty, user: r.user, extra: r.extra,
+    });
+    for (const r of [request, { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] }]) {
+      expect(completionCacheKey('openai', r, 'u:1')).toBe(`c:openai:${sha(r.model).slice(0, 16)}:${sha(keyed(r))}`);
+    }
+    expect(canonicalJson({ b: [1, undefined, { d: null, c: undefined }], a: 'x', '10': 1, '2': 2 })).toBe('{"10":1,"2":2,"a":"x","b":[1,null,{"d":null}]}');
   });
 });

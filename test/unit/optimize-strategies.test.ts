@@ -64,7 +64,7 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, '¿Podrías corregir las faltas de ortografía de mi carta?')).toBe('Corregir las faltas de ortografía de mi carta.');
     // "¿Podría haber un error?" asks whether; it is no request (haber is not a request verb).
     expect(run(removePoliteness, '¿Podría haber un error en la consulta?')).toBe('¿Podría haber un error en la consulta?');
-    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
+    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Escribir un poema.');
     expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
     expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revisar este código y decirme si hay errores.');
     expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
@@ -94,6 +94,7 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, "So basically I need a script. I'm sorry if this is a silly question, but what is a closure?")).toBe('I need a script. What is a closure?');
     expect(run(removePoliteness, "I'm not really sure how to ask this, but why do pods restart?")).toBe('Why do pods restart?');
     expect(run(removePoliteness, "I'm not sure the pods restart.")).toBe("I'm not sure the pods restart.");
+    expect(run(removePoliteness, 'Thanks, that worked! One more thing though: how do I skip hidden files?')).toBe('How do I skip hidden files?');
   });
 
   it('drops framing in normal mode too: openers, asides, feelings, "Here is the code:", a wish to produce text', () => {
@@ -116,6 +117,26 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, 'Te agradecería mucho si pudieras revisar el texto.')).toBe('Revisar el texto.');
     const text = 'I would be grateful for a short answer.';
     expect(run(removePoliteness, text)).toBe(text);
+  });
+
+  it('makes a Spanish present wish about the result a "que" + subjunctive command, never a negated or past-tense one', () => {
+    expect(run(removePoliteness, 'Necesito que sea una traducción precisa. Quiero que responda solo a los mensajes.')).toBe('Que sea una traducción precisa. Que responda solo a los mensajes.');
+    expect(run(removePoliteness, 'Quiero que me expliques la recursión.')).toBe('Explícame la recursión.');
+    for (const text of ['No quiero que sea largo.', 'Me gustaría que sonara educado.', 'Quiero que no toque los archivos ocultos.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
+  it('says what the result should be instead of wishing it ("I\'d like it to be X" -> "It should be X")', () => {
+    expect(run(removePoliteness, "I'd like it to be 2 or 3 lines. We want the script to print each name.")).toBe('It should be 2 or 3 lines. The script should print each name.');
+    expect(run(removePoliteness, 'I would also like to see how much of that is interest.')).toBe('Also show me how much of that is interest.');
+    for (const text of ["I don't want it to be long.", 'I want it to not print anything.', 'I would like it.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
+  it('makes "Ayúdame a X" the request X, like "Help me X", and compares on request', () => {
+    expect(run(removePoliteness, 'Me gustaría que me ayudaras a escribir un mensaje.')).toBe('Escribir un mensaje.');
+    expect(run(removePoliteness, 'Por favor, ayúdame a redactarlo.')).toBe('Redactarlo.');
+    expect(run(removePoliteness, 'I want to compare two loans.', { lang: 'en' })).toBe('Compare two loans.');
+    expect(run(removePoliteness, 'Quiero comparar dos opciones.', { lang: 'es' })).toBe('Comparar dos opciones.');
+    for (const text of ['Ayúdame a ser más claro.', 'Mi hermano me ayudó a escribirlo.']) expect(run(removePoliteness, text), text).toBe(text);
   });
 
   it('drops "if you can," before a request, never a condition', () => {
@@ -151,6 +172,16 @@ describe('remove_redundancies', () => {
     const prompt = 'Yes. No. Yes. Use tabs. Use spaces.';
     expect(run(removeRedundancies, prompt)).toBe(prompt);
   });
+
+  it('drops a clause that restates an earlier clause of its sentence, never one that differs in a negation', () => {
+    expect(run(removeRedundancies, 'Do not give investment advice under any circumstances, so please do not give investment advice. Be brief.'))
+      .toBe('Do not give investment advice under any circumstances. Be brief.');
+    expect(run(removeRedundancies, 'Nunca compartas los datos personales del cliente, así que por favor nunca compartas los datos personales; sé breve.'))
+      .toBe('Nunca compartas los datos personales del cliente; sé breve.');
+    for (const text of ['Do not delete the old files, and delete the old files.', 'Use the new API, but use the new API carefully.', 'Sort by date, and sort by name.']) {
+      expect(run(removeRedundancies, text), text).toBe(text);
+    }
+  });
 });
 
 describe('condense_verbose_phrases', () => {
@@ -161,6 +192,13 @@ describe('condense_verbose_phrases', () => {
 
   it('shortens Spanish phrases', () => {
     expect(run(condenseVerbosePhrases, 'Lo hago con el fin de aprender, debido a que me gusta.')).toBe('Lo hago para aprender, porque me gusta.');
+  });
+
+  it('turns a request for a summary into "summarize" / "resume"', () => {
+    expect(run(condenseVerbosePhrases, 'Write me a short summary of the notes.')).toBe('Summarize the notes.');
+    expect(run(condenseVerbosePhrases, 'Hazme un resumen del acta y dame un resumen breve de las notas.')).toBe('Resume el acta y resume las notas.');
+    const text = 'El resumen del acta está mal.';
+    expect(run(condenseVerbosePhrases, text)).toBe(text);
   });
 
   it('asks "can I" instead of "is there any way to", only as the question itself', () => {

@@ -49,4 +49,33 @@ describe('usage recorder flushing', () => {
     expect(t.rows).toHaveLength(2);
     await r.close();
   });
+
+  it('writes the calls that arrive during a write together at the next interval, not one statement each', async () => {
+    const batches: number[] = [];
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const write = async (rows: unknown[]) => {
+      batches.push(rows.length);
+      started();
+      await new Promise<void>((r) => (release = r));
+    };
+    const r = new UsageRecorder(write, { enabled: true, flushIntervalMs: 10 }, createLogger('silent'));
+    const writing = new Promise<void>((s) => (started = s));
+    r.record(call(1));
+    const first = r.flush();
+    await writing;
+    // Three calls while the first write is held, each taken in on its own turn.
+    for (const n of [2, 3, 4]) {
+      r.record(call(n));
+      await new Promise((s) => setImmediate(s));
+    }
+    const next = new Promise<void>((s) => (started = s));
+    release();
+    await first;
+    expect(batches).toEqual([1]);
+    await next; // the interval's flush
+    release();
+    expect(batches).toEqual([1, 3]);
+    await r.close();
+  });
 });

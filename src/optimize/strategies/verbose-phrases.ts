@@ -54,7 +54,7 @@ const ENGLISH: Row[] = [
   ['make sure that', 'ensure'],
   ['take into (?:account|consideration)', 'consider', 'take into account'],
   ['(?:give|provide) (?:me )?(?:with )?an explanation (?:of|for)', 'explain', 'give me an explanation of'],
-  ['(?:give|provide) (?:me )?(?:with )?a (?:brief |short )?summary of', 'summarize', 'give me a summary of'],
+  ['(?:give|provide|write|make|create) (?:me )?(?:with )?a (?:brief |short )?summary of', 'summarize', 'give me a summary of'],
   ['(?:give|provide) (?:me )?(?:with )?a (?:brief |short )?description of', 'describe', 'give me a description of'],
   ['(?:come up with|put together)', 'create', 'come up with'],
   ['a little bit', 'a little'],
@@ -99,6 +99,8 @@ const SPANISH: Row[] = [
   ['de (?:manera|forma) rápida', 'rápido', 'de manera rápida'],
   ['en un futuro (?:cercano|próximo)', 'pronto', 'en un futuro cercano'],
   ['en primer lugar', 'primero'],
+  ['(?:hazme|haz|dame|escríbeme) un (?:breve |pequeño )?resumen (?:breve )?del', 'resume el', 'hazme un resumen del'],
+  ['(?:hazme|haz|dame|escríbeme) un (?:breve |pequeño )?resumen (?:breve )?de', 'resume', 'hazme un resumen de'],
   ['¿hay (?:alguna|algún) (?:forma|manera|modo) de', '¿puedo', '¿hay alguna forma de'],
   // Only inside a sentence ("Explícame qué diferencia hay entre X e Y"); at its start it is the question itself.
   ['(?<=\\p{L},? )(?:qué diferencia hay|cuál es la diferencia) entre', 'la diferencia entre', 'qué diferencia hay entre'],
