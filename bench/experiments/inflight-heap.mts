@@ -22,6 +22,8 @@
 //       steady state as bench/capacity.ts loads it: memory by heap space under load, GC pauses, the
 //       gateway's event-loop delay and (--profile) what ran while its loop was late
 //   BENCH_GATEWAY_NODE_FLAGS="--max-semi-space-size=4" ...   (V8 flags for the gateway)
+//   INFLIGHT_GW_LOG=/tmp/gw.log BENCH_GATEWAY_NODE_FLAGS=--trace-gc-nvp ... --steady 1000
+//       (also: bytes allocated, kept in the young generation and promoted per answer in the window)
 // ulimit -n must allow 2 N + a few hundred descriptors per process.
 //
 // What it found (2026-12-06, N = 1000, median of 3, each request with its own upstream connection):
@@ -33,7 +35,7 @@
 // retention: at 1000 in flight, +180 MiB RSS = young generation grown to 32 MiB + old space
 // 144 MiB over rest, of which 36 MiB live (requests in flight, cache entries) and the rest garbage
 // awaiting a mark-compact; it scales with the request rate, not with what one request holds.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -569,6 +571,7 @@ async function steadyLevel(n: number, ms: number) {
   await new Promise((r) => setTimeout(r, windowEnd - performance.now()));
   const profile = values.profile ? (await cdp('Profiler.stop')).profile : { nodes: [], samples: [], timeDeltas: [], startTime: 0 };
   const probe = await evaluate<any>(UNPROBE);
+  const pnEnd = await evaluate<number>('performance.now()');
   const live = await processState();
   await loops;
   delayMs = 0;
@@ -623,6 +626,23 @@ async function steadyLevel(n: number, ms: number) {
   console.log(`  memory under load (median of ${S.length} samples, MiB) vs the live heap after a forced GC at the end; at rest: RSS ${steadyRest.rssMiB.toFixed(0)}, external ${mib(steadyRest.external)} (arrayBuffers ${mib(steadyRest.arrayBuffers)}), spaces ${Object.entries(steadyRest.spaces!).filter(([, v]) => v[1] > 0).map(([k, v]) => `${k} ${mib(v[0])}/${mib(v[1])}`).join(', ')}:`);
   console.log(`    RSS ${mib(med(S.map((x) => x.rss)))} (per connection over rest ${((med(S.map((x) => x.rss)) / 2 ** 20 - steadyRest.rssMiB) * 1024 / n).toFixed(1)} KiB); heapTotal ${mib(med(S.map((x) => x.heapTotal)))}, heapUsed ${mib(med(S.map((x) => x.heapUsed)))} (live after GC ${mib(live.heapUsed)}, at rest ${mib(steadyRest.heapUsed)}); external ${mib(med(S.map((x) => x.external)))} (arrayBuffers ${mib(med(S.map((x) => x.arrayBuffers)))}); RSS after the forced GC ${live.rssMiB.toFixed(0)}, at the window's start ${rss0.toFixed(0)}`);
   console.log(`    spaces used/committed: ${spaceNames.map((sn) => `${sn} ${mib(med(S.map((x) => x.sp[sn][0])))}/${mib(med(S.map((x) => x.sp[sn][1])))}`).join(', ')}`);
+  // With BENCH_GATEWAY_NODE_FLAGS=--trace-gc-nvp and INFLIGHT_GW_LOG: what the scavenger copied and promoted per answer in the window.
+  if (process.env.INFLIGHT_GW_LOG) {
+    await new Promise((r) => setTimeout(r, 200));
+    let copied = 0;
+    let promoted = 0;
+    let allocated = 0;
+    let scavenges = 0;
+    for (const line of readFileSync(process.env.INFLIGHT_GW_LOG, 'utf8').split('\n')) {
+      const m = /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: pause=.*gc=s /.exec(line);
+      if (!m || Number(m[1]) < pn0 || Number(m[1]) > pnEnd) continue;
+      scavenges++;
+      copied += Number(/new_space_survived=(\d+)/.exec(line)?.[1] ?? 0);
+      allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+      promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    if (scavenges) console.log(`  scavenger (trace-gc-nvp): ${scavenges} scavenges; per answer allocated ${(allocated / 1024 / added.length).toFixed(1)} KiB, kept in the young generation ${(copied / 1024 / added.length).toFixed(1)} KiB, promoted to old space ${(promoted / 1024 / added.length).toFixed(1)} KiB`);
+  }
   const cpuS = (probe.cpu.user + probe.cpu.system) / 1e6 - cpuBefore;
   console.log(`    gateway CPU over the window ≈ ${(cpuS / (ms / 1000)).toFixed(2)} cores, ${((cpuS * 1e6) / Math.max(1, added.length)).toFixed(0)} µs per answer`);
   await new Promise((r) => setTimeout(r, 1500));
