@@ -7,10 +7,13 @@
 // request barely moves with other processes' load, unlike req/s.
 // With --base <checkout>, that checkout's gateway runs beside this one's and the rounds alternate
 // (A B A B ...), so both see the same machine; --base-env alone runs this checkout twice, the
-// second with those variables (e.g. ENABLE_CACHING=false: what the cache costs).
+// second with those variables (e.g. ENABLE_CACHING=false: what the cache costs). With --together
+// the two are loaded at the same time (each with its own connections, both on the server core)
+// instead of in turn: whatever else the machine does then weighs on both alike, which makes the
+// per-round difference far steadier on a busy machine.
 //   node --import tsx bench/experiments/cpu-per-request.mts [--requests 4000] [--rounds 7]
 //     [--connections 8] [--warmup 3000] [--env NAME=value,...]
-//     [--base /path/to/other/checkout] [--base-env NAME=value,...]
+//     [--base /path/to/other/checkout] [--base-env NAME=value,...] [--together]
 import { benchArgs, numberArg, sleep } from '../lib/args.js';
 import { buildRequest, closedLoop, UniqueRequests } from '../lib/http-load.js';
 import { auth, PROMPT, restBody } from '../lib/payloads.js';
@@ -18,7 +21,7 @@ import { cpuSeconds, pinSelf, ROOT, stopAll } from '../lib/proc.js';
 import { mockProviderEnv, startGateway, type Gateway } from '../lib/servers.js';
 import { startUpstream } from '../lib/upstream.js';
 
-const args = benchArgs({ requests: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' }, base: { type: 'string' }, env: { type: 'string' }, 'base-env': { type: 'string' } });
+const args = benchArgs({ requests: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, warmup: { type: 'string' }, base: { type: 'string' }, env: { type: 'string' }, 'base-env': { type: 'string' }, together: { type: 'boolean' } });
 const requests = numberArg(args, 'requests', 4000);
 const rounds = numberArg(args, 'rounds', 7);
 const connections = numberArg(args, 'connections', 8);
@@ -51,12 +54,15 @@ interface Target {
   us: number[];
 }
 
-async function round(t: Target, n: number): Promise<number> {
-  const c0 = await cpuWhenIdle(t.gw.proc.pid);
-  const r = await closedLoop({ url: t.gw.url, requests: t.next, connections, durationMs: 600_000, maxRequests: n });
-  if (r.errors > 0) throw new Error(`${t.name}: ${r.errors} errors, first: ${r.firstError}`);
-  const c1 = await cpuWhenIdle(t.gw.proc.pid);
-  return ((c1 - c0) * 1e6) / r.completed;
+/** One round over `ts` loaded at the same time: each one's CPU µs per request. */
+async function round(ts: Target[], n: number): Promise<number[]> {
+  const c0 = await Promise.all(ts.map((t) => cpuWhenIdle(t.gw.proc.pid)));
+  const rs = await Promise.all(ts.map((t) => closedLoop({ url: t.gw.url, requests: t.next, connections, durationMs: 600_000, maxRequests: n })));
+  rs.forEach((r, i) => {
+    if (r.errors > 0) throw new Error(`${ts[i]!.name}: ${r.errors} errors, first: ${r.firstError}`);
+  });
+  const c1 = await Promise.all(ts.map((t) => cpuWhenIdle(t.gw.proc.pid)));
+  return rs.map((r, i) => ((c1[i]! - c0[i]!) * 1e6) / r.completed);
 }
 
 const median = (xs: number[]) => {
@@ -75,15 +81,19 @@ try {
     const next = new UniqueRequests((p) => buildRequest('POST', `${gw.url}/api/ai/openai`, headers, restBody(p)), PROMPT).next;
     targets.push({ name, gw, next, us: [] });
   }
-  for (const t of targets) await round(t, warmup);
+  const together = args.values.together === true;
+  await round(targets, warmup);
   for (let i = 0; i < rounds; i++) {
-    for (const t of i % 2 ? [...targets].reverse() : targets) {
-      const us = await round(t, requests);
-      t.us.push(us);
-      console.log(`round ${i + 1} ${t.name}: ${us.toFixed(0)} µs CPU/request`);
+    const order = i % 2 ? [...targets].reverse() : targets;
+    for (const group of together ? [order] : order.map((t) => [t])) {
+      const us = await round(group, requests);
+      group.forEach((t, j) => {
+        t.us.push(us[j]!);
+        console.log(`round ${i + 1} ${t.name}: ${us[j]!.toFixed(0)} µs CPU/request`);
+      });
     }
   }
-  console.log(`\n${requests} unique-prompt REST requests per round, ${connections} connections, ${rounds} rounds (after ${warmup} warm-up requests)`);
+  console.log(`\n${requests} unique-prompt REST requests per round, ${connections} connections${together ? ' to each gateway, both loaded together' : ''}, ${rounds} rounds (after ${warmup} warm-up requests)`);
   for (const t of targets) {
     const s = [...t.us].sort((a, b) => a - b);
     console.log(`${t.name.padEnd(5)} median ${median(t.us).toFixed(0)} µs CPU/request (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)})`);

@@ -17,17 +17,35 @@
 //   node --max-old-space-size=6000 --import tsx bench/experiments/inflight-heap.mts [--n 1000] [--rounds 3] [--top 40]
 //     [--paths 8]   (print a retainer path for one sample object of each of the top groups)
 //   BENCH_GATEWAY_ROOT=/other/checkout ...   (measure another checkout's gateway)
+//   --target proxy                           (the bare Node proxy instead: what any Node proxy holds)
+//   --rounds 0 --steady 500,1000 [--steady-ms 8000] [--delay-ms 1000] [--profile]
+//       steady state as bench/capacity.ts loads it: memory by heap space under load, GC pauses, the
+//       gateway's event-loop delay and (--profile) what ran while its loop was late
+//   BENCH_GATEWAY_NODE_FLAGS="--max-semi-space-size=4" ...   (V8 flags for the gateway)
+//   INFLIGHT_GW_LOG=/tmp/gw.log BENCH_GATEWAY_NODE_FLAGS=--trace-gc-nvp ... --steady 1000
+//       (also: bytes allocated, kept in the young generation and promoted per answer in the window)
 // ulimit -n must allow 2 N + a few hundred descriptors per process.
-import { createWriteStream } from 'node:fs';
+//
+// What it found (2026-12-06, N = 1000, median of 3, each request with its own upstream connection):
+// a completion in flight holds 27.6 KiB of heap (+2.7 KiB for its client connection; RSS held minus
+// idle 30 KiB), the bare proxy 7.3 KiB (+2.5). Most of that is structural: 13 suspended async
+// frames (10 of the gateway's, 3 of the OpenAI SDK's) with their promises and closures, undici's
+// Client per upstream socket (about 5 KiB), Node's request/response. Under load (--steady) the
+// RSS per in-flight request that bench/capacity.ts reports (180-200 KiB) is mostly GC headroom, not
+// retention: at 1000 in flight, +180 MiB RSS = young generation grown to 32 MiB + old space
+// 144 MiB over rest, of which 36 MiB live (requests in flight, cache entries) and the rest garbage
+// awaiting a mark-compact; it scales with the request rate, not with what one request holds.
+import { createWriteStream, readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { buildRequest, RawConnection, UniqueRequests } from '../lib/http-load.js';
-import { auth, PROMPT, restBody } from '../lib/payloads.js';
-import { freePort, pinSelf, rssMiB, stopAll } from '../lib/proc.js';
+import { auth, openaiBody, PROMPT, restBody } from '../lib/payloads.js';
+import { baseEnv, freePort, pinSelf, ROOT, rssMiB, SERVER_CPU, spawnNode, stopAll, waitForHttp, type Managed } from '../lib/proc.js';
 import { startProviderUpstream } from '../lib/provider-upstream.js';
-import { mockProviderEnv, startGateway } from '../lib/servers.js';
+import { mockProviderEnv, startGateway, UPSTREAM_KEY } from '../lib/servers.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +58,7 @@ const { values } = parseArgs({
     'steady-ms': { type: 'string', default: '8000' },
     'delay-ms': { type: 'string', default: '1000' },
     profile: { type: 'boolean', default: false },
+    target: { type: 'string', default: 'gateway' },
   },
 });
 const N = Number(values.n);
@@ -77,22 +96,36 @@ const gate = http.createServer((req, res) => {
     } else forward();
   });
 });
-gate.keepAliveTimeout = 65_000;
+// Idle upstream connections close after 5 s (the gateway's own pool drops them after 3-4 s),
+// so that every round starts with none pooled: each request in flight then counts its own.
+gate.keepAliveTimeout = 5_000;
 await new Promise<void>((r) => gate.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, r));
 const gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
 
 // --- the gateway, with the inspector -----------------------------------------------------------
 
 const inspectPort = await freePort();
-const gw = await startGateway({
-  name: 'gateway (defaults)',
-  env: mockProviderEnv({ openai: `${gateUrl}/v1` } as never),
-  nodeFlags: [`--inspect=127.0.0.1:${inspectPort}`],
-});
-// INFLIGHT_GW_LOG=file: the gateway's output there (e.g. with BENCH_GATEWAY_NODE_FLAGS=--trace-gc).
-if (process.env.INFLIGHT_GW_LOG) gw.proc.child.stdout!.pipe(createWriteStream(process.env.INFLIGHT_GW_LOG));
-const headers = auth(await gw.token());
-const requests = new UniqueRequests((p) => buildRequest('POST', `${gw.url}/api/ai/openai`, headers, restBody(p)), PROMPT);
+// --target proxy: the bare Node proxy (bench/lib/floor-proxy.mjs) instead, the reference for what any Node proxy holds.
+let gw: { proc: Managed; port: number; url: string };
+let requests: UniqueRequests;
+if (values.target === 'proxy') {
+  const port = await freePort();
+  const proc = spawnNode({ name: 'floor-proxy', args: [`--inspect=127.0.0.1:${inspectPort}`, path.join(ROOT, 'bench', 'lib', 'floor-proxy.mjs'), '--port', String(port), '--upstream', gateUrl], env: { ...baseEnv(), NODE_ENV: 'production' }, cpu: SERVER_CPU });
+  gw = { proc, port, url: `http://127.0.0.1:${port}` };
+  await waitForHttp(`${gw.url}/v1/models`, proc);
+  requests = new UniqueRequests((p) => buildRequest('POST', `${gw.url}/v1/chat/completions`, { authorization: `Bearer ${UPSTREAM_KEY}` }, openaiBody(p)), PROMPT);
+} else {
+  const g = await startGateway({
+    name: 'gateway (defaults)',
+    env: mockProviderEnv({ openai: `${gateUrl}/v1` } as never),
+    nodeFlags: [`--inspect=127.0.0.1:${inspectPort}`],
+  });
+  gw = g;
+  // INFLIGHT_GW_LOG=file: the gateway's output there (e.g. with BENCH_GATEWAY_NODE_FLAGS=--trace-gc).
+  if (process.env.INFLIGHT_GW_LOG) g.proc.child.stdout!.pipe(createWriteStream(process.env.INFLIGHT_GW_LOG));
+  const headers = auth(await g.token());
+  requests = new UniqueRequests((p) => buildRequest('POST', `${g.url}/api/ai/openai`, headers, restBody(p)), PROMPT);
+}
 const RUN_TAG = /\[(\w+)-\d{12}\]/.exec(requests.lastPrompt() || (requests.next(), requests.lastPrompt()))![1]!;
 
 // --- a minimal DevTools protocol client -------------------------------------------------------
@@ -342,7 +375,7 @@ async function sendAll(conns: RawConnection[]): Promise<void> {
   const big = await openConnections(N);
   await sendAll(big);
   for (const c of big) c.close();
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 6000));
 }
 
 interface Round {
@@ -401,7 +434,7 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const f of held.splice(0)) f();
   await answers;
   for (const c of conns) c.close();
-  await new Promise((res) => setTimeout(res, 1500));
+  await new Promise((res) => setTimeout(res, 6000));
   const afterSnap = await snapshot(false); // what N completed requests left behind (cache entries, records not yet flushed)
   rounds.push({ idle, open, held: heldState, openSnap, heldSnap, idleSnap, afterSnap, idleSnapTotal: idleSnap.total, sampled, sampledOwn });
   if (r === 0 && PATHS > 0) {
@@ -418,7 +451,7 @@ const per = (f: (r: Round) => number) => median(rounds.map(f)) / N;
 const fmt = (b: number) => (Math.abs(b) >= 1024 ? `${(b / 1024).toFixed(2)} KiB` : `${b.toFixed(0)} B`);
 
 if (ROUNDS > 0) {
-console.log(`\n${N} completions in flight (REST, unique prompts, cache and analytics on, embedded DB), ${ROUNDS} rounds; per request, median of rounds:`);
+console.log(`\n${N} completions in flight (${values.target === 'proxy' ? 'bare Node proxy' : 'gateway: REST, unique prompts, cache and analytics on, embedded DB'}), ${ROUNDS} rounds; per request, median of rounds:`);
 console.log(`  heap (snapshot, live objects)  held-open ${fmt(per((r) => r.heldSnap.total - r.openSnap.total))}; connections alone (open-idle) ${fmt(per((r) => r.openSnap.total - r.idleSnapTotal))}`);
 console.log(`  heapUsed after GC              held-open ${fmt(per((r) => r.held.heapUsed - r.open.heapUsed))}; open-idle ${fmt(per((r) => r.open.heapUsed - r.idle.heapUsed))}`);
 console.log(`  external                       held-open ${fmt(per((r) => r.held.external - r.open.external))}; open-idle ${fmt(per((r) => r.open.external - r.idle.external))}`);
@@ -457,7 +490,7 @@ const after = [...new Set(rounds.flatMap((r) => [...r.afterSnap.groups.keys()]))
   k, bytes: median(rounds.map((r) => (r.afterSnap.groups.get(k)?.bytes ?? 0) - (r.idleSnap.groups.get(k)?.bytes ?? 0))) / N,
   count: median(rounds.map((r) => (r.afterSnap.groups.get(k)?.count ?? 0) - (r.idleSnap.groups.get(k)?.count ?? 0))) / N,
 })).sort((a, b) => b.bytes - a.bytes);
-console.log(`\nleft behind per completed request (after the answers and 1.5 s, minus idle before the round): ${fmt(per((r) => r.afterSnap.total - r.idleSnap.total))}; prompt copies ${(median(rounds.map((r) => r.afterSnap.promptStrings.count - r.idleSnap.promptStrings.count)) / N).toFixed(2)}; top 25:`);
+console.log(`\nleft behind per completed request (6 s after the answers, minus idle before the round): ${fmt(per((r) => r.afterSnap.total - r.idleSnap.total))}; prompt copies ${(median(rounds.map((r) => r.afterSnap.promptStrings.count - r.idleSnap.promptStrings.count)) / N).toFixed(2)}; top 25:`);
 for (const r of after.slice(0, 25)) console.log(`  ${fmt(r.bytes).padStart(10)}  ×${r.count.toFixed(2).padStart(6)}  ${r.k}`);
 const sampledRows = (pick: (r: Round) => Map<string, number>) => {
   const ks = new Set(rounds.flatMap((r) => [...pick(r).keys()]));
@@ -528,6 +561,8 @@ async function steadyLevel(n: number, ms: number) {
   await new Promise((r) => setTimeout(r, windowStart - performance.now()));
   const rss0 = rssMiB(gw.proc.pid);
   const [pn0, hr0] = await evaluate<[number, number]>(PROBE);
+  const c0 = await evaluate<{ user: number; system: number }>('process.cpuUsage()');
+  cpuBefore = (c0.user + c0.system) / 1e6;
   if (values.profile) {
     await cdp('Profiler.enable');
     await cdp('Profiler.setSamplingInterval', { interval: 1000 });
@@ -536,6 +571,7 @@ async function steadyLevel(n: number, ms: number) {
   await new Promise((r) => setTimeout(r, windowEnd - performance.now()));
   const profile = values.profile ? (await cdp('Profiler.stop')).profile : { nodes: [], samples: [], timeDeltas: [], startTime: 0 };
   const probe = await evaluate<any>(UNPROBE);
+  const pnEnd = await evaluate<number>('performance.now()');
   const live = await processState();
   await loops;
   delayMs = 0;
@@ -590,16 +626,31 @@ async function steadyLevel(n: number, ms: number) {
   console.log(`  memory under load (median of ${S.length} samples, MiB) vs the live heap after a forced GC at the end; at rest: RSS ${steadyRest.rssMiB.toFixed(0)}, external ${mib(steadyRest.external)} (arrayBuffers ${mib(steadyRest.arrayBuffers)}), spaces ${Object.entries(steadyRest.spaces!).filter(([, v]) => v[1] > 0).map(([k, v]) => `${k} ${mib(v[0])}/${mib(v[1])}`).join(', ')}:`);
   console.log(`    RSS ${mib(med(S.map((x) => x.rss)))} (per connection over rest ${((med(S.map((x) => x.rss)) / 2 ** 20 - steadyRest.rssMiB) * 1024 / n).toFixed(1)} KiB); heapTotal ${mib(med(S.map((x) => x.heapTotal)))}, heapUsed ${mib(med(S.map((x) => x.heapUsed)))} (live after GC ${mib(live.heapUsed)}, at rest ${mib(steadyRest.heapUsed)}); external ${mib(med(S.map((x) => x.external)))} (arrayBuffers ${mib(med(S.map((x) => x.arrayBuffers)))}); RSS after the forced GC ${live.rssMiB.toFixed(0)}, at the window's start ${rss0.toFixed(0)}`);
   console.log(`    spaces used/committed: ${spaceNames.map((sn) => `${sn} ${mib(med(S.map((x) => x.sp[sn][0])))}/${mib(med(S.map((x) => x.sp[sn][1])))}`).join(', ')}`);
-  console.log(`    gateway CPU over the window ≈ ${(((probe.cpu.user + probe.cpu.system) / 1e6 - cpuBefore) / (ms / 1000)).toFixed(2)} cores`);
-  cpuBefore = (probe.cpu.user + probe.cpu.system) / 1e6;
+  // With BENCH_GATEWAY_NODE_FLAGS=--trace-gc-nvp and INFLIGHT_GW_LOG: what the scavenger copied and promoted per answer in the window.
+  if (process.env.INFLIGHT_GW_LOG) {
+    await new Promise((r) => setTimeout(r, 200));
+    let copied = 0;
+    let promoted = 0;
+    let allocated = 0;
+    let scavenges = 0;
+    for (const line of readFileSync(process.env.INFLIGHT_GW_LOG, 'utf8').split('\n')) {
+      const m = /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: pause=.*gc=s /.exec(line);
+      if (!m || Number(m[1]) < pn0 || Number(m[1]) > pnEnd) continue;
+      scavenges++;
+      copied += Number(/new_space_survived=(\d+)/.exec(line)?.[1] ?? 0);
+      allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+      promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    if (scavenges) console.log(`  scavenger (trace-gc-nvp): ${scavenges} scavenges; per answer allocated ${(allocated / 1024 / added.length).toFixed(1)} KiB, kept in the young generation ${(copied / 1024 / added.length).toFixed(1)} KiB, promoted to old space ${(promoted / 1024 / added.length).toFixed(1)} KiB`);
+  }
+  const cpuS = (probe.cpu.user + probe.cpu.system) / 1e6 - cpuBefore;
+  console.log(`    gateway CPU over the window ≈ ${(cpuS / (ms / 1000)).toFixed(2)} cores, ${((cpuS * 1e6) / Math.max(1, added.length)).toFixed(0)} µs per answer`);
   await new Promise((r) => setTimeout(r, 1500));
 }
 
 let cpuBefore = 0;
 const steadyRest = await processState();
 for (const n of (values.steady as string).split(',').filter(Boolean).map(Number)) {
-  cpuBefore = (await evaluate<any>('process.cpuUsage()')) as never;
-  cpuBefore = ((cpuBefore as any).user + (cpuBefore as any).system) / 1e6;
   await steadyLevel(n, Number(values['steady-ms']));
 }
 

@@ -49,9 +49,10 @@ interface PipelineStep {
 export const PIPELINE: readonly PipelineStep[] = [
   { name: 'normalize_whitespace', apply: normalizeWhitespace, aggressiveOnly: false },
   { name: 'remove_politeness', apply: removePoliteness, aggressiveOnly: false },
-  { name: 'remove_redundancies', apply: removeRedundancies, aggressiveOnly: false },
   { name: 'condense_verbose_phrases', apply: condenseVerbosePhrases, aggressiveOnly: false },
   { name: 'shorten_system_message', apply: shortenSystemMessage, aggressiveOnly: false },
+  // After the rewrites above, so that two wordings of the same sentence compare equal.
+  { name: 'remove_redundancies', apply: removeRedundancies, aggressiveOnly: false },
   { name: 'remove_low_information_words', apply: removeLowInformationWords, aggressiveOnly: true },
   { name: 'remove_articles', apply: removeArticles, aggressiveOnly: true },
 ];

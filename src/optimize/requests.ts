@@ -134,4 +134,11 @@ export const REQUEST_RULES: readonly Rule[] = [
   // ("me gustaría que sonara" would need its tense changed, and stays):
   // "Quiero que responda solo a X" -> "Que responda solo a X", "Necesito que sea precisa" -> "Que sea precisa".
   { id: 'es-wish-que', guard: 'previous', position: 'sentence-start', pattern: phrase('(?:quiero|necesito|queremos|necesitamos)(?= que (?!no )\\p{Ll})'), replace: '', advice: wishAdvice },
+  // The same in English: "I'd like it to be 2 lines" -> "It should be 2 lines".
+  { id: 'wish-it-to', guard: 'previous', position: 'sentence-start', pattern: phrase("(?:i|we)(?: (?:really )?(?:would like|want|need)|'d (?:really )?like) (it|them|this|the \\p{L}+) to(?= \\p{Ll})(?! not\\b)"), replace: '$1 should', advice: directCommand },
+  // "I would also like to see X" -> "Also show me X".
+  { id: 'like-to-see', position: 'sentence-start', pattern: phrase("(?:i|we)(?: would|'d)( also)? (?:like|love) to see"), replace: (m) => (m[1] ? 'also show me' : 'show me'), advice: directCommand },
+  // "Ayúdame a escribir X" -> "Escribir X" (like "Help me write X" -> "Write X"); last, as the
+  // wishes above may leave it ("Me gustaría que me ayudaras a escribir X" -> "Ayúdame a escribir X").
+  { id: 'es-help-me', position: 'sentence-start', pattern: phrase(`(?:por favor,? )?ayúdame (?:a|con)(?= ${ES_INFINITIVE}(?:${CLITIC})?(?![\\p{L}]))`), replace: '', advice: directCommand },
 ];

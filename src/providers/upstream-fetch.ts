@@ -49,13 +49,13 @@ function plainBody(body: RequestInit['body']): Body | null {
   return null;
 }
 
-function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']): Record<string, string> {
+function headerRecord(init: HeadersInit | undefined, body: RequestInit['body'], omit: ReadonlySet<string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
     // Framing and connection headers are the HTTP client's to set (fetch ignores them too;
     // undici's request refuses some of them outright).
-    if (HOP_BY_HOP.has(key)) return;
+    if (HOP_BY_HOP.has(key) || omit?.has(key)) return;
     out[key] = key in out ? `${out[key]}, ${value}` : String(value);
   };
   if (init instanceof Headers) init.forEach((value, name) => add(name, value));
@@ -72,33 +72,35 @@ function headerRecord(init: HeadersInit | undefined, body: RequestInit['body']):
  * A response's headers: a real Headers (instanceof, every method) read straight from
  * the names and values undici parsed, without the spec machinery a Headers pays per
  * header (validation on each append, a sorted copy on each iteration), which the SDKs
- * go through several times per response. The first change copies them into the Headers
- * proper, which then answers everything.
+ * go through several times per response. Nothing is built until it is read: a name is
+ * looked up in undici's object as it is, and the sorted pairs an iteration gives are made
+ * on the first one. The first change copies them into the Headers proper, which then
+ * answers everything.
  */
 class ResponseHeaders extends Headers {
-  /** Lowercase name -> values, in name order; null once copied into the Headers proper. */
-  #raw: Map<string, string[]> | null = new Map();
+  /** undici's headers (lowercase names, a list for a repeated header); null once copied into the Headers proper. */
+  #raw: Dispatcher.ResponseData['headers'] | null;
   #pairsMade: [string, string][] | null = null;
 
   constructor(raw: Dispatcher.ResponseData['headers']) {
     super();
-    const map = this.#raw!;
-    for (const name of Object.keys(raw).sort()) {
-      const value = raw[name];
-      if (value === undefined) continue;
-      const key = name.toLowerCase();
-      const values = map.get(key) ?? [];
-      if (Array.isArray(value)) values.push(...value);
-      else values.push(value);
-      map.set(key, values);
-    }
+    this.#raw = raw;
+  }
+
+  /** The values of a lowercase name, in the order received (undefined when absent). */
+  #values(key: string): string | string[] | undefined {
+    return Object.hasOwn(this.#raw!, key) ? this.#raw![key] : undefined;
   }
 
   #copy(): void {
     const raw = this.#raw;
     if (!raw) return;
     this.#raw = null;
-    for (const [name, values] of raw) for (const v of values) super.append(name, v);
+    for (const name of Object.keys(raw)) {
+      const value = raw[name];
+      if (Array.isArray(value)) for (const v of value) super.append(name, v);
+      else if (value !== undefined) super.append(name, value);
+    }
   }
 
   /** The lowercase name when the fast path can answer for it; undefined otherwise. */
@@ -110,17 +112,19 @@ class ResponseHeaders extends Headers {
   override get(name: string): string | null {
     const key = this.#key(name);
     if (key === undefined) return super.get(name);
-    const values = this.#raw!.get(key);
-    return values ? values.join(', ') : null;
+    const value = this.#values(key);
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
   }
 
   override has(name: string): boolean {
     const key = this.#key(name);
-    return key === undefined ? super.has(name) : this.#raw!.has(key);
+    return key === undefined ? super.has(name) : this.#values(key) !== undefined;
   }
 
   override getSetCookie(): string[] {
-    return this.#raw ? [...(this.#raw.get('set-cookie') ?? [])] : super.getSetCookie();
+    if (!this.#raw) return super.getSetCookie();
+    const value = this.#values('set-cookie');
+    return value === undefined ? [] : Array.isArray(value) ? [...value] : [value];
   }
 
   override append(name: string, value: string): void {
@@ -163,10 +167,14 @@ class ResponseHeaders extends Headers {
   #pairs(): [string, string][] {
     // Kept: the OpenAI SDK iterates a response's headers twice (its log line and request id).
     if (this.#pairsMade) return this.#pairsMade;
+    const raw = this.#raw!;
     const out: [string, string][] = (this.#pairsMade = []);
-    for (const [name, values] of this.#raw!) {
-      if (name === 'set-cookie') for (const v of values) out.push([name, v]);
-      else out.push([name, values.join(', ')]);
+    for (const name of Object.keys(raw).sort()) {
+      const value = raw[name];
+      if (value === undefined) continue;
+      if (!Array.isArray(value)) out.push([name, value]);
+      else if (name === 'set-cookie') for (const v of value) out.push([name, v]);
+      else out.push([name, value.join(', ')]);
     }
     return out;
   }
@@ -367,10 +375,31 @@ function networkError(err: unknown, signal: AbortSignal | null | undefined): unk
 }
 
 /** A drop-in `fetch` for the provider SDKs (see the top of this file). */
-export const upstreamFetch: typeof fetch = async (input, init) => {
+export const upstreamFetch: typeof fetch = (input, init) => send(input, init, undefined);
+
+/**
+ * upstreamFetch that leaves out the request headers named in `omit` (lower case) as it
+ * copies them: for headers an SDK adds on every call that the provider does not need,
+ * where the SDK's own way to drop them (a null header) costs more than the rest of its
+ * header handling.
+ */
+export function upstreamFetchOmitting(omit: readonly string[]): typeof fetch {
+  const names = new Set(omit.map((n) => n.toLowerCase()));
+  return (input, init) => send(input, init, names);
+}
+
+/** The global fetch, for what only it can send; without the omitted headers too. */
+function globalFetch(input: Parameters<typeof fetch>[0], init: RequestInit | undefined, omit: ReadonlySet<string> | undefined): Promise<Response> {
+  if (!omit) return fetch(input, init);
+  const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+  for (const name of omit) headers.delete(name);
+  return fetch(input, { ...init, headers });
+}
+
+async function send(input: Parameters<typeof fetch>[0], init: RequestInit | undefined, omit: ReadonlySet<string> | undefined): Promise<Response> {
   const body = plainBody(init?.body);
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : null;
-  if (url === null || body === null || init?.redirect === 'manual' || init?.redirect === 'error') return fetch(input, init);
+  if (url === null || body === null || init?.redirect === 'manual' || init?.redirect === 'error') return globalFetch(input, init, omit);
   const signal = init?.signal ?? undefined;
   if (signal?.aborted) throw signal.reason;
   const target = parsedUrl(url);
@@ -381,7 +410,7 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
       origin: target.origin,
       path: target.path,
       method: method as Dispatcher.HttpMethod,
-      headers: headerRecord(init?.headers, init?.body),
+      headers: headerRecord(init?.headers, init?.body, omit),
       body,
       signal,
     });
@@ -391,7 +420,7 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
   if (REDIRECT.has(res.statusCode) && res.headers.location) {
     // Rare for an API: let the global fetch follow it, with its rules for method and body.
     res.body.resume();
-    return fetch(url, init);
+    return globalFetch(url, init, omit);
   }
   const headers = new ResponseHeaders(res.headers);
   const empty = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
@@ -399,4 +428,4 @@ export const upstreamFetch: typeof fetch = async (input, init) => {
   const stream = empty ? null : decoded(res.body, headers.get('content-encoding'));
   const length = stream === res.body ? Number(headers.get('content-length') ?? NaN) : NaN;
   return new UpstreamResponse(res.statusCode, headers, url, stream, length) as unknown as Response;
-};
+}

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upstreamFetch } from '../../src/providers/upstream-fetch.js';
+import { upstreamFetch, upstreamFetchOmitting } from '../../src/providers/upstream-fetch.js';
 import { providerFactories } from '../../src/providers/registry.js';
 import type { ChatRequest, StreamEvent, UpstreamError } from '../../src/providers/types.js';
 import { startMockUpstream, type MockProvider, type MockUpstream } from '../mock-upstream/server.js';
@@ -210,6 +210,17 @@ describe('upstreamFetch', () => {
     expect(echo.headers.host).toBe(new URL(base).host);
     expect(echo.headers['x-kept']).toBe('yes');
     expect(echo.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('upstreamFetchOmitting leaves out the headers it names, whatever their case, on its own path and through the global fetch', async () => {
+    const send = upstreamFetchOmitting(['X-Stainless-OS', 'x-stainless-arch']);
+    const headers = new Headers({ 'X-Stainless-OS': 'Linux', 'x-stainless-Arch': 'x64', 'X-Stainless-Helper-Method': 'stream', 'x-kept': 'yes' });
+    const fd = new FormData();
+    fd.set('field', 'value');
+    for (const body of ['abc', fd]) {
+      const echo = (await (await send(`${base}/echo`, { method: 'POST', headers, body })).json()) as { headers: Record<string, string> };
+      expect(Object.keys(echo.headers).filter((k) => k.startsWith('x-')).sort()).toEqual(['x-kept', 'x-stainless-helper-method']);
+    }
   });
 
   it('hands FormData bodies to the global fetch', async () => {

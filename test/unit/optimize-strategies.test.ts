@@ -64,7 +64,7 @@ describe('remove_politeness', () => {
     expect(run(removePoliteness, '¿Podrías corregir las faltas de ortografía de mi carta?')).toBe('Corregir las faltas de ortografía de mi carta.');
     // "¿Podría haber un error?" asks whether; it is no request (haber is not a request verb).
     expect(run(removePoliteness, '¿Podría haber un error en la consulta?')).toBe('¿Podría haber un error en la consulta?');
-    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Ayúdame a escribir un poema.');
+    expect(run(removePoliteness, 'Me gustaría que me ayudes a escribir un poema. ¡Muchas gracias!')).toBe('Escribir un poema.');
     expect(run(removePoliteness, 'Por favor, traduce este texto.')).toBe('Traduce este texto.');
     expect(run(removePoliteness, 'Hola Ana, ¿me puedes revisar este código y decirme si hay errores?')).toBe('Hola Ana, revisar este código y decirme si hay errores.');
     expect(run(removePoliteness, 'Sería genial si pudieras incluir un ejemplo.')).toBe('Incluir un ejemplo.');
@@ -125,6 +125,20 @@ describe('remove_politeness', () => {
     for (const text of ['No quiero que sea largo.', 'Me gustaría que sonara educado.', 'Quiero que no toque los archivos ocultos.']) expect(run(removePoliteness, text), text).toBe(text);
   });
 
+  it('says what the result should be instead of wishing it ("I\'d like it to be X" -> "It should be X")', () => {
+    expect(run(removePoliteness, "I'd like it to be 2 or 3 lines. We want the script to print each name.")).toBe('It should be 2 or 3 lines. The script should print each name.');
+    expect(run(removePoliteness, 'I would also like to see how much of that is interest.')).toBe('Also show me how much of that is interest.');
+    for (const text of ["I don't want it to be long.", 'I want it to not print anything.', 'I would like it.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
+  it('makes "Ayúdame a X" the request X, like "Help me X", and compares on request', () => {
+    expect(run(removePoliteness, 'Me gustaría que me ayudaras a escribir un mensaje.')).toBe('Escribir un mensaje.');
+    expect(run(removePoliteness, 'Por favor, ayúdame a redactarlo.')).toBe('Redactarlo.');
+    expect(run(removePoliteness, 'I want to compare two loans.', { lang: 'en' })).toBe('Compare two loans.');
+    expect(run(removePoliteness, 'Quiero comparar dos opciones.', { lang: 'es' })).toBe('Comparar dos opciones.');
+    for (const text of ['Ayúdame a ser más claro.', 'Mi hermano me ayudó a escribirlo.']) expect(run(removePoliteness, text), text).toBe(text);
+  });
+
   it('drops "if you can," before a request, never a condition', () => {
     expect(run(removePoliteness, 'If you can, keep it under 200 words.')).toBe('Keep it under 200 words.');
     expect(run(removePoliteness, 'Si puedes, explícalo en menos de 150 palabras.')).toBe('Explícalo en menos de 150 palabras.');
@@ -157,6 +171,16 @@ describe('remove_redundancies', () => {
   it('keeps short repeated sentences and different ones', () => {
     const prompt = 'Yes. No. Yes. Use tabs. Use spaces.';
     expect(run(removeRedundancies, prompt)).toBe(prompt);
+  });
+
+  it('drops a clause that restates an earlier clause of its sentence, never one that differs in a negation', () => {
+    expect(run(removeRedundancies, 'Do not give investment advice under any circumstances, so please do not give investment advice. Be brief.'))
+      .toBe('Do not give investment advice under any circumstances. Be brief.');
+    expect(run(removeRedundancies, 'Nunca compartas los datos personales del cliente, así que por favor nunca compartas los datos personales; sé breve.'))
+      .toBe('Nunca compartas los datos personales del cliente; sé breve.');
+    for (const text of ['Do not delete the old files, and delete the old files.', 'Use the new API, but use the new API carefully.', 'Sort by date, and sort by name.']) {
+      expect(run(removeRedundancies, text), text).toBe(text);
+    }
   });
 });
 

@@ -87,8 +87,8 @@ const IMPORTANT_THAT = "(?:es|it's|it is) (?:muy |really |very |extremely |super
 // polite email" -> "Write a polite email", "Necesito redactar un correo" -> "Redactar un correo".
 // Only verbs of producing text or code: "I need to cancel my order" and "Quiero devolver una
 // chaqueta" say what the requester does, and stay.
-const PRODUCE_EN = 'write|rewrite|draft|create|generate|translate|summari[sz]e|convert|refactor|implement|proofread|outline|calculate';
-const PRODUCE_ES = 'escribir|redactar|crear|generar|traducir|resumir|convertir|refactorizar|implementar|elaborar|calcular';
+const PRODUCE_EN = 'write|rewrite|draft|create|generate|translate|summari[sz]e|convert|refactor|implement|proofread|outline|calculate|compare';
+const PRODUCE_ES = 'escribir|redactar|crear|generar|traducir|resumir|convertir|refactorizar|implementar|elaborar|calcular|comparar';
 const WISH_TO_PRODUCE = `(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to(?= (?:${PRODUCE_EN})\\b)`;
 const QUIERO_PRODUCE = `(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)(?= (?:${PRODUCE_ES})(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))`;
 

@@ -1,4 +1,4 @@
-import { GAP, resolveMarkers } from '../text.js';
+import { GAP, protectedTermCounts, resolveMarkers } from '../text.js';
 import type { Strategy } from './types.js';
 
 /** A sentence (or line) of masked text, with its position. */
@@ -58,15 +58,61 @@ export function repeatedSentences(text: string): Sentence[] {
   });
 }
 
-/** Removes sentences that say again what an earlier sentence already said. */
+// A clause joined to the one before it: ", so do not X", ", and X", "; X", ", así que X".
+const CLAUSE_JOIN = /(?:,\s{1,16}(?:so|and|but|y|pero|así que)\s{1,16}|;\s{1,16})(?:please\s{1,16}|por favor,?\s{1,16})?/giu;
+/** How many earlier clauses of the sentence a clause is compared with (keeps the work linear). */
+const CLAUSE_LOOKBACK = 8;
+const clauseKey = (clause: string): string => ` ${clause.toLowerCase().replace(/[.!?,;:]+/g, ' ').replace(/\s+/g, ' ').trim()} `;
+const sameConstraints = (a: string, b: string): boolean => {
+  const keys = (text: string) => [...protectedTermCounts(text).keys()].sort().join('|');
+  return keys(a) === keys(b);
+};
+
+/**
+ * Clauses that restate an earlier clause of the same sentence ("Do not give investment advice
+ * under any circumstances, so please do not give investment advice."): the joining words and the
+ * clause go. Only when both say the same negations and constraints ("do not delete X, and delete
+ * X" is no restatement).
+ */
+export function repeatedClauses(text: string): Sentence[] {
+  const repeated: Sentence[] = [];
+  for (const sentence of splitSentences(text)) {
+    const joins = [...sentence.text.matchAll(CLAUSE_JOIN)];
+    if (joins.length === 0) continue;
+    const clauses: { start: number; end: number; key: string; text: string }[] = [];
+    let from = 0;
+    for (const [i, join] of [...joins, null].entries()) {
+      const end = join ? join.index : sentence.text.length;
+      const body = sentence.text.slice(i === 0 ? 0 : from, end);
+      clauses.push({ start: i === 0 ? 0 : joins[i - 1]!.index, end, key: clauseKey(body), text: body });
+      if (join) from = join.index + join[0].length;
+    }
+    for (let i = 1; i < clauses.length; i++) {
+      const clause = clauses[i]!;
+      if (clause.key.trim().split(' ').length < MIN_WORDS) continue;
+      const earlier = clauses.slice(Math.max(0, i - CLAUSE_LOOKBACK), i);
+      if (!earlier.some((e) => e.key.includes(clause.key) && sameConstraints(e.text, clause.text))) continue;
+      // Up to the sentence's closing punctuation, which stays with the clause before.
+      const end = clause.start + sentence.text.slice(clause.start, clause.end).replace(/[.!?]+[ \t]*$/, '').length;
+      repeated.push({ start: sentence.start + clause.start, end: sentence.start + end, text: sentence.text.slice(clause.start, end) });
+    }
+  }
+  return repeated;
+}
+
+/** Removes sentences that say again what an earlier sentence already said, then restated clauses. */
 export const removeRedundancies: Strategy = (text) => {
-  const repeated = repeatedSentences(text);
-  if (repeated.length === 0) return text;
+  const withoutSentences = cut(text, repeatedSentences(text));
+  return cut(withoutSentences, repeatedClauses(withoutSentences));
+};
+
+function cut(text: string, spans: Sentence[]): string {
+  if (spans.length === 0) return text;
   let out = '';
   let cursor = 0;
-  for (const { start, end } of repeated) {
+  for (const { start, end } of spans) {
     out += text.slice(cursor, start) + GAP;
     cursor = end;
   }
   return resolveMarkers(out + text.slice(cursor));
-};
+}

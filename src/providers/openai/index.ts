@@ -8,28 +8,34 @@ import { defineProvider, isRecord, lazyClient, modelOf, NO_TIMEOUT_MS } from '..
 import { guarded, guardedStream, streamEnd, timedChat, type Fail } from '../calls.js';
 import { malformed, toUpstreamError } from '../upstream-error.js';
 import { chatAnswer, chatBody, chunkEvents, streamState } from './format.js';
-import { upstreamFetch } from '../upstream-fetch.js';
+import { upstreamFetchOmitting } from '../upstream-fetch.js';
 import { INFO } from './info.js';
 
 const NAME = INFO.name;
 
 /**
  * The SDK's telemetry headers (the gateway host's OS, architecture, runtime and their
- * versions, the SDK's retry count and timeout), left out through the public defaultHeaders
- * (a null header is not sent): the API does not need them.
+ * versions, the SDK's retry count and timeout), which the API does not need. The gateway's
+ * HTTP client leaves them out as it copies the request's headers (upstreamFetchOmitting);
+ * with another fetch (settings.fetch) they go through the public defaultHeaders (a null
+ * header is not sent), which costs the SDK three Headers.delete per header on every call.
  */
-export const NO_TELEMETRY = Object.fromEntries(
-  ['Lang', 'Package-Version', 'OS', 'Arch', 'Runtime', 'Runtime-Version', 'Retry-Count', 'Timeout'].map((h) => [`X-Stainless-${h}`, null]),
-);
+const TELEMETRY = ['Lang', 'Package-Version', 'OS', 'Arch', 'Runtime', 'Runtime-Version', 'Retry-Count', 'Timeout'].map((h) => `X-Stainless-${h}`);
+export const NO_TELEMETRY = Object.fromEntries(TELEMETRY.map((h) => [h, null]));
+const fetchWithoutTelemetry = upstreamFetchOmitting(TELEMETRY);
 
 /** OpenAI's reasoning models take max_completion_tokens only. */
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
-export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch = upstreamFetch }) => {
+export const createOpenAIProvider = defineProvider(INFO, ({ apiKey, baseUrl, defaultModel, fetch }) => {
   const sdk = lazyClient(NAME, apiKey, (key) =>
-    // Public options only: the gateway's HTTP client as `fetch` (upstreamFetch), no SDK retries (the gateway
-    // retries), no SDK timeout (the caller's deadline aborts through the signal).
-    new OpenAI({ apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS, fetch, defaultHeaders: NO_TELEMETRY }),
+    // Public options only: the gateway's HTTP client as `fetch` (upstreamFetch, without the telemetry
+    // headers), no SDK retries (the gateway retries), no SDK timeout (the caller's deadline aborts
+    // through the signal).
+    new OpenAI({
+      apiKey: key, baseURL: baseUrl, maxRetries: 0, timeout: NO_TIMEOUT_MS,
+      ...(fetch ? { fetch, defaultHeaders: NO_TELEMETRY } : { fetch: fetchWithoutTelemetry }),
+    }),
   );
   const body = (request: ChatRequest, last: Record<string, unknown>) =>
     chatBody(request, defaultModel, last, { maxCompletionTokens: REASONING_MODEL.test(modelOf(request, defaultModel)) });
