@@ -204,8 +204,14 @@ export class PgliteThread extends EventEmitter {
     return this.nextTx++;
   }
 
-  /** Closes the database and ends the thread (at most CLOSE_TIMEOUT_MS waiting for the database). */
-  async close(): Promise<void> {
+  private closed: Promise<void> | null = null;
+
+  /** Closes the database and ends the thread (at most CLOSE_TIMEOUT_MS waiting for the database); a second call waits for the first. */
+  close(): Promise<void> {
+    return (this.closed ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
