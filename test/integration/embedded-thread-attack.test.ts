@@ -3,10 +3,13 @@
 // pglite-prisma-adapter in this thread (same results, same errors, same transactions); a dead
 // thread, a transaction it left open and a close with calls in flight must end in the database
 // being unavailable (503), never in a hang, a 500 or a second dead thread.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -359,6 +362,41 @@ describe('the embedded database thread, attacked', () => {
       await restarted;
       await expect(tx.commit()).rejects.toThrow();
       expect((await t.request('GET', '/api/ai/analytics/summary', { token })).status).toBe(200);
+    });
+  });
+
+  describe('built (npm start)', () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+    it('the worker in dist/ imports only dependencies (not devDependencies, not tsx) and opens the database from there', async () => {
+      const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, encoding: 'utf8' });
+      expect(build.status, build.stderr).toBe(0);
+      const deps = new Set(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies));
+      const builtins = new Set(builtinModules);
+      // The worker's module graph within dist/, and every package it names.
+      const seen = new Set<string>();
+      const packages = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)) {
+          if (!spec) continue;
+          if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+          else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+        }
+      };
+      visit(join(root, 'dist/db/pglite-worker.js'));
+      expect(seen.size).toBeGreaterThan(1);
+      expect([...packages]).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'pglite-prisma-adapter']));
+      const outside = [...packages].filter((p) => !deps.has(p) && !builtins.has(p.replace(/^node:/, '')));
+      expect(outside).toEqual([]);
+      expect(packages.has('tsx')).toBe(false);
+      // Loaded from dist/, the thread runs the JavaScript worker (no TypeScript loader).
+      const built = (await import(pathToFileURL(join(root, 'dist/db/database.js')).href)) as typeof import('../../src/db/database.js');
+      const db = await built.openDatabase({ dataDir: 'memory://' });
+      dbs.push(db);
+      expect(await db.sql.query('SELECT 1 AS x')).toEqual([{ x: 1 }]);
+      expect(await db.prisma.user.count()).toBe(0);
     });
   });
 });
