@@ -58,6 +58,8 @@ export class PgliteThread extends EventEmitter {
   private nextId = 1;
   /** Transaction ids are the main thread's: one of a thread that died never names one of the next. */
   private nextTx = 1;
+  /** Transactions numbered below this were begun on a thread that has stopped: over, as on a closed connection. */
+  private txLostBelow = 1;
   private closing = false;
   private restartTimer: NodeJS.Timeout | null = null;
   /** A new thread being started: close() waits for it (two threads must never have the folder open). */
@@ -113,6 +115,7 @@ export class PgliteThread extends EventEmitter {
         }
         if (this.worker !== w) return;
         this.worker = null;
+        this.txLostBelow = this.nextTx;
         const reason = failure ? `its thread failed (${failure.message})` : `its thread exited (code ${code})`;
         const err = new ThreadUnavailableError(reason);
         for (const p of this.pending.values()) p.reject(err);
@@ -188,20 +191,27 @@ export class PgliteThread extends EventEmitter {
 
   /** Prisma's calls: the thread's unavailability as the ConnectionClosed driver error Prisma maps to P1017. */
   prismaCall<T>(op: string, ...args: unknown[]): Promise<T> {
-    return this.call<T>(op, ...args).catch((e: unknown) => {
-      if (e instanceof ThreadUnavailableError) {
-        throw Object.assign(new Error((e as Error).message), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } });
-      }
-      throw e;
-    });
+    return this.call<T>(op, ...args).catch(asDriverError);
+  }
+
+  /** A transaction's calls: one begun on a thread that has stopped fails as unavailable (its number means nothing to the new thread). */
+  txCall<T>(tx: number, op: string, ...args: unknown[]): Promise<T> {
+    if (tx < this.txLostBelow) return Promise.reject(new ThreadUnavailableError('its thread stopped during the transaction')).catch(asDriverError);
+    return this.prismaCall<T>(op, tx, ...args);
   }
 
   txId(): number {
     return this.nextTx++;
   }
 
-  /** Closes the database and ends the thread (at most CLOSE_TIMEOUT_MS waiting for the database). */
-  async close(): Promise<void> {
+  private closed: Promise<void> | null = null;
+
+  /** Closes the database and ends the thread (at most CLOSE_TIMEOUT_MS waiting for the database); a second call waits for the first. */
+  close(): Promise<void> {
+    return (this.closed ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
@@ -235,6 +245,13 @@ export class PgliteThread extends EventEmitter {
   }
 }
 
+function asDriverError(e: unknown): never {
+  if (e instanceof ThreadUnavailableError) {
+    throw Object.assign(new Error(e.message), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } });
+  }
+  throw e;
+}
+
 class ThreadQueryable {
   readonly provider = 'postgres' as const;
   readonly adapterName = ADAPTER_NAME;
@@ -245,11 +262,11 @@ class ThreadQueryable {
   ) {}
 
   queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return this.thread.prismaCall('queryRaw', this.tx, query);
+    return this.tx === null ? this.thread.prismaCall('queryRaw', null, query) : this.thread.txCall(this.tx, 'queryRaw', query);
   }
 
   executeRaw(query: SqlQuery): Promise<number> {
-    return this.thread.prismaCall('executeRaw', this.tx, query);
+    return this.tx === null ? this.thread.prismaCall('executeRaw', null, query) : this.thread.txCall(this.tx, 'executeRaw', query);
   }
 }
 
@@ -263,11 +280,11 @@ class ThreadTransaction extends ThreadQueryable implements Transaction {
   }
 
   commit(): Promise<void> {
-    return this.thread.prismaCall('commit', this.id);
+    return this.thread.txCall(this.id, 'commit');
   }
 
   rollback(): Promise<void> {
-    return this.thread.prismaCall('rollback', this.id);
+    return this.thread.txCall(this.id, 'rollback');
   }
 }
 

@@ -92,9 +92,15 @@ async function main() {
     // The main thread ends this thread once it has the answer.
     close: () => db.close(),
   };
-  port.on('message', (m: Request) => {
+  // Async: an operation that throws at once (a query on a transaction that is not open) fails
+  // its call instead of ending this thread.
+  const run = async (m: Request) => {
     const op = ops[m.op];
-    (op ? op(...(m.args as never[])) : Promise.reject(new Error(`unknown operation ${m.op}`))).then(
+    if (!op) throw new Error(`unknown operation ${m.op}`);
+    return op(...(m.args as never[]));
+  };
+  port.on('message', (m: Request) => {
+    run(m).then(
       (result) => port.postMessage({ id: m.id, result } satisfies Reply),
       (e: unknown) => port.postMessage({ id: m.id, error: serializeError(e) } satisfies Reply),
     );
