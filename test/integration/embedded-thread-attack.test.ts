@@ -212,6 +212,9 @@ describe('the embedded database thread, attacked', () => {
       long.open();
       results.holder = await holder;
       results.after = await p.user.count({ where: { username: { startsWith: `${tag}-` } } });
+      results.isolation = await Promise.all(
+        (['ReadCommitted', 'RepeatableRead', 'Serializable'] as const).map((isolationLevel) => outcome(p.$transaction(async (tx) => tx.$queryRaw`SELECT current_setting('transaction_isolation') AS level`, { isolationLevel }))),
+      );
       results.batch = await p.$transaction([p.user.count({ where: { username: { startsWith: `${tag}-` } } }), p.user.findMany({ where: { username: { startsWith: `${tag}-c` } }, orderBy: { username: 'asc' }, select: { username: true, sessionVersion: true } })]);
       return results;
     };
