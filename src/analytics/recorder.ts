@@ -268,7 +268,9 @@ export class UsageRecorder {
   /** Writes everything queued now (in batches), and what waits in the spill; resolves when done or when a batch failed. */
   flush(): Promise<void> {
     this.take();
-    if (this.flushing) return this.flushing;
+    // A write in progress covers only what was queued when it began: wait for it, then write
+    // what is queued now (a caller that flushes must find its calls stored afterwards).
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0 && !this.spill?.pending) return Promise.resolve();
     // Assigned before the first await can settle it, and cleared only after it has:
     // a flush that found nothing to do must not leave a stale promise behind.

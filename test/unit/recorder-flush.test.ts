@@ -78,4 +78,29 @@ describe('usage recorder flushing', () => {
     expect(batches).toEqual([1, 3]);
     await r.close();
   });
+
+  it('a flush called during a write resolves only when the calls queued before it are stored too', async () => {
+    const stored: unknown[] = [];
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const write = async (rows: unknown[]) => {
+      started();
+      await new Promise<void>((r) => (release = r));
+      stored.push(...rows);
+    };
+    const r = new UsageRecorder(write, { enabled: true, flushIntervalMs: 60_000 }, createLogger('silent'));
+    let writing = new Promise<void>((s) => (started = s));
+    r.record(call(1));
+    void r.flush();
+    await writing;
+    r.record(call(2));
+    const second = r.flush();
+    writing = new Promise<void>((s) => (started = s));
+    release();
+    await writing; // the write of call 2, started for the second flush
+    release();
+    await second;
+    expect(stored).toHaveLength(2);
+    await r.close();
+  });
 });
