@@ -5,7 +5,7 @@
 // being unavailable (503), never in a hang, a 500 or a second dead thread.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -286,6 +286,35 @@ describe('the embedded database thread, attacked', () => {
     expect(await db.prisma.user.count({ where: { username: 'lost' } })).toBe(0);
     expect(t.restarts).toBe(1);
     expect(warnings.filter((w) => w.includes('stopped'))).toHaveLength(1);
+  });
+
+  it('a restart that fails is tried again, and the database comes back with its data', async () => {
+    const dir = folder();
+    const pgdir = join(dir, 'pglite');
+    const warnings: string[] = [];
+    const db = await openDatabase({
+      dataDir: dir,
+      warn: (m) => {
+        warnings.push(m);
+        // The first attempt found a file where the database was: put the database back.
+        if (m === 'the embedded database could not be started again') {
+          rmSync(pgdir);
+          renameSync(`${pgdir}-away`, pgdir);
+        }
+      },
+    });
+    dbs.push(db);
+    await db.prisma.user.create({ data: { username: 'kept', passwordHash: 'x' } });
+    const t = db.thread!;
+    const restarted = once(t, 'restarted');
+    await t.kill();
+    // Before the first attempt (a second later): the folder is not a database any more.
+    renameSync(pgdir, `${pgdir}-away`);
+    writeFileSync(pgdir, 'not a database');
+    await restarted;
+    expect(warnings).toEqual(['the embedded database stopped; starting it again', 'the embedded database could not be started again', 'the embedded database is back']);
+    expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
+    expect(t.restarts).toBe(1);
   });
 
   it('calls in flight when the thread dies fail as unavailable (503), Prisma and SQL alike', async () => {
