@@ -14,6 +14,7 @@ import type { PGliteOptions } from '@electric-sql/pglite';
 import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlResultSet, Transaction, TransactionOptions } from '@prisma/driver-adapter-utils';
 import type { Reply, SerializedError, WorkerData } from './pglite-worker.js';
 import type { SqlRunner } from './sql-runner.js';
+import { isPgliteDataDir } from './pglite-template.js';
 
 /** The thread's nice value: below the request thread's when they share a core (see pglite-worker.ts). */
 const WORKER_NICE = 10;
@@ -135,7 +136,11 @@ export class PgliteThread extends EventEmitter {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.closing) return;
-      this.restarting = this.spawn().then(
+      // A folder that is no longer a database (deleted or moved while running) is not started:
+      // PGlite would create an empty database there, without the gateway's tables or its data.
+      const dir = this.o.dir;
+      const attempt = dir !== null && !isPgliteDataDir(dir) ? Promise.reject(new Error(`${dir} is no longer an embedded database folder (moved or deleted?)`)) : this.spawn();
+      this.restarting = attempt.then(
         () => {
           this.restarts++;
           this.restartDelayMs = RESTART_FIRST_MS;

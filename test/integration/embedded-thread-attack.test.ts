@@ -5,7 +5,7 @@
 // being unavailable (503), never in a hang, a 500 or a second dead thread.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -315,6 +315,35 @@ describe('the embedded database thread, attacked', () => {
     expect(warnings).toEqual(['the embedded database stopped; starting it again', 'the embedded database could not be started again', 'the embedded database is back']);
     expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
     expect(t.restarts).toBe(1);
+  });
+
+  it('a folder deleted while the gateway runs is not restarted as an empty database; put back, it comes back with its data', async () => {
+    const dir = folder();
+    const pgdir = join(dir, 'pglite');
+    const warnings: { message: string; error?: unknown }[] = [];
+    let createdInItsPlace: boolean | undefined;
+    const db = await openDatabase({
+      dataDir: dir,
+      warn: (message, fields) => {
+        warnings.push({ message, error: fields?.error });
+        if (message === 'the embedded database could not be started again') {
+          // Was anything created where the database was? Then the operator puts it back.
+          createdInItsPlace = existsSync(pgdir);
+          renameSync(`${pgdir}-away`, pgdir);
+        }
+      },
+    });
+    dbs.push(db);
+    await db.prisma.user.create({ data: { username: 'kept', passwordHash: 'x' } });
+    const t = db.thread!;
+    const restarted = once(t, 'restarted');
+    await t.kill();
+    renameSync(pgdir, `${pgdir}-away`);
+    await restarted;
+    expect(warnings.map((w) => w.message)).toEqual(['the embedded database stopped; starting it again', 'the embedded database could not be started again', 'the embedded database is back']);
+    expect(String(warnings[1]!.error)).toContain('no longer an embedded database folder');
+    expect(createdInItsPlace).toBe(false);
+    expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
   });
 
   it('calls in flight when the thread dies fail as unavailable (503), Prisma and SQL alike', async () => {
