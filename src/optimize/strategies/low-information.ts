@@ -76,8 +76,11 @@ export const FOR_ME_RULE: Rule = { id: 'for-me', lang: 'en', pattern: phrase(FOR
 // A wish to do something is the request to do it: "I want to create a chart" -> "Create a chart",
 // "Necesito escribir un correo" -> "Escribir un correo".
 // Not before verbs of knowing ("I want to understand X" asks for an explanation, not an action).
-const WANT_TO = "(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to(?= \\p{Ll})(?! (?:understand|know|learn|see|figure|decide|be|have|get)\\b)";
-const QUIERO = '(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)(?= \\p{Ll}+(?:ar|er|ir|ír)(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))(?! (?:entender|comprender|saber|aprender|conocer|ver|ser|estar|tener)(?![\\p{L}]))';
+// The wish itself, in each language (WANT_TO/QUIERO and the narrower WISH_TO_PRODUCE/QUIERO_PRODUCE).
+const WISH_EN = "(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to";
+const WISH_ES = '(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)';
+const WANT_TO = `${WISH_EN}(?= \\p{Ll})(?! (?:understand|know|learn|see|figure|decide|be|have|get)\\b)`;
+const QUIERO = `${WISH_ES}(?= \\p{Ll}+(?:ar|er|ir|ír)(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))(?! (?:entender|comprender|saber|aprender|conocer|ver|ser|estar|tener)(?![\\p{L}]))`;
 // "Tell me whether X" -> "Whether X" (the question is the request).
 const TELL_ME = '(?:tell me|dime)(?= (?:whether|how|what|which|why|when|where|who|cómo|qué|cuál|cuáles|cuándo|dónde|por qué|cuánto|cuántos|cuántas|quién)(?![\\p{L}]))';
 // "Es muy importante que no cambies X" -> "No cambies X" (a negative command in Spanish already).
@@ -89,8 +92,8 @@ const IMPORTANT_THAT = "(?:es|it's|it is) (?:muy |really |very |extremely |super
 // chaqueta" say what the requester does, and stay.
 const PRODUCE_EN = 'write|rewrite|draft|create|generate|translate|summari[sz]e|convert|refactor|implement|proofread|outline|calculate|compare';
 const PRODUCE_ES = 'escribir|redactar|crear|generar|traducir|resumir|convertir|refactorizar|implementar|elaborar|calcular|comparar';
-const WISH_TO_PRODUCE = `(?:i|we) (?:really )?(?:want|need|would like|'d like|would love|'d love) to(?= (?:${PRODUCE_EN})\\b)`;
-const QUIERO_PRODUCE = `(?:quiero|queremos|necesito|necesitamos|me gustaría|nos gustaría|quisiera)(?= (?:${PRODUCE_ES})(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))`;
+const WISH_TO_PRODUCE = `${WISH_EN}(?= (?:${PRODUCE_EN})\\b)`;
+const QUIERO_PRODUCE = `${WISH_ES}(?= (?:${PRODUCE_ES})(?:me|te|se|nos|lo|la|le|los|las|les)?(?![\\p{L}]))`;
 
 const OPENERS_RULE: Rule = { id: 'low-info:openers', pattern: phrase(`(?:${OPENERS}),|${SO_I}`), replace: '', position: 'sentence-start' };
 const ASIDES_RULE: Rule = { id: 'low-info:asides', pattern: phrase(`(?:${ASIDES}),?`), replace: '' };
