@@ -118,9 +118,7 @@ export class PgliteThread extends EventEmitter {
         this.worker = null;
         this.txLostBelow = this.nextTx;
         const reason = failure ? `its thread failed (${failure.message})` : `its thread exited (code ${code})`;
-        const err = new ThreadUnavailableError(reason);
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+        this.failPending(new ThreadUnavailableError(reason));
         if (this.closing) return;
         if (this.o.dir === null) {
           this.o.warn?.('the in-memory embedded database stopped; it stays unavailable', { reason });
@@ -238,10 +236,14 @@ export class PgliteThread extends EventEmitter {
       this.worker = null;
       await w.terminate();
       // Nothing is left waiting on a thread that is gone.
-      const err = new ThreadUnavailableError('it is closed');
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      this.failPending(new ThreadUnavailableError('it is closed'));
     }
+  }
+
+  /** Fails every call sent to a thread that is gone. */
+  private failPending(err: ThreadUnavailableError): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   /** Ends the thread as a crash would (tests of what follows one). */
@@ -267,11 +269,16 @@ class ThreadQueryable {
   ) {}
 
   queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return this.tx === null ? this.thread.prismaCall('queryRaw', null, query) : this.thread.txCall(this.tx, 'queryRaw', query);
+    return this.run('queryRaw', query);
   }
 
   executeRaw(query: SqlQuery): Promise<number> {
-    return this.tx === null ? this.thread.prismaCall('executeRaw', null, query) : this.thread.txCall(this.tx, 'executeRaw', query);
+    return this.run('executeRaw', query);
+  }
+
+  /** A statement outside a transaction, or on this one. */
+  private run<T>(op: 'queryRaw' | 'executeRaw', query: SqlQuery): Promise<T> {
+    return this.tx === null ? this.thread.prismaCall(op, null, query) : this.thread.txCall(this.tx, op, query);
   }
 }
 
