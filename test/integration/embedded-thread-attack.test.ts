@@ -288,49 +288,20 @@ describe('the embedded database thread, attacked', () => {
     expect(warnings.filter((w) => w.includes('stopped'))).toHaveLength(1);
   });
 
-  it('a restart that fails is tried again, and the database comes back with its data', async () => {
-    const dir = folder();
-    const pgdir = join(dir, 'pglite');
-    const warnings: string[] = [];
-    const db = await openDatabase({
-      dataDir: dir,
-      warn: (m) => {
-        warnings.push(m);
-        // The first attempt found a file where the database was: put the database back.
-        if (m === 'the embedded database could not be started again') {
-          rmSync(pgdir);
-          renameSync(`${pgdir}-away`, pgdir);
-        }
-      },
-    });
-    dbs.push(db);
-    await db.prisma.user.create({ data: { username: 'kept', passwordHash: 'x' } });
-    const t = db.thread!;
-    const restarted = once(t, 'restarted');
-    await t.kill();
-    // Before the first attempt (a second later): the folder is not a database any more.
-    renameSync(pgdir, `${pgdir}-away`);
-    writeFileSync(pgdir, 'not a database');
-    await restarted;
-    expect(warnings).toEqual(['the embedded database stopped; starting it again', 'the embedded database could not be started again', 'the embedded database is back']);
-    expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
-    expect(t.restarts).toBe(1);
-  });
-
-  it('a folder deleted while the gateway runs is not restarted as an empty database; put back, it comes back with its data', async () => {
+  /**
+   * A folder database holding one user, whose thread is killed and whose folder `spoil` changes
+   * before the restart; `mend` runs when the first attempt has failed. The database must come
+   * back on the second attempt with its data.
+   */
+  const restartAfter = async (spoil: (pgdir: string) => void, mend: (pgdir: string) => void) => {
     const dir = folder();
     const pgdir = join(dir, 'pglite');
     const warnings: { message: string; error?: unknown }[] = [];
-    let createdInItsPlace: boolean | undefined;
     const db = await openDatabase({
       dataDir: dir,
       warn: (message, fields) => {
         warnings.push({ message, error: fields?.error });
-        if (message === 'the embedded database could not be started again') {
-          // Was anything created where the database was? Then the operator puts it back.
-          createdInItsPlace = existsSync(pgdir);
-          renameSync(`${pgdir}-away`, pgdir);
-        }
+        if (message === 'the embedded database could not be started again') mend(pgdir);
       },
     });
     dbs.push(db);
@@ -338,12 +309,42 @@ describe('the embedded database thread, attacked', () => {
     const t = db.thread!;
     const restarted = once(t, 'restarted');
     await t.kill();
-    renameSync(pgdir, `${pgdir}-away`);
+    // Before the first attempt (a second later).
+    spoil(pgdir);
     await restarted;
     expect(warnings.map((w) => w.message)).toEqual(['the embedded database stopped; starting it again', 'the embedded database could not be started again', 'the embedded database is back']);
+    expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
+    return { t, warnings };
+  };
+
+  it('a restart that fails is tried again, and the database comes back with its data', async () => {
+    const { t } = await restartAfter(
+      // The folder is not a database any more: a file stands where it was.
+      (pgdir) => {
+        renameSync(pgdir, `${pgdir}-away`);
+        writeFileSync(pgdir, 'not a database');
+      },
+      // The first attempt found the file: put the database back.
+      (pgdir) => {
+        rmSync(pgdir);
+        renameSync(`${pgdir}-away`, pgdir);
+      },
+    );
+    expect(t.restarts).toBe(1);
+  });
+
+  it('a folder deleted while the gateway runs is not restarted as an empty database; put back, it comes back with its data', async () => {
+    let createdInItsPlace: boolean | undefined;
+    const { warnings } = await restartAfter(
+      (pgdir) => renameSync(pgdir, `${pgdir}-away`),
+      // Was anything created where the database was? Then the operator puts it back.
+      (pgdir) => {
+        createdInItsPlace = existsSync(pgdir);
+        renameSync(`${pgdir}-away`, pgdir);
+      },
+    );
     expect(String(warnings[1]!.error)).toContain('no longer an embedded database folder');
     expect(createdInItsPlace).toBe(false);
-    expect(await db.prisma.user.findMany({ select: { username: true } })).toEqual([{ username: 'kept' }]);
   });
 
   it('calls in flight when the thread dies fail as unavailable (503), Prisma and SQL alike', async () => {
