@@ -57,15 +57,18 @@ const PROTECTORS: Protector[] = [
   // the request: after a line that ends with a colon, after a short label at the start of a line
   // ("Context:", "Review:", "Fix the SQL:"), or as a block of short lines after a blank line.
   // It is the user's text, not the user's wording of the request: kept verbatim.
+  // A lookbehind that ends in a blank run ([ \t]+) is tried only where a non-blank starts
+  // ((?=\S) first): tried from every position of a long blank run, it would scan back over the
+  // run each time (quadratic).
   { kind: 'payload', pattern: /(?<=:[ \t]*\n)[\s\S]+/g },
-  { kind: 'payload', pattern: /(?<=(?:^|\n)[¿¡]?\p{L}[\p{L}\p{N} ]{0,40}:[ \t]+)\S[\s\S]*/gu },
+  { kind: 'payload', pattern: /(?=\S)(?<=(?:^|\n)[¿¡]?\p{L}[\p{L}\p{N} ]{0,40}:[ \t]+)\S[\s\S]*/gu },
   { kind: 'payload', pattern: /(?<=\n[ \t]*\n)(?:[^\n]{1,80}\n)+[^\n]{1,80}(?=\n|$)/g },
   // A paragraph after a blank line, when the paragraph before it points at material: however long
   // or short, it is that material ("Proofread the text below.\n\nPlease contact sales at ...").
   { kind: 'payload', pattern: new RegExp(`(?<=${MATERIAL_REFERENCE}[^\\n]{0,200}\\n[ \\t]*\\n)\\S[\\s\\S]*`, 'giu') },
   // The same inline: the request's sentence ends with the reference, the material follows it.
   // (A closing "Thanks!" right after it is the request's, not material.)
-  { kind: 'payload', pattern: new RegExp(`(?<=${MATERIAL_REFERENCE}[?.:!][ \\t]+)(?!${CLOSING_THANKS})\\S[\\s\\S]*`, 'giu') },
+  { kind: 'payload', pattern: new RegExp(`(?=\\S)(?<=${MATERIAL_REFERENCE}[?.:!][ \\t]+)(?!${CLOSING_THANKS})\\S[\\s\\S]*`, 'giu') },
   { kind: 'fenced-code', pattern: /(`{3,}|~{3,})[\s\S]*?(?:\1|$)/g },
   { kind: 'indented-code', pattern: /(?<=(?:^|\n)[ \t]*\n|^)(?:(?: {4}|\t)[^\n]*(?:\n|$))+/g },
   { kind: 'inline-code', pattern: /`[^`\n]+`/g },
